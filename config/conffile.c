@@ -1,0 +1,314 @@
+/*
+ * conffile.c - keepalive.conf, parsed with libconfuse into kashim_settings.
+ *
+ * libconfuse is not reentrant and its defaults can abort(): so options have
+ * no libconfuse defaults (CFGF_NODEFAULT; kashim_settings_defaults() owns
+ * them), its error output goes to kashim's logger, and the file is read
+ * into memory and checked (size, NUL bytes, ${VAR}) before libconfuse sees it.
+ */
+#define _GNU_SOURCE
+#include "conffile.h"
+
+#include <confuse.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define KASHIM_EXPORT __attribute__((visibility("default")))
+
+/* State of the one parse in progress. libconfuse gives its callbacks no user
+ * pointer, and its scanner is global anyway, so one parse at a time. */
+struct parse_ctx {
+	const struct kashim_logger *log;
+	const char *path;
+	int problems;
+};
+static struct parse_ctx *current;
+
+static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	char msg[384];
+	int line = cfg ? cfg->line : 0;
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (!current)
+		return;
+	current->problems++;
+	kashim_logf(current->log, KASHIM_LOG_WARN, "%s:%d: %s; file ignored", current->path,
+		    line, msg);
+}
+
+/* libconfuse calls this with the option just parsed; the value to check is
+ * the last one. Problems are counted, not fatal, so one pass reports all. */
+static int validate_range(cfg_t *cfg, cfg_opt_t *opt)
+{
+	long v = cfg_opt_getnint(opt, cfg_opt_size(opt) - 1);
+	long min = 0, max = 0;
+
+	for (int f = 0; f < KASHIM_NFIELDS; f++) {
+		if (strcmp(opt->name, kashim_field_name(f)))
+			continue;
+		kashim_field_range(f, &min, &max);
+		if (v < min || v > max)
+			cfg_error(cfg, "%s = %ld is out of range %ld..%ld", opt->name, v, min, max);
+		break;
+	}
+	return 0;
+}
+
+/* user_timeout takes a number of ms or "auto" (stored as -1). */
+static int parse_user_timeout(cfg_t *cfg, cfg_opt_t *opt, const char *value, void *result)
+{
+	long ms;
+	bool is_auto;
+
+	if (!kashim_parse_user_timeout(value, &ms, &is_auto)) {
+		cfg_error(cfg, "%s = %.64s is not a number of ms from 0 to %ld or auto",
+			  opt->name, value, KASHIM_USER_TIMEOUT_MAX);
+		return -1;
+	}
+	*(long *)result = is_auto ? -1 : ms;
+	return 0;
+}
+
+#define KASHIM_OPTS                                                        \
+	CFG_BOOL("keepalive", cfg_true, CFGF_NODEFAULT),                   \
+	CFG_INT("idle", 0, CFGF_NODEFAULT),                                \
+	CFG_INT("interval", 0, CFGF_NODEFAULT),                            \
+	CFG_INT("count", 0, CFGF_NODEFAULT),                               \
+	CFG_INT_CB("user_timeout", 0, CFGF_NODEFAULT, parse_user_timeout), \
+	CFG_BOOL("override", cfg_false, CFGF_NODEFAULT)
+
+static const char *const range_checked[] = {"idle", "interval", "count"};
+
+/* Copy the options set in @sec into @s, marking them with @src. */
+static void take_values(cfg_t *sec, struct kashim_settings *s, unsigned char src)
+{
+	for (int f = 0; f < KASHIM_NFIELDS; f++) {
+		const char *name = kashim_field_name(f);
+
+		if (cfg_size(sec, name) == 0)
+			continue;
+		switch (f) {
+		case KASHIM_F_KEEPALIVE:
+			s->keepalive = cfg_getbool(sec, name);
+			break;
+		case KASHIM_F_OVERRIDE:
+			s->override = cfg_getbool(sec, name);
+			break;
+		case KASHIM_F_IDLE:
+			s->idle = (int)cfg_getint(sec, name);
+			break;
+		case KASHIM_F_INTERVAL:
+			s->interval = (int)cfg_getint(sec, name);
+			break;
+		case KASHIM_F_COUNT:
+			s->count = (int)cfg_getint(sec, name);
+			break;
+		case KASHIM_F_USER_TIMEOUT: {
+			long v = cfg_getint(sec, name);
+
+			s->user_timeout_auto = v < 0;
+			s->user_timeout = v < 0 ? 0 : v;
+			break;
+		}
+		}
+		s->source[f] = src;
+	}
+}
+
+static bool title_matches(const char *glob, const char *exe_name, const char *argv0_name)
+{
+	return (exe_name && fnmatch(glob, exe_name, 0) == 0) ||
+	       (argv0_name && fnmatch(glob, argv0_name, 0) == 0);
+}
+
+/* Read the whole file into a NUL-terminated buffer, refusing what libconfuse
+ * should never see. Returns NULL (and logs) on any problem except ENOENT,
+ * which sets *missing. */
+static char *read_file(const char *path, const struct kashim_logger *log, bool *missing)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	*missing = false;
+	if (fd < 0) {
+		if (errno == ENOENT)
+			*missing = true;
+		else
+			kashim_logf(log, KASHIM_LOG_WARN, "%s: cannot open: %s; file ignored",
+				    path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s: not a regular file; file ignored", path);
+		goto fail;
+	}
+	if (st.st_size > KASHIM_CONF_MAX_BYTES) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s: larger than %d bytes; file ignored", path,
+			    KASHIM_CONF_MAX_BYTES);
+		goto fail;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
+		goto fail;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			kashim_logf(log, KASHIM_LOG_WARN, "%s: read error: %s; file ignored", path,
+				    strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	close(fd);
+	if (memchr(buf, '\0', got)) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s: contains a NUL byte (not a text file); file ignored",
+			    path);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+/*
+ * What libconfuse accepts silently but kashim must not: ${VAR} (expanded
+ * from the host's environment, which a config shared by every process, and
+ * setuid ones, must not depend on) and a section still open at the end of
+ * the file (a truncated file). One pass over the text, skipping comments and
+ * quoted strings as libconfuse's scanner does. Returns true (and logs) when
+ * the file must be refused.
+ */
+static bool prescan_refuses(const char *path, const char *text, const struct kashim_logger *log)
+{
+	int line = 1, depth = 0, open_line = 0;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n') {
+			line++;
+		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+			while (p[1] && p[1] != '\n')
+				p++;
+		} else if (p[0] == '/' && p[1] == '*') {
+			for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+				line += *p == '\n';
+			if (!*p)
+				break;
+			p++;
+		} else if (*p == '"' || *p == '\'') {
+			char quote = *p;
+
+			for (p++; *p && *p != quote; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				else if (quote == '"' && p[0] == '$' && p[1] == '{')
+					goto env_reference;
+				line += *p == '\n';
+			}
+			if (!*p)
+				break; /* libconfuse reports the unterminated string */
+		} else if (p[0] == '$' && p[1] == '{') {
+			goto env_reference;
+		} else if (*p == '{') {
+			if (depth++ == 0)
+				open_line = line;
+		} else if (*p == '}') {
+			depth--;
+		}
+	}
+	if (depth > 0) {
+		kashim_logf(log, KASHIM_LOG_WARN,
+			    "%s:%d: section opened here is not closed before the end of the file; file ignored",
+			    path, open_line);
+		return true;
+	}
+	return false;
+env_reference:
+	kashim_logf(log, KASHIM_LOG_WARN,
+		    "%s:%d: ${...} environment references are not supported (use KASHIM_* variables); file ignored",
+		    path, line);
+	return true;
+}
+
+KASHIM_EXPORT enum kashim_conf_result
+kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_name,
+		     struct kashim_settings *s, const struct kashim_logger *log)
+{
+	cfg_opt_t program_opts[] = {KASHIM_OPTS, CFG_END()};
+	cfg_opt_t opts[] = {
+		KASHIM_OPTS,
+		CFG_SEC("program", program_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_END()};
+	struct parse_ctx ctx = {.log = log, .path = path};
+	struct kashim_settings next = *s;
+	enum kashim_conf_result result = KASHIM_CONF_INVALID;
+	bool missing;
+	char *text;
+	cfg_t *cfg;
+	int rc;
+
+	text = read_file(path, log, &missing);
+	if (!text)
+		return missing ? KASHIM_CONF_MISSING : KASHIM_CONF_INVALID;
+	if (prescan_refuses(path, text, log)) {
+		free(text);
+		return KASHIM_CONF_INVALID;
+	}
+	cfg = cfg_init(opts, CFGF_NONE);
+	if (!cfg) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s: libconfuse could not start; file ignored", path);
+		free(text);
+		return KASHIM_CONF_INVALID;
+	}
+	current = &ctx;
+	cfg_set_error_function(cfg, conf_error);
+	for (size_t i = 0; i < sizeof range_checked / sizeof range_checked[0]; i++) {
+		char name[64];
+
+		cfg_set_validate_func(cfg, range_checked[i], validate_range);
+		snprintf(name, sizeof name, "program|%s", range_checked[i]);
+		cfg_set_validate_func(cfg, name, validate_range);
+	}
+
+	rc = cfg_parse_buf(cfg, text);
+	if (rc == CFG_SUCCESS && ctx.problems == 0) {
+		snprintf(next.file, sizeof next.file, "%s", path);
+		take_values(cfg, &next, KASHIM_SRC_FILE);
+		for (unsigned i = 0; i < cfg_size(cfg, "program"); i++) {
+			cfg_t *sec = cfg_getnsec(cfg, "program", i);
+
+			if (title_matches(cfg_title(sec), exe_name, argv0_name)) {
+				snprintf(next.section, sizeof next.section, "%s", cfg_title(sec));
+				take_values(sec, &next, KASHIM_SRC_SECTION);
+				break;
+			}
+		}
+		*s = next;
+		result = KASHIM_CONF_APPLIED;
+	} else if (ctx.problems == 0) {
+		/* Every other failure was already reported with its line. */
+		kashim_logf(log, KASHIM_LOG_WARN, "%s: could not be parsed; file ignored", path);
+	}
+	current = NULL;
+	cfg_free(cfg);
+	free(text);
+	return result;
+}

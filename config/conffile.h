@@ -1,0 +1,37 @@
+/*
+ * conffile.h - read keepalive.conf with libconfuse.
+ *
+ * Built into the plugin build/kashim/libkashim-conf.so, which the shim
+ * dlopen()s only when a process makes its first TCP socket and a config
+ * file exists; so libconfuse is never a load-time dependency of the host.
+ */
+#ifndef KASHIM_CONFFILE_H
+#define KASHIM_CONFFILE_H
+
+#include "kashim_settings.h"
+
+/* Files larger than this are refused rather than parsed. */
+#define KASHIM_CONF_MAX_BYTES (1024 * 1024)
+
+enum kashim_conf_result {
+	KASHIM_CONF_APPLIED = 0,  /* the file was valid and its values are in *s */
+	KASHIM_CONF_MISSING = 1,  /* the file does not exist (ENOENT) */
+	KASHIM_CONF_INVALID = -1  /* problems were logged; *s is unchanged */
+};
+
+/*
+ * Read @path and apply its top level, then the first program section, in
+ * file order, whose title (an fnmatch(3) glob) matches @exe_name or
+ * @argv0_name (either may be NULL). Every problem found is logged with file
+ * and line; any problem rejects the whole file and leaves *s unchanged.
+ */
+enum kashim_conf_result kashim_conffile_load(const char *path, const char *exe_name,
+					     const char *argv0_name, struct kashim_settings *s,
+					     const struct kashim_logger *log);
+
+/* Signature of kashim_conffile_load, for dlsym(). */
+typedef enum kashim_conf_result (*kashim_conffile_load_fn)(const char *, const char *,
+							   const char *, struct kashim_settings *,
+							   const struct kashim_logger *);
+
+#endif

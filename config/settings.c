@@ -1,0 +1,267 @@
+/*
+ * settings.c - defaults, environment overrides, validation and description
+ * of kashim's settings. Pure functions over struct kashim_settings: no
+ * global state, no allocation, so the shim can run them in any process.
+ */
+#include "kashim_settings.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const field_names[KASHIM_NFIELDS] = {
+	[KASHIM_F_KEEPALIVE] = "keepalive",
+	[KASHIM_F_IDLE] = "idle",
+	[KASHIM_F_INTERVAL] = "interval",
+	[KASHIM_F_COUNT] = "count",
+	[KASHIM_F_USER_TIMEOUT] = "user_timeout",
+	[KASHIM_F_OVERRIDE] = "override",
+};
+
+/* kashim's own variables, one per field. */
+static const char *const env_names[KASHIM_NFIELDS] = {
+	[KASHIM_F_KEEPALIVE] = "KASHIM_KEEPALIVE",
+	[KASHIM_F_IDLE] = "KASHIM_IDLE",
+	[KASHIM_F_INTERVAL] = "KASHIM_INTERVAL",
+	[KASHIM_F_COUNT] = "KASHIM_COUNT",
+	[KASHIM_F_USER_TIMEOUT] = "KASHIM_USER_TIMEOUT",
+	[KASHIM_F_OVERRIDE] = "KASHIM_OVERRIDE",
+};
+
+/* libkeepalive's variables, so its users switch by changing LD_PRELOAD only. */
+static const char *const libkeepalive_names[KASHIM_NFIELDS] = {
+	[KASHIM_F_KEEPALIVE] = "KEEPALIVE",
+	[KASHIM_F_IDLE] = "KEEPIDLE",
+	[KASHIM_F_INTERVAL] = "KEEPINTVL",
+	[KASHIM_F_COUNT] = "KEEPCNT",
+};
+
+void kashim_vlogf(const struct kashim_logger *log, enum kashim_level level,
+		  const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	if (!log || !log->write)
+		return;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	log->write(log->ctx, level, msg);
+}
+
+void kashim_logf(const struct kashim_logger *log, enum kashim_level level,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kashim_vlogf(log, level, fmt, ap);
+	va_end(ap);
+}
+
+void kashim_settings_defaults(struct kashim_settings *s)
+{
+	memset(s, 0, sizeof *s);
+	s->keepalive = true;
+	s->idle = 60;
+	s->interval = 10;
+	s->count = 5;
+	s->user_timeout = 0;
+	/* memset made every source KASHIM_SRC_DEFAULT and override false. */
+}
+
+const char *kashim_field_name(enum kashim_field f)
+{
+	return (unsigned)f < KASHIM_NFIELDS ? field_names[f] : "?";
+}
+
+bool kashim_field_range(enum kashim_field f, long *min, long *max)
+{
+	switch (f) {
+	case KASHIM_F_IDLE:
+		*min = 1, *max = KASHIM_IDLE_MAX;
+		return true;
+	case KASHIM_F_INTERVAL:
+		*min = 1, *max = KASHIM_INTERVAL_MAX;
+		return true;
+	case KASHIM_F_COUNT:
+		*min = 1, *max = KASHIM_COUNT_MAX;
+		return true;
+	case KASHIM_F_USER_TIMEOUT:
+		*min = 0, *max = KASHIM_USER_TIMEOUT_MAX;
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool kashim_parse_number(const char *text, long min, long max, long *out)
+{
+	long v = 0;
+
+	if (!text || !*text)
+		return false;
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		/* Stop before overflow: every allowed max fits in a long. */
+		if (v > (max - (*p - '0')) / 10)
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	if (v < min)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool kashim_parse_bool(const char *text, bool *out)
+{
+	static const char *const yes[] = {"on", "true", "yes", "1"};
+	static const char *const no[] = {"off", "false", "no", "0"};
+
+	if (!text)
+		return false;
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (!strcasecmp(text, yes[i])) {
+			*out = true;
+			return true;
+		}
+		if (!strcasecmp(text, no[i])) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool kashim_parse_user_timeout(const char *text, long *ms, bool *is_auto)
+{
+	if (text && !strcasecmp(text, "auto")) {
+		*is_auto = true;
+		*ms = 0;
+		return true;
+	}
+	if (!kashim_parse_number(text, 0, KASHIM_USER_TIMEOUT_MAX, ms))
+		return false;
+	*is_auto = false;
+	return true;
+}
+
+/* Store a validated integer into its field. */
+static void set_int_field(struct kashim_settings *s, enum kashim_field f, long v)
+{
+	switch (f) {
+	case KASHIM_F_IDLE:
+		s->idle = (int)v;
+		break;
+	case KASHIM_F_INTERVAL:
+		s->interval = (int)v;
+		break;
+	case KASHIM_F_COUNT:
+		s->count = (int)v;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Apply one variable's text to field @f. Returns false (and logs) when the
+ * text is not valid for the field; the field is then left as it was. */
+static bool apply_env_value(struct kashim_settings *s, enum kashim_field f,
+			    const char *var, const char *text, unsigned char src,
+			    const struct kashim_logger *log)
+{
+	long min, max, v;
+	bool b;
+
+	if (f == KASHIM_F_KEEPALIVE || f == KASHIM_F_OVERRIDE) {
+		if (!kashim_parse_bool(text, &b)) {
+			kashim_logf(log, KASHIM_LOG_WARN,
+				    "environment %s=\"%.64s\" is not on or off; ignored", var, text);
+			return false;
+		}
+		if (f == KASHIM_F_KEEPALIVE)
+			s->keepalive = b;
+		else
+			s->override = b;
+	} else if (f == KASHIM_F_USER_TIMEOUT) {
+		if (!kashim_parse_user_timeout(text, &v, &b)) {
+			kashim_logf(log, KASHIM_LOG_WARN,
+				    "environment %s=\"%.64s\" is not a number of milliseconds from 0 to %ld or \"auto\"; ignored",
+				    var, text, KASHIM_USER_TIMEOUT_MAX);
+			return false;
+		}
+		s->user_timeout = v;
+		s->user_timeout_auto = b;
+	} else {
+		kashim_field_range(f, &min, &max);
+		if (!kashim_parse_number(text, min, max, &v)) {
+			kashim_logf(log, KASHIM_LOG_WARN,
+				    "environment %s=\"%.64s\" is not a whole number from %ld to %ld; ignored",
+				    var, text, min, max);
+			return false;
+		}
+		set_int_field(s, f, v);
+	}
+	s->source[f] = src;
+	return true;
+}
+
+int kashim_settings_apply_env(struct kashim_settings *s, kashim_getenv_fn get,
+			      const struct kashim_logger *log)
+{
+	int bad = 0;
+	const char *text;
+
+	if (!get)
+		return 0;
+	for (int f = 0; f < KASHIM_NFIELDS; f++) {
+		const char *var = libkeepalive_names[f];
+
+		if (!var || !(text = get(var)))
+			continue;
+		/* libkeepalive only knows KEEPALIVE=off; any other value means
+		 * "leave it on", as it did there. */
+		if (f == KASHIM_F_KEEPALIVE) {
+			if (!strcasecmp(text, "off")) {
+				s->keepalive = false;
+				s->source[f] = KASHIM_SRC_LIBKEEPALIVE;
+			}
+			continue;
+		}
+		bad += !apply_env_value(s, f, var, text, KASHIM_SRC_LIBKEEPALIVE, log);
+	}
+	for (int f = 0; f < KASHIM_NFIELDS; f++) {
+		if ((text = get(env_names[f])))
+			bad += !apply_env_value(s, f, env_names[f], text, KASHIM_SRC_ENV, log);
+	}
+	return bad;
+}
+
+void kashim_settings_finish(struct kashim_settings *s)
+{
+	if (s->user_timeout_auto)
+		s->user_timeout = ((long)s->idle + (long)s->interval * s->count) * 1000L;
+}
+
+const char *kashim_source_describe(const struct kashim_settings *s,
+				   enum kashim_field f, char *buf, size_t len)
+{
+	switch (s->source[f]) {
+	case KASHIM_SRC_FILE:
+		snprintf(buf, len, "file %s", s->file);
+		break;
+	case KASHIM_SRC_SECTION:
+		snprintf(buf, len, "program section \"%s\" in %s", s->section, s->file);
+		break;
+	case KASHIM_SRC_LIBKEEPALIVE:
+		snprintf(buf, len, "environment %s", libkeepalive_names[f]);
+		break;
+	case KASHIM_SRC_ENV:
+		snprintf(buf, len, "environment %s", env_names[f]);
+		break;
+	default:
+		snprintf(buf, len, "default");
+		break;
+	}
+	return buf;
+}

@@ -1,0 +1,205 @@
+/*
+ * init.c - resolve this process's settings exactly once, on first need.
+ *
+ * Lazy on purpose: a process that never makes a TCP socket never reads the
+ * config, never loads libconfuse and never allocates. Settings, lowest
+ * precedence first: built-in defaults, keepalive.conf (top level, then the
+ * first matching program section), libkeepalive's variables, KASHIM_*.
+ * The result is written once into kashim_rt and never changed after
+ * kashim_state becomes READY.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include "../config/conffile.h"
+#include "kashim.h"
+
+#ifndef KASHIM_SYSCONF_PATH
+#define KASHIM_SYSCONF_PATH "/etc/keepalive.conf"
+#endif
+#define KASHIM_PLUGIN_NAME "kashim/libkashim-conf.so"
+
+_Atomic int kashim_state = KASHIM_UNINIT;
+struct kashim_runtime kashim_rt;
+
+/* Set while this thread initialises: a socket() made from inside (a signal
+ * handler, a library we load) passes through instead of waiting on itself. */
+static __thread int initialising __attribute__((tls_model("initial-exec")));
+
+static const char *env(const char *name)
+{
+	return secure_getenv(name);
+}
+
+/* Where the log goes (KASHIM_LOG) and how much (KASHIM_DEBUG). Read first,
+ * so that problems with the other variables reach the right place. */
+static void setup_logging(struct kashim_runtime *rt, bool secure)
+{
+	const char *dest = secure ? NULL : env("KASHIM_LOG");
+	const char *debug = secure ? NULL : env("KASHIM_DEBUG");
+
+	rt->log_dest = KASHIM_DEST_SYSLOG;
+	if (dest && !strcmp(dest, "stderr")) {
+		rt->log_dest = KASHIM_DEST_STDERR;
+	} else if (dest && dest[0] == '/' && strlen(dest) < sizeof rt->log_path) {
+		rt->log_dest = KASHIM_DEST_FILE;
+		memcpy(rt->log_path, dest, strlen(dest) + 1);
+	} else if (dest && strcmp(dest, "syslog")) {
+		kashim_log(KASHIM_LOG_WARN,
+			   "environment KASHIM_LOG=\"%.64s\" is not syslog, stderr or an absolute path; using syslog",
+			   dest);
+	}
+	if (debug && !kashim_parse_bool(debug, &rt->debug))
+		kashim_log(KASHIM_LOG_WARN, "environment KASHIM_DEBUG=\"%.64s\" is not on or off; ignored",
+			   debug);
+}
+
+/* The program's names for section matching: the basename of /proc/self/exe
+ * (what actually runs: python3.11) and of argv[0] (what it was called). */
+static void program_names(char *exe, size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+	const char *base;
+
+	exe[0] = '\0';
+	if (n <= 0)
+		return;
+	path[n] = '\0';
+	base = strrchr(path, '/');
+	snprintf(exe, len, "%s", base ? base + 1 : path);
+}
+
+/* dlopen the config plugin that sits beside this library (build/kashim/ or
+ * $(LIBDIR)/kashim/) and let it read @path. libconfuse comes with it. */
+static void load_config_file(struct kashim_settings *s, const char *path, bool required,
+			     const char *exe)
+{
+	Dl_info self;
+	char plugin[PATH_MAX];
+	const char *slash;
+	void *handle;
+	kashim_conffile_load_fn load;
+
+	if (access(path, F_OK) != 0 && errno == ENOENT) {
+		if (required)
+			kashim_log(KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment",
+				   path);
+		return;
+	}
+	if (!dladdr((void *)kashim_runtime_init, &self) || !self.dli_fname ||
+	    !(slash = strrchr(self.dli_fname, '/'))) {
+		kashim_log(KASHIM_LOG_WARN, "cannot tell where libkashim.so is loaded from; %s ignored", path);
+		return;
+	}
+	snprintf(plugin, sizeof plugin, "%.*s/%s", (int)(slash - self.dli_fname), self.dli_fname,
+		 KASHIM_PLUGIN_NAME);
+	handle = dlopen(plugin, RTLD_NOW | RTLD_LOCAL);
+	if (!handle) {
+		kashim_log(KASHIM_LOG_WARN, "cannot load the config reader (%s); %s ignored", dlerror(), path);
+		return;
+	}
+	load = (kashim_conffile_load_fn)dlsym(handle, "kashim_conffile_load");
+	if (load) {
+		if (load(path, exe, program_invocation_short_name, s, &kashim_logger) == KASHIM_CONF_MISSING &&
+		    required)
+			kashim_log(KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment",
+				   path);
+	} else {
+		kashim_log(KASHIM_LOG_WARN, "%s has no kashim_conffile_load; %s ignored", plugin, path);
+	}
+	dlclose(handle);
+}
+
+/* Turn settings into the list of setsockopt() calls every TCP socket gets. */
+static void precompute(struct kashim_runtime *rt)
+{
+	const struct kashim_settings *s = &rt->settings;
+	unsigned n = 0;
+
+	rt->enabled = s->keepalive;
+	rt->override = s->override;
+	if (!rt->enabled)
+		return;
+	rt->opts[n++] = (struct kashim_sockopt){SOL_SOCKET, SO_KEEPALIVE, 1};
+	rt->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_KEEPIDLE, s->idle};
+	rt->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_KEEPINTVL, s->interval};
+	rt->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_KEEPCNT, s->count};
+	if (s->user_timeout > 0)
+		rt->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_USER_TIMEOUT, (int)s->user_timeout};
+	rt->nopts = n;
+}
+
+static void resolve(struct kashim_runtime *rt)
+{
+	/* In secure-execution mode (setuid, setgid, capabilities) nothing from
+	 * the environment is trusted: only the compiled-in file is read. */
+	bool secure = getauxval(AT_SECURE) != 0;
+	const char *config = secure ? NULL : env("KASHIM_CONFIG");
+	char exe[256];
+
+	setup_logging(rt, secure);
+	program_names(exe, sizeof exe);
+	snprintf(rt->program, sizeof rt->program, "%s", exe[0] ? exe : program_invocation_short_name);
+	kashim_settings_defaults(&rt->settings);
+	if (config && !*config) {
+		kashim_log(KASHIM_LOG_WARN, "environment KASHIM_CONFIG is empty; reading %s",
+			   KASHIM_SYSCONF_PATH);
+		config = NULL;
+	}
+	load_config_file(&rt->settings, config ? config : KASHIM_SYSCONF_PATH, config != NULL, exe);
+	if (!secure)
+		kashim_settings_apply_env(&rt->settings, env, &kashim_logger);
+	kashim_settings_finish(&rt->settings);
+	precompute(rt);
+	if (rt->debug) {
+		const struct kashim_settings *s = &rt->settings;
+
+		kashim_log(KASHIM_LOG_DEBUG,
+			   "settings for %s (argv[0] %s): keepalive=%s idle=%d interval=%d count=%d user_timeout=%ld override=%s section=\"%s\" file=\"%s\"%s",
+			   rt->program, program_invocation_short_name, s->keepalive ? "on" : "off", s->idle,
+			   s->interval, s->count, s->user_timeout, s->override ? "on" : "off", s->section,
+			   s->file, secure ? " (secure-execution: environment ignored)" : "");
+	}
+}
+
+const struct kashim_runtime *kashim_runtime_init(void)
+{
+	int saved_errno = errno;
+	int self = (int)getpid();
+	int expected = KASHIM_UNINIT;
+
+	if (initialising)
+		return NULL;
+	/* kashim_state holds the initialiser's pid while it works. */
+	while (!atomic_compare_exchange_strong(&kashim_state, &expected, self)) {
+		if (expected == KASHIM_READY)
+			break;
+		/* Another thread of this process is initialising: wait for it.
+		 * A pid other than ours means it was our parent and we were
+		 * forked meanwhile: nobody will finish, so start again. */
+		if (expected != self)
+			atomic_compare_exchange_strong(&kashim_state, &expected, KASHIM_UNINIT);
+		else
+			sched_yield();
+		expected = KASHIM_UNINIT;
+	}
+	if (expected != KASHIM_READY) {
+		initialising = 1;
+		resolve(&kashim_rt);
+		initialising = 0;
+		atomic_store_explicit(&kashim_state, KASHIM_READY, memory_order_release);
+	}
+	errno = saved_errno;
+	return &kashim_rt;
+}

@@ -1,0 +1,20 @@
+/*
+ * real.c - the addresses of libc's versions of the interposed functions.
+ * All of the shim's pointers to libc live here, nowhere else.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+
+#include "kashim.h"
+
+int (*real_socket)(int, int, int);
+int (*real_connect)(int, const struct sockaddr *, socklen_t);
+int (*real_accept)(int, struct sockaddr *, socklen_t *);
+int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
+int (*real_setsockopt)(int, int, int, const void *, socklen_t);
+int (*real_getsockopt)(int, int, int, void *, socklen_t *);
+
+void *kashim_dlnext(const char *symbol)
+{
+	return dlsym(RTLD_NEXT, symbol);
+}

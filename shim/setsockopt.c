@@ -1,0 +1,54 @@
+/*
+ * setsockopt.c - with override = true, the program's own keepalive choices
+ * (SO_KEEPALIVE, TCP_KEEPIDLE/INTVL/CNT, TCP_USER_TIMEOUT) on a TCP socket
+ * are answered with success and not made, so the configured values stay.
+ * With override = false (the default) this is a plain pass-through.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include "kashim.h"
+
+static inline bool is_keepalive_option(int level, int name)
+{
+	return (level == SOL_SOCKET && name == SO_KEEPALIVE) ||
+	       (level == IPPROTO_TCP && (name == TCP_KEEPIDLE || name == TCP_KEEPINTVL ||
+					 name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT));
+}
+
+/* True when the program's call must be swallowed to keep our value. */
+static bool keep_configured(int fd, int name)
+{
+	const struct kashim_runtime *rt = kashim_runtime();
+
+	if (!rt || !rt->enabled || !rt->override)
+		return false;
+	/* user_timeout 0 means kashim leaves TCP_USER_TIMEOUT to the program. */
+	if (name == TCP_USER_TIMEOUT && rt->settings.user_timeout == 0)
+		return false;
+	if (!kashim_fd_is_tcp(fd))
+		return false;
+	if (!kashim_fd_settled(fd))
+		kashim_adopt(fd, "setsockopt, inherited");
+	if (rt->debug)
+		kashim_log(KASHIM_LOG_DEBUG, "fd %d: program's setsockopt option %d ignored (override = true)",
+			   fd, name);
+	return true;
+}
+
+/* Contract: returns what libc's setsockopt() returns, with its errno; under
+ * override, 0 for the keepalive options of a TCP socket, errno untouched. */
+KASHIM_EXPORT int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
+{
+	int (*real)(int, int, int, const void *, socklen_t) = KASHIM_REAL(real_setsockopt, "setsockopt");
+
+	if (KASHIM_UNLIKELY(!real)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (KASHIM_UNLIKELY(is_keepalive_option(level, name)) && keep_configured(fd, name))
+		return 0;
+	return real(fd, level, name, value, len);
+}

@@ -1,0 +1,197 @@
+/* test_settings.c - defaults, number parsing, environment precedence. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+
+#include "helpers.h"
+
+/* A fake environment: pairs of name, value. */
+static const char *const *fake_env;
+static const char *fake_getenv(const char *name)
+{
+	for (const char *const *p = fake_env; p && p[0]; p += 2)
+		if (!strcmp(p[0], name))
+			return p[1];
+	return NULL;
+}
+
+START_TEST(defaults_are_on_60_10_5_no_user_timeout_no_override)
+{
+	struct kashim_settings s;
+
+	kashim_settings_defaults(&s);
+	ck_assert(s.keepalive);
+	ck_assert_int_eq(s.idle, 60);
+	ck_assert_int_eq(s.interval, 10);
+	ck_assert_int_eq(s.count, 5);
+	ck_assert_int_eq(s.user_timeout, 0);
+	ck_assert(!s.override);
+	for (int f = 0; f < KASHIM_NFIELDS; f++)
+		ck_assert_int_eq(s.source[f], KASHIM_SRC_DEFAULT);
+}
+END_TEST
+
+START_TEST(parse_number_accepts_only_plain_digits_in_range)
+{
+	long v = -1;
+
+	ck_assert(kashim_parse_number("1", 1, 32767, &v) && v == 1);
+	ck_assert(kashim_parse_number("32767", 1, 32767, &v) && v == 32767);
+	ck_assert(kashim_parse_number("2147483647", 0, 2147483647L, &v) && v == 2147483647L);
+	v = 42;
+	ck_assert(!kashim_parse_number("0", 1, 32767, &v));
+	ck_assert(!kashim_parse_number("32768", 1, 32767, &v));
+	ck_assert(!kashim_parse_number("", 1, 32767, &v));
+	ck_assert(!kashim_parse_number(NULL, 1, 32767, &v));
+	ck_assert(!kashim_parse_number("-5", 1, 32767, &v));
+	ck_assert(!kashim_parse_number("+5", 1, 32767, &v));
+	ck_assert(!kashim_parse_number(" 5", 1, 32767, &v));
+	ck_assert(!kashim_parse_number("5 ", 1, 32767, &v));
+	ck_assert(!kashim_parse_number("5s", 1, 32767, &v));
+	ck_assert(!kashim_parse_number("0x10", 1, 32767, &v));
+	ck_assert(!kashim_parse_number("99999999999999999999999", 1, 32767, &v));
+	ck_assert(!kashim_parse_number("2147483648", 0, 2147483647L, &v));
+	ck_assert_int_eq(v, 42); /* failures leave the output alone */
+}
+END_TEST
+
+START_TEST(parse_bool_and_user_timeout_words)
+{
+	bool b = false, is_auto = false;
+	long ms = -1;
+
+	ck_assert(kashim_parse_bool("ON", &b) && b);
+	ck_assert(kashim_parse_bool("no", &b) && !b);
+	ck_assert(kashim_parse_bool("1", &b) && b);
+	ck_assert(!kashim_parse_bool("maybe", &b));
+	ck_assert(!kashim_parse_bool("", &b));
+	ck_assert(kashim_parse_user_timeout("auto", &ms, &is_auto) && is_auto);
+	ck_assert(kashim_parse_user_timeout("25000", &ms, &is_auto) && !is_auto && ms == 25000);
+	ck_assert(kashim_parse_user_timeout("0", &ms, &is_auto) && ms == 0);
+	ck_assert(!kashim_parse_user_timeout("-1", &ms, &is_auto));
+	ck_assert(!kashim_parse_user_timeout("autox", &ms, &is_auto));
+}
+END_TEST
+
+START_TEST(kashim_variables_override_libkeepalive_ones)
+{
+	static const char *const env[] = {"KEEPIDLE", "30", "KEEPINTVL", "3", "KEEPCNT", "4",
+					  "KASHIM_IDLE", "17", NULL};
+	struct captured_log cap = {0};
+	struct kashim_logger log = CAPTURE_LOGGER(&cap);
+	struct kashim_settings s;
+
+	fake_env = env;
+	kashim_settings_defaults(&s);
+	ck_assert_int_eq(kashim_settings_apply_env(&s, fake_getenv, &log), 0);
+	ck_assert_int_eq(s.idle, 17);
+	ck_assert_int_eq(s.source[KASHIM_F_IDLE], KASHIM_SRC_ENV);
+	ck_assert_int_eq(s.interval, 3);
+	ck_assert_int_eq(s.source[KASHIM_F_INTERVAL], KASHIM_SRC_LIBKEEPALIVE);
+	ck_assert_int_eq(s.count, 4);
+	ck_assert_int_eq(cap.count, 0);
+}
+END_TEST
+
+START_TEST(libkeepalive_off_disables_and_kashim_keepalive_on_wins)
+{
+	static const char *const off[] = {"KEEPALIVE", "off", NULL};
+	static const char *const both[] = {"KEEPALIVE", "off", "KASHIM_KEEPALIVE", "on", NULL};
+	static const char *const other[] = {"KEEPALIVE", "whatever", NULL};
+	struct kashim_settings s;
+
+	fake_env = off;
+	kashim_settings_defaults(&s);
+	kashim_settings_apply_env(&s, fake_getenv, NULL);
+	ck_assert(!s.keepalive);
+	fake_env = both;
+	kashim_settings_defaults(&s);
+	kashim_settings_apply_env(&s, fake_getenv, NULL);
+	ck_assert(s.keepalive);
+	ck_assert_int_eq(s.source[KASHIM_F_KEEPALIVE], KASHIM_SRC_ENV);
+	fake_env = other; /* libkeepalive ignored anything but "off" */
+	kashim_settings_defaults(&s);
+	ck_assert_int_eq(kashim_settings_apply_env(&s, fake_getenv, NULL), 0);
+	ck_assert(s.keepalive);
+}
+END_TEST
+
+START_TEST(each_bad_variable_is_named_once_and_ignored_others_apply)
+{
+	static const char *const env[] = {
+		"KASHIM_IDLE", "abc", "KASHIM_INTERVAL", "", "KASHIM_COUNT", "128",
+		"KASHIM_USER_TIMEOUT", "-3", "KASHIM_KEEPALIVE", "perhaps", "KEEPIDLE", " 5",
+		"KASHIM_OVERRIDE", "yes", NULL};
+	struct captured_log cap = {0};
+	struct kashim_logger log = CAPTURE_LOGGER(&cap);
+	struct kashim_settings s;
+
+	fake_env = env;
+	kashim_settings_defaults(&s);
+	ck_assert_int_eq(kashim_settings_apply_env(&s, fake_getenv, &log), 6);
+	ck_assert_int_eq(cap.count, 6);
+	ck_assert_ptr_nonnull(strstr(cap.text, "KASHIM_IDLE=\"abc\" is not a whole number from 1 to 32767"));
+	ck_assert_ptr_nonnull(strstr(cap.text, "KASHIM_INTERVAL=\"\""));
+	ck_assert_ptr_nonnull(strstr(cap.text, "KASHIM_COUNT=\"128\" is not a whole number from 1 to 127"));
+	ck_assert_ptr_nonnull(strstr(cap.text, "KASHIM_USER_TIMEOUT=\"-3\""));
+	ck_assert_ptr_nonnull(strstr(cap.text, "KASHIM_KEEPALIVE=\"perhaps\" is not on or off"));
+	ck_assert_ptr_nonnull(strstr(cap.text, "KEEPIDLE=\" 5\""));
+	/* the bad ones fell back, the good one applied */
+	ck_assert_int_eq(s.idle, 60);
+	ck_assert_int_eq(s.interval, 10);
+	ck_assert_int_eq(s.count, 5);
+	ck_assert(s.keepalive);
+	ck_assert(s.override);
+}
+END_TEST
+
+START_TEST(user_timeout_auto_is_idle_plus_interval_times_count_in_ms)
+{
+	static const char *const env[] = {"KASHIM_USER_TIMEOUT", "auto", "KASHIM_IDLE", "30",
+					  "KASHIM_INTERVAL", "5", "KASHIM_COUNT", "4", NULL};
+	struct kashim_settings s;
+
+	fake_env = env;
+	kashim_settings_defaults(&s);
+	kashim_settings_apply_env(&s, fake_getenv, NULL);
+	kashim_settings_finish(&s);
+	ck_assert_int_eq(s.user_timeout, (30 + 5 * 4) * 1000);
+}
+END_TEST
+
+START_TEST(sources_are_described_for_check_mode)
+{
+	struct kashim_settings s;
+	char buf[200];
+
+	kashim_settings_defaults(&s);
+	ck_assert_str_eq(kashim_source_describe(&s, KASHIM_F_IDLE, buf, sizeof buf), "default");
+	s.source[KASHIM_F_IDLE] = KASHIM_SRC_ENV;
+	ck_assert_str_eq(kashim_source_describe(&s, KASHIM_F_IDLE, buf, sizeof buf), "environment KASHIM_IDLE");
+	s.source[KASHIM_F_COUNT] = KASHIM_SRC_LIBKEEPALIVE;
+	ck_assert_str_eq(kashim_source_describe(&s, KASHIM_F_COUNT, buf, sizeof buf), "environment KEEPCNT");
+	strcpy(s.section, "redis-*");
+	strcpy(s.file, "/etc/keepalive.conf");
+	s.source[KASHIM_F_INTERVAL] = KASHIM_SRC_SECTION;
+	ck_assert_str_eq(kashim_source_describe(&s, KASHIM_F_INTERVAL, buf, sizeof buf),
+			 "program section \"redis-*\" in /etc/keepalive.conf");
+}
+END_TEST
+
+Suite *settings_suite(void)
+{
+	Suite *s = suite_create("settings");
+	TCase *tc = tcase_create("defaults-and-parsing");
+
+	tcase_add_test(tc, defaults_are_on_60_10_5_no_user_timeout_no_override);
+	tcase_add_test(tc, parse_number_accepts_only_plain_digits_in_range);
+	tcase_add_test(tc, parse_bool_and_user_timeout_words);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("environment");
+	tcase_add_test(tc, kashim_variables_override_libkeepalive_ones);
+	tcase_add_test(tc, libkeepalive_off_disables_and_kashim_keepalive_on_wins);
+	tcase_add_test(tc, each_bad_variable_is_named_once_and_ignored_others_apply);
+	tcase_add_test(tc, user_timeout_auto_is_idle_plus_interval_times_count_in_ms);
+	tcase_add_test(tc, sources_are_described_for_check_mode);
+	suite_add_tcase(s, tc);
+	return s;
+}

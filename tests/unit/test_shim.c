@@ -1,0 +1,406 @@
+/* test_shim.c - the interposed calls on real sockets, read back with
+ * getsockopt. This binary is linked against libkashim.so, so its socket(),
+ * connect(), accept() and setsockopt() go through the shim; the controls use
+ * syscall() directly, which no preload can see. Every test runs in its own
+ * forked child, so each one starts with an uninitialised shim and sets its
+ * environment first. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+struct ka {
+	int on, idle, intvl, cnt, user_timeout;
+};
+
+static struct ka read_ka(int fd)
+{
+	struct ka k = {-1, -1, -1, -1, -1};
+	socklen_t l = sizeof(int);
+
+	ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &k.on, &l), 0);
+	getsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &k.idle, &l);
+	getsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &k.intvl, &l);
+	getsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &k.cnt, &l);
+	getsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &k.user_timeout, &l);
+	return k;
+}
+
+static char log_path[64];
+
+/* Isolate the test from the machine: an empty config file, a private log. */
+static void isolate(void)
+{
+	const char *conf = WRITE_CONF("");
+
+	setenv("KASHIM_CONFIG", conf, 1);
+	snprintf(log_path, sizeof log_path, "/tmp/kashim-log-%d", (int)getpid());
+	unlink(log_path);
+	setenv("KASHIM_LOG", log_path, 1);
+}
+
+static const char *log_text(void)
+{
+	static char text[4096];
+	int fd = open(log_path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : 0;
+
+	if (fd >= 0)
+		close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	return text;
+}
+
+static int raw_socket(int domain, int type)
+{
+	return (int)syscall(SYS_socket, domain, type, 0);
+}
+
+/* A loopback listener made through the shim, and its port. */
+static int listener(int *port, bool through_shim)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t l = sizeof a;
+	int fd = through_shim ? socket(AF_INET, SOCK_STREAM, 0) : raw_socket(AF_INET, SOCK_STREAM);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(fd, 8), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &l), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static void connect_raw(int fd, int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+	ck_assert_int_eq((int)syscall(SYS_connect, fd, &a, sizeof a), 0);
+}
+
+START_TEST(tcp_socket_gets_defaults_while_a_raw_syscall_socket_does_not)
+{
+	isolate();
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int control = raw_socket(AF_INET, SOCK_STREAM);
+	struct ka k = read_ka(fd), c = read_ka(control);
+
+	ck_assert_int_eq(k.on, 1);
+	ck_assert_int_eq(k.idle, 60);
+	ck_assert_int_eq(k.intvl, 10);
+	ck_assert_int_eq(k.cnt, 5);
+	ck_assert_int_eq(k.user_timeout, 0);
+	ck_assert_int_eq(c.on, 0);
+	ck_assert_int_eq(c.idle, 7200); /* the kernel's defaults */
+}
+END_TEST
+
+START_TEST(environment_values_and_type_flags_and_ipv6)
+{
+	isolate();
+	setenv("KASHIM_IDLE", "17", 1);
+	setenv("KASHIM_INTERVAL", "3", 1);
+	setenv("KASHIM_COUNT", "4", 1);
+	setenv("KASHIM_USER_TIMEOUT", "auto", 1);
+	int fds[] = {socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+		     socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP)};
+
+	for (int i = 0; i < 2; i++) {
+		struct ka k = read_ka(fds[i]);
+
+		ck_assert_int_eq(k.on, 1);
+		ck_assert_int_eq(k.idle, 17);
+		ck_assert_int_eq(k.intvl, 3);
+		ck_assert_int_eq(k.cnt, 4);
+		ck_assert_int_eq(k.user_timeout, (17 + 3 * 4) * 1000);
+	}
+}
+END_TEST
+
+START_TEST(udp_unix_and_seqpacket_sockets_are_never_touched)
+{
+	isolate();
+	int udp = socket(AF_INET, SOCK_DGRAM, 0);
+	int unx = socket(AF_UNIX, SOCK_STREAM, 0);
+	int seq = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	int on = -1;
+	socklen_t l = sizeof on;
+
+	ck_assert_int_eq(getsockopt(udp, SOL_SOCKET, SO_KEEPALIVE, &on, &l), 0);
+	ck_assert_int_eq(on, 0);
+	ck_assert_int_eq(getsockopt(unx, SOL_SOCKET, SO_KEEPALIVE, &on, &l), 0);
+	ck_assert_int_eq(on, 0);
+	ck_assert_int_eq(getsockopt(seq, SOL_SOCKET, SO_KEEPALIVE, &on, &l), 0);
+	ck_assert_int_eq(on, 0);
+	/* and no TCP socket was made, so the config was never read */
+	ck_assert_str_eq(log_text(), "");
+}
+END_TEST
+
+START_TEST(errno_is_untouched_on_success_and_libcs_on_failure)
+{
+	isolate();
+	errno = 1234;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(errno, 1234);
+	errno = 0;
+	ck_assert_int_eq(socket(AF_INET, SOCK_STREAM, 999), -1);
+	int shim_errno = errno;
+	ck_assert_int_eq((int)syscall(SYS_socket, AF_INET, SOCK_STREAM, 999), -1);
+	ck_assert_int_eq(shim_errno, errno);
+	errno = 0;
+	ck_assert_int_eq(connect(-1, NULL, 0), -1);
+	ck_assert_int_eq(errno, EBADF);
+	errno = 0;
+	ck_assert_int_eq(accept(-1, NULL, NULL), -1);
+	ck_assert_int_eq(errno, EBADF);
+	errno = 0;
+	ck_assert_int_eq(accept4(-1, NULL, NULL, 0), -1);
+	ck_assert_int_eq(errno, EBADF);
+}
+END_TEST
+
+START_TEST(accepted_connections_inherit_from_a_listener_made_through_the_shim)
+{
+	isolate();
+	setenv("KASHIM_IDLE", "21", 1);
+	int port, lfd = listener(&port, true);
+	int client = raw_socket(AF_INET, SOCK_STREAM);
+
+	connect_raw(client, port);
+	int a = accept(lfd, NULL, NULL);
+	struct ka k = read_ka(a), c = read_ka(client);
+
+	ck_assert_int_eq(k.on, 1);
+	ck_assert_int_eq(k.idle, 21);
+	ck_assert_int_eq(c.on, 0); /* control: the raw client side */
+	client = raw_socket(AF_INET, SOCK_STREAM);
+	connect_raw(client, port);
+	a = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	ck_assert_int_eq(read_ka(a).idle, 21);
+}
+END_TEST
+
+START_TEST(inherited_listener_is_configured_on_first_accept_with_its_connections)
+{
+	isolate();
+	setenv("KASHIM_IDLE", "22", 1);
+	int port, lfd = listener(&port, false); /* as if inherited: not seen by socket() */
+
+	ck_assert_int_eq(read_ka(lfd).on, 0);
+	for (int i = 0; i < 2; i++) {
+		int client = raw_socket(AF_INET, SOCK_STREAM);
+
+		connect_raw(client, port);
+		int a = accept4(lfd, NULL, NULL, 0);
+		struct ka k = read_ka(a);
+
+		ck_assert_int_eq(k.on, 1);
+		ck_assert_int_eq(k.idle, 22);
+	}
+	ck_assert_int_eq(read_ka(lfd).idle, 22);
+}
+END_TEST
+
+START_TEST(connect_configures_a_socket_made_behind_the_shims_back)
+{
+	isolate();
+	setenv("KASHIM_IDLE", "23", 1);
+	int port, lfd = listener(&port, false);
+	int fd = raw_socket(AF_INET, SOCK_STREAM);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+	(void)lfd;
+	ck_assert_int_eq(read_ka(fd).on, 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(read_ka(fd).on, 1);
+	ck_assert_int_eq(read_ka(fd).idle, 23);
+}
+END_TEST
+
+START_TEST(programs_own_choice_between_socket_and_connect_stands)
+{
+	isolate();
+	int port, lfd = listener(&port, false);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int off = 0;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+
+	(void)lfd;
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &off, sizeof off), 0);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(read_ka(fd).on, 0);
+}
+END_TEST
+
+START_TEST(override_off_lets_the_program_set_its_own_idle)
+{
+	isolate();
+	int fd = socket(AF_INET, SOCK_STREAM, 0), idle = 300;
+
+	ck_assert_int_eq(setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle), 0);
+	ck_assert_int_eq(read_ka(fd).idle, 300);
+}
+END_TEST
+
+START_TEST(override_on_keeps_configured_values_and_returns_success)
+{
+	isolate();
+	setenv("KASHIM_OVERRIDE", "on", 1);
+	setenv("KASHIM_IDLE", "24", 1);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), idle = 300, off = 0;
+	int udp = socket(AF_INET, SOCK_DGRAM, 0), on = 1, got = 0;
+	socklen_t l = sizeof got;
+
+	errno = 77;
+	ck_assert_int_eq(setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle), 0);
+	ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &off, sizeof off), 0);
+	ck_assert_int_eq(errno, 77);
+	ck_assert_int_eq(read_ka(fd).idle, 24);
+	ck_assert_int_eq(read_ka(fd).on, 1);
+	/* other options and other protocols pass through */
+	ck_assert_int_eq(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on), 0);
+	ck_assert_int_eq(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &got, &l), 0);
+	ck_assert_int_eq(got, 1);
+	ck_assert_int_eq(setsockopt(udp, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on), 0);
+	ck_assert_int_eq(getsockopt(udp, SOL_SOCKET, SO_KEEPALIVE, &got, &l), 0);
+	ck_assert_int_eq(got, 1);
+	/* a bad call the shim does not swallow still fails as libc's */
+	ck_assert_int_eq(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, 1), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
+START_TEST(keepalive_off_leaves_tcp_sockets_alone)
+{
+	isolate();
+	setenv("KASHIM_KEEPALIVE", "off", 1);
+	ck_assert_int_eq(read_ka(socket(AF_INET, SOCK_STREAM, 0)).on, 0);
+}
+END_TEST
+
+START_TEST(program_section_from_kashim_config_applies)
+{
+	isolate();
+	setenv("KASHIM_CONFIG", WRITE_CONF("idle = 40\nprogram \"nomatch\" { idle = 5 }\n"
+					   "program \"test_*\" { idle = 25 count = 2 }\n"),
+	       1);
+	struct ka k = read_ka(socket(AF_INET, SOCK_STREAM, 0));
+
+	ck_assert_int_eq(k.idle, 25);
+	ck_assert_int_eq(k.cnt, 2);
+	ck_assert_int_eq(k.intvl, 10);
+}
+END_TEST
+
+START_TEST(bad_config_logs_file_and_line_and_defaults_apply)
+{
+	isolate();
+	setenv("KASHIM_CONFIG", WRITE_CONF("idle = 30\ncount = 500\n"), 1);
+	struct ka k = read_ka(socket(AF_INET, SOCK_STREAM, 0));
+
+	ck_assert_int_eq(k.on, 1);
+	ck_assert_int_eq(k.idle, 60);
+	ck_assert_ptr_nonnull(strstr(log_text(), ":2: count = 500 is out of range 1..127; file ignored"));
+}
+END_TEST
+
+START_TEST(missing_kashim_config_file_is_logged_and_env_still_applies)
+{
+	isolate();
+	setenv("KASHIM_CONFIG", "/nonexistent/kashim.conf", 1);
+	setenv("KASHIM_IDLE", "26", 1);
+	ck_assert_int_eq(read_ka(socket(AF_INET, SOCK_STREAM, 0)).idle, 26);
+	ck_assert_ptr_nonnull(strstr(log_text(), "/nonexistent/kashim.conf does not exist"));
+}
+END_TEST
+
+START_TEST(bad_variable_is_logged_once_never_on_stderr)
+{
+	char tmpl[] = "/tmp/kashim-stderr-XXXXXX";
+	int err = mkstemp(tmpl), saved = dup(2);
+
+	isolate();
+	unsetenv("KASHIM_LOG"); /* the default: syslog */
+	setenv("KASHIM_IDLE", "12x", 1);
+	dup2(err, 2);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(read_ka(socket(AF_INET, SOCK_STREAM, 0)).idle, 60);
+	dup2(saved, 2);
+	ck_assert_int_eq(lseek(err, 0, SEEK_END), 0);
+	unlink(tmpl);
+}
+END_TEST
+
+START_TEST(bad_variable_message_names_it_once)
+{
+	isolate();
+	setenv("KASHIM_COUNT", "0", 1);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(read_ka(socket(AF_INET, SOCK_STREAM, 0)).cnt, 5);
+	const char *t = log_text();
+	const char *first = strstr(t, "KASHIM_COUNT=\"0\" is not a whole number from 1 to 127");
+
+	ck_assert_ptr_nonnull(first);
+	ck_assert_ptr_null(strstr(first + 1, "KASHIM_COUNT"));
+}
+END_TEST
+
+START_TEST(debug_logs_each_decision)
+{
+	isolate();
+	setenv("KASHIM_DEBUG", "1", 1);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char needle[64];
+
+	snprintf(needle, sizeof needle, "fd %d (socket): keepalive idle=60", fd);
+	ck_assert_ptr_nonnull(strstr(log_text(), needle));
+	ck_assert_ptr_nonnull(strstr(log_text(), "settings for"));
+}
+END_TEST
+
+Suite *shim_suite(void)
+{
+	Suite *s = suite_create("shim");
+	TCase *tc = tcase_create("socket");
+
+	tcase_add_test(tc, tcp_socket_gets_defaults_while_a_raw_syscall_socket_does_not);
+	tcase_add_test(tc, environment_values_and_type_flags_and_ipv6);
+	tcase_add_test(tc, udp_unix_and_seqpacket_sockets_are_never_touched);
+	tcase_add_test(tc, errno_is_untouched_on_success_and_libcs_on_failure);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("accept-connect");
+	tcase_add_test(tc, accepted_connections_inherit_from_a_listener_made_through_the_shim);
+	tcase_add_test(tc, inherited_listener_is_configured_on_first_accept_with_its_connections);
+	tcase_add_test(tc, connect_configures_a_socket_made_behind_the_shims_back);
+	tcase_add_test(tc, programs_own_choice_between_socket_and_connect_stands);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("setsockopt-override");
+	tcase_add_test(tc, override_off_lets_the_program_set_its_own_idle);
+	tcase_add_test(tc, override_on_keeps_configured_values_and_returns_success);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("settings-sources");
+	tcase_add_test(tc, keepalive_off_leaves_tcp_sockets_alone);
+	tcase_add_test(tc, program_section_from_kashim_config_applies);
+	tcase_add_test(tc, bad_config_logs_file_and_line_and_defaults_apply);
+	tcase_add_test(tc, missing_kashim_config_file_is_logged_and_env_still_applies);
+	tcase_add_test(tc, bad_variable_is_logged_once_never_on_stderr);
+	tcase_add_test(tc, bad_variable_message_names_it_once);
+	tcase_add_test(tc, debug_logs_each_decision);
+	suite_add_tcase(s, tc);
+	return s;
+}

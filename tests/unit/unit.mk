@@ -1,0 +1,19 @@
+# Check unit tests: the config code alone, and the shim on real sockets.
+UNIT_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -g
+
+$(B)/tests/test_config: tests/unit/main.c tests/unit/test_settings.c tests/unit/test_conffile.c \
+                        config/settings.c config/conffile.c $(wildcard tests/unit/*.h config/*.h) | $(B)/.deps-build
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) $(CFLAGS) $(CONFUSE_CFLAGS) $(CHECK_CFLAGS) -o $@ \
+		$(filter %.c,$^) $(CONFUSE_LIBS) $(CHECK_LIBS)
+
+# Linked against the shim, which then interposes this binary's socket calls.
+$(B)/tests/test_shim: tests/unit/main.c tests/unit/test_shim.c tests/unit/helpers.h $(LIB) $(PLUGIN)
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) $(CFLAGS) $(CHECK_CFLAGS) -DKASHIM_TEST_SHIM -o $@ \
+		tests/unit/main.c tests/unit/test_shim.c -L$(B) -lkashim -Wl,-rpath,'$$ORIGIN/..' $(CHECK_LIBS)
+
+UNIT_TESTS := $(B)/tests/test_config $(B)/tests/test_shim
+.PHONY: check-unit
+check-unit: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do echo "== $$t"; $$t || exit 1; done
