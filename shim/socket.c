@@ -41,7 +41,9 @@ KASHIM_EXPORT int socket(int domain, int type, int protocol)
 	if (KASHIM_UNLIKELY(!rt))
 		return fd; /* made during our own initialisation: connect() adopts it */
 	kashim_fd_settle(fd);
-	if (rt->enabled)
-		kashim_apply(fd, rt, "socket");
+	if (KASHIM_LIKELY(rt->enabled))
+		kashim_apply(fd, rt, domain == AF_INET6 ? "socket AF_INET6" : "socket AF_INET");
+	else if (rt->debug)
+		kashim_log(KASHIM_LOG_DEBUG, "fd %d (socket): keepalive = false for this program; left alone", fd);
 	return fd;
 }

@@ -367,7 +367,7 @@ START_TEST(debug_logs_each_decision)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	char needle[64];
 
-	snprintf(needle, sizeof needle, "fd %d (socket): keepalive idle=60", fd);
+	snprintf(needle, sizeof needle, "fd %d (socket AF_INET): keepalive idle=60", fd);
 	ck_assert_ptr_nonnull(strstr(log_text(), needle));
 	ck_assert_ptr_nonnull(strstr(log_text(), "settings for"));
 }
