@@ -57,7 +57,7 @@ inner() {
 	out=$("$PRELOAD_SCRIPT" add "$KASHIM_LIB")
 	check "add again changes nothing" cmp -s "$tmp/added" $preload
 	check "add again says so" grep -q "already in" <<<"$out"
-	check "status finds it" "$PRELOAD_SCRIPT" status "$KASHIM_LIB" >/dev/null
+	check "status finds it" grep -q "is in" <<<"$("$PRELOAD_SCRIPT" status "$KASHIM_LIB")"
 
 	expect_eq "after add, keepalive without LD_PRELOAD (config idle 37)" "1 37" "$(probe)"
 	expect_eq "program section keepalive = false excludes a program" "0" \
