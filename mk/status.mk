@@ -1,0 +1,21 @@
+# status.mk - ka-status (status/*.c) and `make demo` (scripts/demo).
+# ka-status reads the keepalive settings of live sockets from outside a
+# process; the harness tests (tests/harness/*.t) use it to check real
+# programs, so `make check` needs it built.
+
+STATUS_SRC := status/main.c status/sockets.c status/output.c status/table.c status/audit.c
+STATUS_OBJ := $(STATUS_SRC:%.c=$(B)/obj/%.o)
+
+all: $(B)/ka-status
+CHECK_DEPS += $(B)/ka-status
+
+$(STATUS_OBJ): status/ka_status.h
+
+$(B)/ka-status: $(STATUS_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# The README's first command: real programs under ka-run beside the same
+# programs without kashim, shown with ka-status. Needs socat.
+.PHONY: demo
+demo: all $(B)/ka-status | $(B)/.deps-test
+	scripts/demo

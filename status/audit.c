@@ -1,0 +1,267 @@
+/*
+ * audit.c - ka-status --all: which processes on this machine hold
+ * established TCP connections without keepalive (the ones kashim is for),
+ * and what the others use. Listeners and closing sockets are left out: only
+ * an established connection can go half-open unnoticed.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ka_status.h"
+
+/* One distinct keepalive setting among a process's established sockets. */
+struct setting_group {
+	int idle, interval, count;
+	unsigned user_timeout;
+	size_t sockets;
+};
+
+/* What the audit keeps of one process. */
+struct audit_entry {
+	struct ka_process proc;
+	size_t established;
+	size_t keepalive_off;
+	struct setting_group *groups;   /* keepalive-on sockets, by setting */
+	size_t ngroups;
+};
+
+/* Contract: counts @e's established sockets and groups the keepalive-on
+ * ones by setting; returns -1 on allocation failure. */
+static int summarise(struct audit_entry *e)
+{
+	size_t i, g;
+
+	e->groups = calloc(e->proc.nsockets ? e->proc.nsockets : 1, sizeof(*e->groups));
+	if (!e->groups)
+		return -1;
+	for (i = 0; i < e->proc.nsockets; i++) {
+		const struct ka_socket *s = &e->proc.sockets[i];
+		if (s->state != TCP_ESTABLISHED)
+			continue;
+		e->established++;
+		if (!s->keepalive) {
+			e->keepalive_off++;
+			continue;
+		}
+		for (g = 0; g < e->ngroups; g++) {
+			struct setting_group *grp = &e->groups[g];
+			if (grp->idle == s->idle && grp->interval == s->interval &&
+			    grp->count == s->count && grp->user_timeout == s->user_timeout)
+				break;
+		}
+		if (g == e->ngroups)
+			e->groups[e->ngroups++] = (struct setting_group){
+				s->idle, s->interval, s->count, s->user_timeout, 0};
+		e->groups[g].sockets++;
+	}
+	return 0;
+}
+
+/* Processes with keepalive off first (what the operator is looking for),
+ * then by pid. */
+static int by_concern(const void *a, const void *b)
+{
+	const struct audit_entry *x = a, *y = b;
+	if ((x->keepalive_off > 0) != (y->keepalive_off > 0))
+		return x->keepalive_off > 0 ? -1 : 1;
+	return (x->proc.pid > y->proc.pid) - (x->proc.pid < y->proc.pid);
+}
+
+/* Contract: @e's keepalive-on settings in one cell, e.g.
+ * "2 x idle=60 intvl=10 cnt=5; 1 x idle=300 intvl=100 cnt=3 user_timeout=5000",
+ * or "-" when none is on. Written into @buf of @len bytes (truncated). */
+static void format_groups(const struct audit_entry *e, char *buf, size_t len)
+{
+	size_t g, used = 0;
+
+	snprintf(buf, len, "-");
+	for (g = 0; g < e->ngroups && used < len; g++) {
+		const struct setting_group *grp = &e->groups[g];
+		int n = snprintf(buf + used, len - used, "%s%zu x idle=%d intvl=%d cnt=%d",
+				 g ? "; " : "", grp->sockets, grp->idle, grp->interval, grp->count);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+		if (grp->user_timeout && used < len) {
+			n = snprintf(buf + used, len - used, " user_timeout=%u", grp->user_timeout);
+			if (n < 0)
+				break;
+			used += (size_t)n;
+		}
+	}
+}
+
+/* Contract: the audit as a table, then a one-paragraph summary. */
+static void print_audit_table(const struct audit_entry *entries, size_t n)
+{
+	static const char *const headers[] = {"PID", "COMMAND", "ESTABLISHED", "KEEPALIVE_OFF",
+					      "KEEPALIVE_ON (sockets x settings, seconds)", NULL};
+	struct ka_table t;
+	size_t i, conns = 0, off = 0, procs_off = 0;
+	char groups[512];
+
+	ka_table_init(&t, headers, "rlrrl");
+	for (i = 0; i < n; i++) {
+		format_groups(&entries[i], groups, sizeof(groups));
+		ka_table_cell(&t, "%d", (int)entries[i].proc.pid);
+		ka_table_cell(&t, "%s", entries[i].proc.comm);
+		ka_table_cell(&t, "%zu", entries[i].established);
+		ka_table_cell(&t, "%zu", entries[i].keepalive_off);
+		ka_table_cell(&t, "%s", groups);
+		conns += entries[i].established;
+		off += entries[i].keepalive_off;
+		procs_off += entries[i].keepalive_off > 0;
+	}
+	if (!n) {
+		printf("No process has an established TCP connection.\n");
+		return;
+	}
+	ka_table_print(&t);
+	printf("\n%zu process%s with established TCP connections (%zu connection%s); ", n,
+	       n == 1 ? "" : "es", conns, conns == 1 ? "" : "s");
+	if (procs_off)
+		printf("%zu of them ha%s keepalive off on %zu connection%s: run %s under kashim.\n",
+		       procs_off, procs_off == 1 ? "s" : "ve", off, off == 1 ? "" : "s",
+		       procs_off == 1 ? "it" : "them");
+	else
+		printf("all have keepalive on.\n");
+}
+
+/* Contract: the audit as one JSON document on stdout; @errors are the
+ * processes that could not be read. */
+static void print_audit_json(const struct audit_entry *entries, size_t n,
+			     const struct ka_process *errors, size_t nerrors)
+{
+	size_t i, g, conns = 0, off = 0, procs_off = 0;
+
+	fputs("{\"processes\": [", stdout);
+	for (i = 0; i < n; i++) {
+		const struct audit_entry *e = &entries[i];
+		printf("%s\n  {\"pid\": %d, \"command\": ", i ? "," : "", (int)e->proc.pid);
+		ka_json_string(e->proc.comm);
+		printf(", \"established\": %zu, \"keepalive_off\": %zu, \"keepalive_on\": [",
+		       e->established, e->keepalive_off);
+		for (g = 0; g < e->ngroups; g++)
+			printf("%s{\"sockets\": %zu, \"idle\": %d, \"interval\": %d, \"count\": %d, "
+			       "\"user_timeout\": %u}",
+			       g ? ", " : "", e->groups[g].sockets, e->groups[g].idle,
+			       e->groups[g].interval, e->groups[g].count, e->groups[g].user_timeout);
+		fputs("]}", stdout);
+		conns += e->established;
+		off += e->keepalive_off;
+		procs_off += e->keepalive_off > 0;
+	}
+	printf("%s], \"summary\": {\"processes\": %zu, \"established\": %zu, "
+	       "\"processes_with_keepalive_off\": %zu, \"keepalive_off\": %zu}, \"errors\": [",
+	       n ? "\n" : "", n, conns, procs_off, off);
+	for (i = 0; i < nerrors; i++) {
+		printf("%s\n  {\"pid\": %d, \"error\": ", i ? "," : "", (int)errors[i].pid);
+		ka_json_string(errors[i].error_text);
+		fputs("}", stdout);
+	}
+	puts(nerrors ? "\n]}" : "]}");
+}
+
+/* Contract: appends a copy of @item (of @size bytes) to the array *@arr of
+ * *@n items with capacity *@cap; -1 on allocation failure. */
+static int push(void **arr, size_t *n, size_t *cap, const void *item, size_t size)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 32;
+		void *grown = realloc(*arr, ncap * size);
+		if (!grown)
+			return -1;
+		*arr = grown;
+		*cap = ncap;
+	}
+	memcpy((char *)*arr + *n * size, item, size);
+	(*n)++;
+	return 0;
+}
+
+/* Contract: see ka_status.h. */
+int ka_audit_all(bool json)
+{
+	struct audit_entry *entries = NULL;
+	struct ka_process *errors = NULL;
+	size_t n = 0, cap = 0, nerrors = 0, errcap = 0, denied = 0, i;
+	struct dirent *d;
+	DIR *proc = opendir("/proc");
+	int status = 0;
+
+	if (!proc) {
+		fprintf(stderr, "ka-status: cannot list /proc: %s\n", strerror(errno));
+		return 1;
+	}
+	while ((d = readdir(proc)) != NULL) {
+		struct audit_entry e;
+
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (ka_read_process((pid_t)atoi(d->d_name), &e.proc) < 0) {
+			/* Without pidfd_getfd no process can be read: say it once. */
+			if (e.proc.error == ENOSYS) {
+				fprintf(stderr, "ka-status: %s\n", e.proc.error_text);
+				status = 1;
+				goto out;
+			}
+			/* Exited since the listing: not the operator's concern. */
+			if (e.proc.error != ESRCH && e.proc.error != ENOENT) {
+				denied += e.proc.error == EPERM || e.proc.error == EACCES;
+				ka_process_free(&e.proc);
+				if (push((void **)&errors, &nerrors, &errcap, &e.proc, sizeof(e.proc)) < 0)
+					goto oom;
+			}
+			ka_process_free(&e.proc);
+			continue;
+		}
+		if (summarise(&e) < 0)
+			goto oom;
+		if (e.established == 0) {
+			free(e.groups);
+			ka_process_free(&e.proc);
+			continue;
+		}
+		if (push((void **)&entries, &n, &cap, &e, sizeof(e)) < 0)
+			goto oom;
+	}
+	closedir(proc);
+	proc = NULL;
+
+	qsort(entries, n, sizeof(*entries), by_concern);
+	if (json)
+		print_audit_json(entries, n, errors, nerrors);
+	else
+		print_audit_table(entries, n);
+	if (nerrors) {
+		status = 1;
+		if (denied)
+			fprintf(stderr, "ka-status: %zu process%s could not be read (permission denied): "
+				"run as root to audit every process\n", denied, denied == 1 ? "" : "es");
+		for (i = 0; i < nerrors; i++)
+			if (errors[i].error != EPERM && errors[i].error != EACCES)
+				fprintf(stderr, "ka-status: pid %d (%s): %s\n", (int)errors[i].pid,
+					errors[i].comm, errors[i].error_text);
+	}
+	goto out;
+oom:
+	fputs("ka-status: out of memory\n", stderr);
+	status = 1;
+out:
+	if (proc)
+		closedir(proc);
+	for (i = 0; i < n; i++) {
+		free(entries[i].groups);
+		ka_process_free(&entries[i].proc);
+	}
+	free(entries);
+	free(errors);
+	return status;
+}

@@ -1,0 +1,110 @@
+/*
+ * ka_status.h - what ka-status's files share: the record of one TCP socket
+ * as read from a live process, the record of one process, and the functions
+ * that read (sockets.c, audit.c) and print them (output.c).
+ *
+ * ka-status only looks: it duplicates a process's descriptors with
+ * pidfd_getfd(), reads them with getsockopt()/getsockname()/getpeername()
+ * and closes its copies. It never sets an option in the target.
+ */
+#ifndef KA_STATUS_H
+#define KA_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* "[ffff:ffff:...:ffff]:65535" plus NUL, with room to spare. */
+#define KA_ADDR_LEN 64
+#define KA_COMM_LEN 32
+#define KA_ERR_LEN 160
+
+/* One TCP socket of a process, read from the socket itself. */
+struct ka_socket {
+	int fd;                     /* the descriptor number in the target process */
+	int family;                 /* AF_INET or AF_INET6 */
+	char local[KA_ADDR_LEN];    /* "127.0.0.1:80", "[::1]:80" */
+	char remote[KA_ADDR_LEN];   /* "-" when not connected */
+	int state;                  /* TCP_ESTABLISHED... from TCP_INFO, -1 unknown */
+	bool keepalive;             /* SO_KEEPALIVE */
+	int idle;                   /* TCP_KEEPIDLE, seconds (the kernel's default when unset) */
+	int interval;               /* TCP_KEEPINTVL, seconds */
+	int count;                  /* TCP_KEEPCNT */
+	unsigned user_timeout;      /* TCP_USER_TIMEOUT, ms; 0 = the kernel's */
+};
+
+/* One process: its TCP sockets, or why it could not be read. */
+struct ka_process {
+	pid_t pid;
+	char comm[KA_COMM_LEN];     /* /proc/PID/comm, "?" when unreadable */
+	struct ka_socket *sockets;  /* malloc()ed, nsockets entries */
+	size_t nsockets;
+	int error;                  /* 0, or the errno that stopped the read */
+	char error_text[KA_ERR_LEN];/* operator-facing reason when error != 0 */
+};
+
+/* ---- sockets.c ---------------------------------------------------------- */
+
+/* Read every TCP socket of process @pid into @proc (zeroed first). Returns 0
+ * on success (possibly with no sockets) or -1 with proc->error and
+ * proc->error_text set: no such process, permission denied, kernel without
+ * pidfd_getfd. Descriptors that close while being read are skipped. Every
+ * descriptor duplicated from the target is closed before returning. */
+int ka_read_process(pid_t pid, struct ka_process *proc);
+
+/* Free what ka_read_process() allocated in @proc; @proc may be reused. */
+void ka_process_free(struct ka_process *proc);
+
+/* Name of TCP state @state ("ESTABLISHED", "LISTEN"...), "UNKNOWN" if none. */
+const char *ka_state_name(int state);
+
+/* ---- table.c ------------------------------------------------------------ */
+
+#define KA_TABLE_MAX_COLS 12
+
+/* A text table: cells are added left to right, row after row, then printed
+ * with every column as wide as its widest cell. */
+struct ka_table {
+	size_t ncols;
+	const char *headers[KA_TABLE_MAX_COLS];
+	bool right[KA_TABLE_MAX_COLS];  /* right-align (numbers) */
+	char **cells;                   /* malloc()ed strings, row-major */
+	size_t ncells, cap;
+};
+
+/* Start a table with the columns named in @headers (NULL-terminated, at
+ * most KA_TABLE_MAX_COLS). @align has one letter per column: 'l' or 'r'. */
+void ka_table_init(struct ka_table *t, const char *const *headers, const char *align);
+
+/* Append one cell, printf-formatted. Out of memory ends the program: a
+ * half-printed audit would mislead more than an error. */
+void ka_table_cell(struct ka_table *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Print the header and all rows on stdout, then free the cells. */
+void ka_table_print(struct ka_table *t);
+
+/* ---- output.c ----------------------------------------------------------- */
+
+/* Print the sockets of @n processes as an aligned table with a header on
+ * stdout; processes with no TCP socket get a note after the table.
+ * Processes that failed (error != 0) are left out: main reports them. */
+void ka_print_table(const struct ka_process *procs, size_t n);
+
+/* Print @n processes as one JSON document on stdout: {"processes": [...],
+ * "errors": [...]}; failed processes go to "errors" with their reason. */
+void ka_print_json(const struct ka_process *procs, size_t n);
+
+/* Write @s to stdout as a JSON string literal, quotes and escapes included. */
+void ka_json_string(const char *s);
+
+/* ---- audit.c ------------------------------------------------------------ */
+
+/* ka-status --all: read every process in /proc, keep those with at least
+ * one ESTABLISHED TCP socket and print, per process, how many of those have
+ * keepalive off and the settings of the others (table or JSON), then a
+ * summary. Returns the exit status: 0, or 1 when some processes could not
+ * be read (reported on stderr). Processes that exit meanwhile are ignored. */
+int ka_audit_all(bool json);
+
+#endif

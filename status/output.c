@@ -1,0 +1,121 @@
+/*
+ * output.c - print what sockets.c read: an aligned table for people, JSON
+ * for scripts. Both show the same fields; JSON uses null where the table
+ * shows "-".
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ka_status.h"
+
+/* Contract: see ka_status.h. Control characters and non-ASCII bytes are
+ * escaped as \u00XX so the output stays valid JSON whatever a process calls
+ * itself (comm is arbitrary bytes). */
+void ka_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* Contract: an address as a JSON string, or null for "-" (not connected). */
+static void json_address(const char *addr)
+{
+	if (strcmp(addr, "-") == 0)
+		fputs("null", stdout);
+	else
+		ka_json_string(addr);
+}
+
+/* Contract: one socket as a JSON object, no trailing newline. */
+static void json_socket(const struct ka_socket *s)
+{
+	printf("{\"fd\": %d, \"family\": \"%s\", \"state\": \"%s\", \"local\": ", s->fd,
+	       s->family == AF_INET6 ? "ipv6" : "ipv4", ka_state_name(s->state));
+	json_address(s->local);
+	fputs(", \"remote\": ", stdout);
+	json_address(s->remote);
+	printf(", \"keepalive\": %s, \"idle\": %d, \"interval\": %d, \"count\": %d, "
+	       "\"user_timeout\": %u}",
+	       s->keepalive ? "true" : "false", s->idle, s->interval, s->count, s->user_timeout);
+}
+
+/* Contract: see ka_status.h. */
+void ka_print_json(const struct ka_process *procs, size_t n)
+{
+	const char *sep = "";
+	size_t i, j;
+
+	fputs("{\"processes\": [", stdout);
+	for (i = 0; i < n; i++) {
+		if (procs[i].error)
+			continue;
+		printf("%s\n  {\"pid\": %d, \"command\": ", sep, (int)procs[i].pid);
+		ka_json_string(procs[i].comm);
+		fputs(", \"sockets\": [", stdout);
+		for (j = 0; j < procs[i].nsockets; j++) {
+			fputs(j ? ",\n    " : "\n    ", stdout);
+			json_socket(&procs[i].sockets[j]);
+		}
+		fputs(procs[i].nsockets ? "\n  ]}" : "]}", stdout);
+		sep = ",";
+	}
+	fputs(*sep ? "\n], \"errors\": [" : "], \"errors\": [", stdout);
+	sep = "";
+	for (i = 0; i < n; i++) {
+		if (!procs[i].error)
+			continue;
+		printf("%s\n  {\"pid\": %d, \"error\": ", sep, (int)procs[i].pid);
+		ka_json_string(procs[i].error_text);
+		fputs("}", stdout);
+		sep = ",";
+	}
+	puts(*sep ? "\n]}" : "]}");
+}
+
+/* Contract: see ka_status.h. Keepalive values are shown even when keepalive
+ * is off: they are what the kernel would use (its sysctl defaults unless the
+ * program set them), which tells the operator what turning it on would do. */
+void ka_print_table(const struct ka_process *procs, size_t n)
+{
+	static const char *const headers[] = {"PID", "COMMAND", "FD", "STATE", "LOCAL",
+					      "REMOTE", "KEEPALIVE", "IDLE(s)", "INTVL(s)",
+					      "CNT", "USER_TIMEOUT(ms)", NULL};
+	struct ka_table t;
+	size_t i, j, rows = 0;
+
+	ka_table_init(&t, headers, "rlrllllrrrr");
+	for (i = 0; i < n; i++) {
+		for (j = 0; !procs[i].error && j < procs[i].nsockets; j++) {
+			const struct ka_socket *s = &procs[i].sockets[j];
+			ka_table_cell(&t, "%d", (int)procs[i].pid);
+			ka_table_cell(&t, "%s", procs[i].comm);
+			ka_table_cell(&t, "%d", s->fd);
+			ka_table_cell(&t, "%s", ka_state_name(s->state));
+			ka_table_cell(&t, "%s", s->local);
+			ka_table_cell(&t, "%s", s->remote);
+			ka_table_cell(&t, "%s", s->keepalive ? "on" : "off");
+			ka_table_cell(&t, "%d", s->idle);
+			ka_table_cell(&t, "%d", s->interval);
+			ka_table_cell(&t, "%d", s->count);
+			ka_table_cell(&t, "%u", s->user_timeout);
+			rows++;
+		}
+	}
+	/* No rows: no header either (nothing was allocated). */
+	if (rows)
+		ka_table_print(&t);
+	for (i = 0; i < n; i++)
+		if (!procs[i].error && procs[i].nsockets == 0)
+			printf("%d (%s): no TCP sockets\n", (int)procs[i].pid, procs[i].comm);
+}
