@@ -1,0 +1,110 @@
+# install.mk - `make install` and `make uninstall`.
+#
+# Honours PREFIX, DESTDIR, BINDIR, LIBDIR, MANDIR, DOCDIR and SYSCONFDIR.
+# What goes where:
+#   $(LIBDIR)/libkashim.so                the shim
+#   $(LIBDIR)/kashim/libkashim-conf.so    its config reader (found beside it)
+#   $(LIBDIR)/kashim/kashim-check         ka-run --check's helper, when built
+#   $(BINDIR)/ka-run, kashim-preload      with the installed library's path
+#   $(BINDIR)/ka-status
+#   $(MANDIR)/man{1,5,7,8}/...            the man pages
+#   $(DOCDIR)/...                         README, keepalive.conf.example, systemd examples
+#   $(SYSCONFDIR)/keepalive.conf.example
+# Install never creates or overwrites $(SYSCONFDIR)/keepalive.conf (yours to
+# write) and never touches /etc/ld.so.preload (scripts/kashim-preload does,
+# when asked). It records the directories it had to create in
+# $(DOCDIR)/installed-dirs, so that uninstall removes exactly the files it
+# installed and, when empty, exactly those directories.
+
+KASHIM_MAN1 := man/ka-run.1 man/ka-status.1
+KASHIM_MAN5 := man/keepalive.conf.5
+KASHIM_MAN7 := man/libkashim.7
+KASHIM_MAN8 := man/kashim-preload.8
+KASHIM_SYSTEMD_DOCS := $(wildcard scripts/systemd/*)
+KASHIM_CHECK_HELPER := $(B)/kashim/kashim-check
+KASHIM_STATUS_BIN := $(B)/ka-status
+KASHIM_DIRS_RECORD := $(DOCDIR)/installed-dirs
+
+# Every file install may put in place, DESTDIR not included; uninstall removes
+# these and nothing else.
+KASHIM_INSTALLED_FILES := \
+	$(LIBDIR)/libkashim.so $(LIBDIR)/kashim/libkashim-conf.so $(LIBDIR)/kashim/kashim-check \
+	$(BINDIR)/ka-run $(BINDIR)/ka-status $(BINDIR)/kashim-preload \
+	$(addprefix $(MANDIR)/man1/,$(notdir $(KASHIM_MAN1))) \
+	$(addprefix $(MANDIR)/man5/,$(notdir $(KASHIM_MAN5))) \
+	$(addprefix $(MANDIR)/man7/,$(notdir $(KASHIM_MAN7))) \
+	$(addprefix $(MANDIR)/man8/,$(notdir $(KASHIM_MAN8))) \
+	$(DOCDIR)/README.md $(DOCDIR)/keepalive.conf.example \
+	$(addprefix $(DOCDIR)/systemd/,$(notdir $(KASHIM_SYSTEMD_DOCS))) \
+	$(SYSCONFDIR)/keepalive.conf.example
+
+# kashim_mkdir DIR: create $(DESTDIR)DIR and any missing parents, and append
+# each directory it created (without DESTDIR) to $$created, parents first.
+define kashim_install_shell_functions
+	kashim_mkdir() { \
+		[ -d "$(DESTDIR)$$1" ] && return 0; \
+		kashim_mkdir "$$(dirname "$$1")" || return 1; \
+		mkdir "$(DESTDIR)$$1" || return 1; \
+		created="$$created$$1$${newline}"; \
+	}; \
+	newline=$$(printf '\n_'); newline=$${newline%_}; created=
+endef
+
+# Substitute the installed library's path (without DESTDIR) into a script's
+# `KASHIM_INSTALLED_LIB=` line, and refuse a script that has no such line
+# (it would silently look for the library in a build tree).
+define kashim_install_script
+	sed 's|^KASHIM_INSTALLED_LIB=.*|KASHIM_INSTALLED_LIB=$(LIBDIR)/libkashim.so|' $(1) >"$(DESTDIR)$(2).tmp"; \
+	if ! grep -qxF 'KASHIM_INSTALLED_LIB=$(LIBDIR)/libkashim.so' "$(DESTDIR)$(2).tmp"; then \
+		rm -f "$(DESTDIR)$(2).tmp"; \
+		echo "install: $(1) has no KASHIM_INSTALLED_LIB= line to substitute" >&2; exit 1; \
+	fi; \
+	chmod 755 "$(DESTDIR)$(2).tmp"; mv -f "$(DESTDIR)$(2).tmp" "$(DESTDIR)$(2)"
+endef
+
+install: all $(KASHIM_STATUS_BIN)
+	@set -e; \
+	case "$(LIBDIR)$(BINDIR)$(MANDIR)$(DOCDIR)$(SYSCONFDIR)" in *\ *) \
+		echo "install: installation paths must not contain spaces" >&2; exit 1;; esac; \
+	for d in "$(LIBDIR)" "$(BINDIR)" "$(MANDIR)" "$(DOCDIR)" "$(SYSCONFDIR)"; do \
+		case "$$d" in /*) ;; *) echo "install: $$d is not an absolute path" >&2; exit 1;; esac; \
+	done; \
+	if ! tr '\0' '\n' <$(LIB) | grep -qxF '$(SYSCONFDIR)/keepalive.conf'; then \
+		echo "install: $(LIB) was not built for SYSCONFDIR=$(SYSCONFDIR);" \
+		     "rebuild it with: touch shim/init.c && make SYSCONFDIR=$(SYSCONFDIR)" >&2; exit 1; \
+	fi; \
+	$(kashim_install_shell_functions); \
+	for d in $(LIBDIR)/kashim $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man7 \
+	         $(MANDIR)/man8 $(DOCDIR)/systemd $(SYSCONFDIR); do kashim_mkdir "$$d"; done; \
+	install -m 755 $(LIB) "$(DESTDIR)$(LIBDIR)/libkashim.so"; \
+	install -m 755 $(PLUGIN) "$(DESTDIR)$(LIBDIR)/kashim/libkashim-conf.so"; \
+	if [ -x $(KASHIM_CHECK_HELPER) ]; then \
+		install -m 755 $(KASHIM_CHECK_HELPER) "$(DESTDIR)$(LIBDIR)/kashim/kashim-check"; fi; \
+	$(call kashim_install_script,scripts/ka-run,$(BINDIR)/ka-run); \
+	$(call kashim_install_script,scripts/kashim-preload,$(BINDIR)/kashim-preload); \
+	install -m 755 $(KASHIM_STATUS_BIN) "$(DESTDIR)$(BINDIR)/ka-status"; \
+	install -m 644 $(KASHIM_MAN1) "$(DESTDIR)$(MANDIR)/man1/"; \
+	install -m 644 $(KASHIM_MAN5) "$(DESTDIR)$(MANDIR)/man5/"; \
+	install -m 644 $(KASHIM_MAN7) "$(DESTDIR)$(MANDIR)/man7/"; \
+	install -m 644 $(KASHIM_MAN8) "$(DESTDIR)$(MANDIR)/man8/"; \
+	install -m 644 README.md keepalive.conf.example "$(DESTDIR)$(DOCDIR)/"; \
+	install -m 644 $(KASHIM_SYSTEMD_DOCS) "$(DESTDIR)$(DOCDIR)/systemd/"; \
+	install -m 644 keepalive.conf.example "$(DESTDIR)$(SYSCONFDIR)/keepalive.conf.example"; \
+	printf '%s' "$$created" >>"$(DESTDIR)$(KASHIM_DIRS_RECORD)"; \
+	if [ ! -e "$(DESTDIR)$(SYSCONFDIR)/keepalive.conf" ]; then \
+		echo "install: no $(SYSCONFDIR)/keepalive.conf: built-in defaults apply;" \
+		     "start from $(SYSCONFDIR)/keepalive.conf.example"; fi; \
+	echo "install: /etc/ld.so.preload left alone; for a system-wide preload see kashim-preload(8)"
+
+# Remove the files install put in place (never keepalive.conf, which is the
+# administrator's), then the directories install recorded as its own,
+# deepest first, each only when empty.
+uninstall:
+	@set -e; \
+	for f in $(KASHIM_INSTALLED_FILES); do rm -f "$(DESTDIR)$$f"; done; \
+	record="$(DESTDIR)$(KASHIM_DIRS_RECORD)"; dirs=; \
+	if [ -f "$$record" ]; then dirs=$$(tac "$$record"); rm -f "$$record"; fi; \
+	for d in $(DOCDIR)/systemd $(DOCDIR) $(LIBDIR)/kashim; do \
+		rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done; \
+	printf '%s\n' "$$dirs" | while IFS= read -r d; do \
+		[ -n "$$d" ] && rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done
