@@ -38,18 +38,20 @@ t0=$EPOCHREALTIME
 if ksnet_wait shimmed result "$BOUND"; then
 	why=$(ksnet_field shimmed result 2)
 	took=$(ksnet_since "$t0" "$(ksnet_field shimmed result 3)")
+	outcome="$(ksnet_field shimmed result 2) after $took s"
 	expect_eq net-dead-peer-shimmed-error ETIMEDOUT "$why"
 	if ksnet_lt "$took" "$BOUND"; then pass net-dead-peer-shimmed-detected
 	else fail net-dead-peer-shimmed-detected "after $took s, bound $BOUND s"; fi
 else
-	took=">$BOUND"
+	outcome="still waiting after $BOUND s"
 	fail net-dead-peer-shimmed-detected "still waiting $BOUND s after the blackhole"
 fi
 
 ksnet_until "$t0" "$CONTROL_AT"
 waited=$(ksnet_since "$t0" "$EPOCHREALTIME")
 check net-dead-peer-control-still-waiting ksnet_waiting control
+ctl=$(ksnet_waiting control && echo "still waiting" || echo "NOT waiting")
 check net-dead-peer-control-still-established ksnet_established "$NS_CLI" 7002
 
-echo "# dead-peer: shimmed (keepalive $IDLE/$INTVL/$CNT) ETIMEDOUT after $took s; control still waiting after $waited s"
+echo "# dead-peer: shimmed (keepalive $IDLE/$INTVL/$CNT) $outcome; control $ctl after $waited s"
 finish

@@ -51,21 +51,23 @@ for name in uto-ms uto-auto; do
 	sent=$(ksnet_field "$name" sent 2)
 	if ksnet_wait "$name" result "$BOUND"; then
 		took=$(ksnet_since "$sent" "$(ksnet_field "$name" result 3)")
+		outcome="$(ksnet_field "$name" result 2) after $took s"
 		expect_eq "net-unacked-data-$name-error" ETIMEDOUT "$(ksnet_field "$name" result 2)"
 		if ksnet_lt "$took" "$BOUND"; then pass "net-unacked-data-$name-detected"
 		else fail "net-unacked-data-$name-detected" "after $took s, bound $BOUND s"; fi
 	else
-		took=">$BOUND"
+		outcome="still waiting after $BOUND s"
 		fail "net-unacked-data-$name-detected" "still waiting $BOUND s after its write"
 	fi
-	summary="$summary $name ETIMEDOUT after $took s;"
+	summary="$summary $name $outcome;"
 done
 
 sent=$(ksnet_field ka-only sent 2)
 ksnet_until "$sent" "$CONTROL_AT"
 waited=$(ksnet_since "$sent" "$EPOCHREALTIME")
 check net-unacked-data-ka-only-still-stuck ksnet_waiting ka-only
+ctl=$(ksnet_waiting ka-only && echo "still stuck" || echo "NOT stuck")
 check net-unacked-data-ka-only-still-established ksnet_established "$NS_CLI" 7001
 
-echo "# unacked-data: keepalive $IDLE/$INTVL/$CNT, data written after the peer vanished:$summary keepalive alone still stuck after $waited s"
+echo "# unacked-data: keepalive $IDLE/$INTVL/$CNT, data written after the peer vanished:$summary keepalive alone $ctl after $waited s"
 finish
