@@ -58,17 +58,54 @@ first_line() {
 activated() {
 	local port=$1 i
 	shift
-	env -u LD_PRELOAD systemd-socket-activate -l "127.0.0.1:$port" "$@" \
-		"$PYTHON" "$EXAMPLES/keepalive-echo.py" 2>"$tmp/activate.log" &
+	(
+		unset LD_PRELOAD
+		if [ -n "${ACTIVATOR:-}" ]; then
+			"$ACTIVATOR" -l "127.0.0.1:$port" "$@" "$PYTHON" "$EXAMPLES/keepalive-echo.py"
+		else
+			exec systemd-socket-activate -l "127.0.0.1:$port" "$@" "$PYTHON" "$EXAMPLES/keepalive-echo.py"
+		fi
+	) 2>"$tmp/activate.log" &
 	server_pid=$!
 	for i in $(seq 100); do
 		ss -Hltn "sport = :$port" | grep -q LISTEN && break
 		sleep 0.05
 	done
-	first_line "$port" || echo "no answer: $(cat "$tmp/activate.log")"
+	first_line "$port" 2>>"$tmp/activate.log" || echo "no answer: $(cat "$tmp/activate.log")"
 	kill "$server_pid" 2>/dev/null
 	wait "$server_pid" 2>/dev/null
 	server_pid=
+}
+
+# keepalive_unit -l 127.0.0.1:PORT [-E VAR=VALUE]... COMMAND...: what PID 1
+# does for a socket unit with KeepAlive=yes, KeepAliveTimeSec=77,
+# KeepAliveIntervalSec=10, KeepAliveProbes=5: listen, set those options on
+# the listener, then exec COMMAND with it as fd 3 (LISTEN_FDS=1).
+keepalive_unit() {
+	exec "$PYTHON" - "$@" <<-'EOF'
+		import os, socket, sys
+		args = sys.argv[1:]
+		host, port = args[1].rsplit(":", 1)
+		env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+		i = 2
+		while args[i] == "-E":
+		    name, value = args[i + 1].split("=", 1)
+		    env[name] = value
+		    i += 2
+		s = socket.socket()
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+		s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 77)
+		s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10)
+		s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5)
+		s.bind((host, int(port)))
+		s.listen()
+		if s.fileno() != 3:
+		    os.dup2(s.fileno(), 3)
+		os.set_inheritable(3, True)
+		env.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
+		os.execve(args[i], args[i:], env)
+	EOF
 }
 
 # drop_in_env FILE: the drop-in's Environment= assignments as -E options,
@@ -90,6 +127,19 @@ else
 		"keepalive=1 idle=41 interval=7 count=3 user_timeout=12000" \
 		"$(activated "$port" -E LD_PRELOAD="$KASHIM_LIB" -E KASHIM_IDLE=41 -E KASHIM_INTERVAL=7 \
 			-E KASHIM_COUNT=3 -E KASHIM_USER_TIMEOUT=12000)"
+
+	# A socket unit with KeepAlive=yes, KeepAliveTimeSec=77 (systemd sets
+	# them on the listener): with override = false kashim keeps them.
+	port=$(free_port)
+	expect_eq "a listener that already has keepalive keeps its own values (override off)" \
+		"keepalive=1 idle=77 interval=10 count=5 user_timeout=0" \
+		"$(ACTIVATOR=keepalive_unit activated "$port" -E LD_PRELOAD="$KASHIM_LIB" -E KASHIM_IDLE=41)"
+
+	port=$(free_port)
+	expect_eq "with override on, kashim's values replace the listener's" \
+		"keepalive=1 idle=41 interval=10 count=5 user_timeout=0" \
+		"$(ACTIVATOR=keepalive_unit activated "$port" -E LD_PRELOAD="$KASHIM_LIB" -E KASHIM_IDLE=41 \
+			-E KASHIM_OVERRIDE=on)"
 
 	# The example drop-in's own environment, as systemd would apply it.
 	mapfile -t opts < <(drop_in_env "$EXAMPLES/kashim.conf")
