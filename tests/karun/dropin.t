@@ -14,10 +14,11 @@ sockopts='import socket; s = socket.socket(); g = s.getsockopt
 print(g(socket.SOL_SOCKET, socket.SO_KEEPALIVE) != 0, g(6, socket.TCP_KEEPIDLE), g(6, socket.TCP_KEEPINTVL),
       g(6, socket.TCP_KEEPCNT), g(6, socket.TCP_USER_TIMEOUT))'
 
-# A config file whose path needs both kinds of escaping in a unit file:
-# a blank (quoting) and '%' (a specifier unless doubled).
-mkdir -p "$tmp/conf dir"
-conf="$tmp/conf dir/keep%alive.conf"
+# A config file whose path needs every kind of escaping in a unit file: a
+# blank (quoting), '"' and '\' (escaped inside quotes), '%' (a specifier,
+# here %a the architecture, unless doubled).
+mkdir -p "$tmp/conf \"dir\" \\x"
+conf="$tmp/conf \"dir\" \\x/keep%alive.conf"
 printf 'count = 4\n' >"$conf"
 
 unit=kashimtest-$$
@@ -99,8 +100,10 @@ for line in open(sys.argv[1]):
             word += c
         i += 1
     if word: words.append(word)
+    # %% is a literal %; any other %X is a specifier systemd would expand:
+    # show it as such, so an unescaped % cannot pass for a literal one.
     for w in words:
-        print(w.replace("%%", "%"))
+        print(re.sub(r"%(.)", lambda m: "%" if m.group(1) == "%" else "<specifier %" + m.group(1) + ">", w))
 PY
 }
 mapfile -t vars < <(dropin_env "$tmp/dropin")
