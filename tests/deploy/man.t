@@ -1,7 +1,7 @@
 # man.t - the man pages lint clean (mandoc -T lint, groff warnings), render
 # with man -l, and document every option the commands' --help lists.
 source "$(dirname "$0")/../lib/common.sh"
-cd "$KASHIM_ROOT"
+cd "$KASHIM_ROOT" || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -50,6 +50,9 @@ for spec in "man/ka-run.1 $KA_RUN" "man/ka-status.1 $KA_STATUS" \
 	fi
 done
 # Control: the option check does notice an undocumented option.
-documented man/ka-run.1 --no-such-option && fail "control: an undocumented option is noticed" "it was found" ||
+if documented man/ka-run.1 --no-such-option; then
+	fail "control: an undocumented option is noticed" "it was found"
+else
 	pass "control: an undocumented option is noticed"
+fi
 finish

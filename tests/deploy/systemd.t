@@ -56,7 +56,7 @@ first_line() {
 # systemd-socket-activate on PORT, with the given environment for the
 # service only, connect once, print the report, stop the server.
 activated() {
-	local port=$1 i
+	local port=$1 _
 	shift
 	(
 		unset LD_PRELOAD
@@ -67,7 +67,7 @@ activated() {
 		fi
 	) 2>"$tmp/activate.log" &
 	server_pid=$!
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		ss -Hltn "sport = :$port" | grep -q LISTEN && break
 		sleep 0.05
 	done
