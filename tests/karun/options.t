@@ -90,7 +90,9 @@ expect_eq "auto in any case" auto "$v"
 v=$("$KA_RUN" -i 5 sh -c 'echo "$0 $KASHIM_IDLE"' -i)
 expect_eq "options end at COMMAND" "-i 5" "$v"
 
-# 127 and 126, against env(1) as the control.
+# 127 and 126, against env(1) as the control. A PATH of readable
+# directories: execvp reports a directory it may not search as EACCES (126).
+PATH=/usr/local/bin:/usr/bin:/bin
 printf 'echo hi\n' >"$tmp/noexec"
 for c in "no-such-command-$$" "$tmp/no/such/file" "$tmp/noexec" "$tmp"; do
 	rm -f "$marker"
