@@ -130,9 +130,14 @@ expect_eq "KASHIM_INSTALLED_LIB is used when set" "$tmp/alt/libkashim.so" \
 	"$("$tmp/elsewhere/ka-run" $PYTHON -c "$show_preload")"
 expect_eq "KASHIM_LIB beats KASHIM_INSTALLED_LIB" "$KASHIM_LIB" \
 	"$(KASHIM_LIB=$KASHIM_LIB "$tmp/elsewhere/ka-run" $PYTHON -c "$show_preload")"
+# A staged (DESTDIR) or moved tree: the substituted path is missing, the
+# library beside the script is used.
+sed "s|^KASHIM_INSTALLED_LIB=\$|KASHIM_INSTALLED_LIB=$tmp/nowhere/libkashim.so|" "$KA_RUN" >"$tmp/inst/bin/ka-run"
+expect_eq "KASHIM_INSTALLED_LIB missing: falls back to ../lib" "$tmp/inst/lib/libkashim.so" \
+	"$("$tmp/inst/bin/ka-run" $PYTHON -c "$show_preload")"
 rm "$tmp/inst/lib/libkashim.so"
 "$tmp/inst/bin/ka-run" true 2>"$tmp/err"
 rc=$?
-check "no library found: exit 2 with a hint" eval '[ "$rc" = 2 ] && grep -q KASHIM_LIB "$tmp/err"'
+check "no library found: exit 2 with a hint" eval '[ "$rc" = 2 ] && grep -q KASHIM_LIB "$tmp/err" && grep -q nowhere "$tmp/err"'
 
 finish
