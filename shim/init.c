@@ -36,9 +36,37 @@ struct kashim_runtime kashim_rt;
  * handler, a library we load) passes through instead of waiting on itself. */
 static __thread int initialising __attribute__((tls_model("initial-exec")));
 
+/* libc's secure_getenv, getauxval and program_invocation_short_name are
+ * looked up here, by the first read of the settings, not bound by ld.so at
+ * load: each symbol version a library requires (secure_getenv GLIBC_2.17,
+ * getauxval GLIBC_2.16) and each data symbol it references is ld.so work in
+ * every process that preloads kashim, most of which never make a TCP socket
+ * (make bench, spawn: about 1,500 instructions). RTLD_DEFAULT finds what a
+ * direct reference would (the program's copy of the variable, if it has
+ * one). A lookup that fails gives the safe answer. */
+static char *(*libc_secure_getenv)(const char *);
+static const char *invocation_name = "";
+
+static void lookup_libc(void)
+{
+	char **name = (char **)dlsym(RTLD_DEFAULT, "program_invocation_short_name");
+
+	libc_secure_getenv = (char *(*)(const char *))dlsym(RTLD_DEFAULT, "secure_getenv");
+	if (name && *name)
+		invocation_name = *name;
+}
+
+/* Secure-execution mode, or getauxval missing: trust no environment. */
+static bool secure_execution(void)
+{
+	unsigned long (*aux)(unsigned long) = (unsigned long (*)(unsigned long))dlsym(RTLD_DEFAULT, "getauxval");
+
+	return !aux || aux(AT_SECURE) != 0;
+}
+
 static const char *env(const char *name)
 {
-	return secure_getenv(name);
+	return libc_secure_getenv ? libc_secure_getenv(name) : NULL;
 }
 
 /* Where the log goes (KASHIM_LOG) and how much (KASHIM_DEBUG). Read first,
@@ -53,7 +81,7 @@ static void setup_logging(struct kashim_runtime *rt, bool secure)
 		rt->log_dest = KASHIM_DEST_STDERR;
 	} else if (dest && dest[0] == '/' && strlen(dest) < sizeof rt->log_path) {
 		rt->log_dest = KASHIM_DEST_FILE;
-		memcpy(rt->log_path, dest, strlen(dest) + 1);
+		snprintf(rt->log_path, sizeof rt->log_path, "%s", dest);
 	} else if (dest && strcmp(dest, "syslog")) {
 		kashim_log(KASHIM_LOG_WARN,
 			   "environment KASHIM_LOG=\"%.64s\" is not syslog, stderr or an absolute path; using syslog",
@@ -111,7 +139,7 @@ static void load_config_file(struct kashim_settings *s, const char *path, bool r
 	}
 	load = (kashim_conffile_load_fn)dlsym(handle, "kashim_conffile_load");
 	if (load) {
-		if (load(path, exe, program_invocation_short_name, s, &kashim_logger) == KASHIM_CONF_MISSING &&
+		if (load(path, exe, invocation_name, s, &kashim_logger) == KASHIM_CONF_MISSING &&
 		    required)
 			kashim_log(KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment",
 				   path);
@@ -144,13 +172,13 @@ static void resolve(struct kashim_runtime *rt)
 {
 	/* In secure-execution mode (setuid, setgid, capabilities) nothing from
 	 * the environment is trusted: only the compiled-in file is read. */
-	bool secure = getauxval(AT_SECURE) != 0;
+	bool secure = (lookup_libc(), secure_execution());
 	const char *config = secure ? NULL : env("KASHIM_CONFIG");
 	char exe[256];
 
 	setup_logging(rt, secure);
 	program_names(exe, sizeof exe);
-	snprintf(rt->program, sizeof rt->program, "%s", exe[0] ? exe : program_invocation_short_name);
+	snprintf(rt->program, sizeof rt->program, "%s", exe[0] ? exe : invocation_name);
 	kashim_settings_defaults(&rt->settings);
 	if (config && !*config) {
 		kashim_log(KASHIM_LOG_WARN, "environment KASHIM_CONFIG is empty; reading %s",
@@ -167,7 +195,7 @@ static void resolve(struct kashim_runtime *rt)
 
 		kashim_log(KASHIM_LOG_DEBUG,
 			   "settings for %s (argv[0] %s): keepalive=%s idle=%d interval=%d count=%d user_timeout=%ld override=%s section=\"%s\" file=\"%s\"%s",
-			   rt->program, program_invocation_short_name, s->keepalive ? "on" : "off", s->idle,
+			   rt->program, invocation_name, s->keepalive ? "on" : "off", s->idle,
 			   s->interval, s->count, s->user_timeout, s->override ? "on" : "off", s->section,
 			   s->file, secure ? " (secure-execution: environment ignored)" : "");
 	}
