@@ -128,7 +128,7 @@ expect_eq "control: good environment: exit 0" 0 "$?"
 KASHIM_CONFIG=$tmp/missing.conf "$KA_RUN" --check >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "KASHIM_CONFIG naming a missing file: exit 1" eval '[ "$rc" = 1 ] && grep -q "missing.conf does not exist" "$tmp/err"'
-KASHIM_CONFIG= "$KA_RUN" --check >"$tmp/out" 2>"$tmp/err"
+KASHIM_CONFIG='' "$KA_RUN" --check >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "empty KASHIM_CONFIG: exit 1" eval '[ "$rc" = 1 ] && grep -q "KASHIM_CONFIG is empty" "$tmp/err"'
 

@@ -97,13 +97,13 @@ printf 'echo hi\n' >"$tmp/noexec"
 for c in "no-such-command-$$" "$tmp/no/such/file" "$tmp/noexec" "$tmp"; do
 	rm -f "$marker"
 	env "$c" >/dev/null 2>&1
-	want=$?
+	expected=$?
 	"$KA_RUN" "$c" >/dev/null 2>"$tmp/err"
 	got=$?
-	if [ "$got" = "$want" ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -qF "$c" "$tmp/err"; then
-		pass "exit $want like env(1) for ${c##*/}"
+	if [ "$got" = "$expected" ] && [ "$(wc -l <"$tmp/err")" = 1 ] && grep -qF "$c" "$tmp/err"; then
+		pass "exit $expected like env(1) for ${c##*/}"
 	else
-		fail "exit $want like env(1) for ${c##*/}" "got $got, stderr: $(cat "$tmp/err")"
+		fail "exit $expected like env(1) for ${c##*/}" "got $got, stderr: $(cat "$tmp/err")"
 	fi
 done
 expect_eq "env(1) itself: not found is 127" 127 "$(env "no-such-command-$$" 2>/dev/null; echo $?)"
