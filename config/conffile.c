@@ -215,6 +215,7 @@ static bool prescan_refuses(const char *path, const char *text, const struct kas
 			p++;
 		} else if (*p == '"' || *p == '\'') {
 			char quote = *p;
+			int string_line = line;
 
 			for (p++; *p && *p != quote; p++) {
 				if (*p == '\\' && p[1])
@@ -223,8 +224,15 @@ static bool prescan_refuses(const char *path, const char *text, const struct kas
 					goto env_reference;
 				line += *p == '\n';
 			}
-			if (!*p)
-				break; /* libconfuse reports the unterminated string */
+			/* Not left to libconfuse: a string ending in a backslash at
+			 * the end of the file is accepted there, and the backslash
+			 * echoed to the host's stdout. */
+			if (!*p) {
+				kashim_logf(log, KASHIM_LOG_WARN,
+					    "%s:%d: string opened here is not closed before the end of the file; file ignored",
+					    path, string_line);
+				return true;
+			}
 		} else if (p[0] == '$' && p[1] == '{') {
 			goto env_reference;
 		} else if (*p == '{') {
@@ -248,6 +256,19 @@ env_reference:
 	return true;
 }
 
+/* libconfuse's flex scanner ECHOes input that no rule matches to
+ * cfg_yyout, which is stdout unless set: the host's stdout must never see
+ * it. libconfuse exports these two but does not declare them. */
+FILE *cfg_yyget_out(void);
+void cfg_yyset_out(FILE *out);
+
+static ssize_t discard_write(void *cookie, const char *buf, size_t len)
+{
+	(void)cookie;
+	(void)buf;
+	return (ssize_t)len;
+}
+
 KASHIM_EXPORT enum kashim_conf_result
 kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_name,
 		     struct kashim_settings *s, const struct kashim_logger *log)
@@ -263,6 +284,7 @@ kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_n
 	bool missing;
 	char *text;
 	cfg_t *cfg;
+	FILE *echo_sink, *previous_out;
 	int rc;
 
 	text = read_file(path, log, &missing);
@@ -288,7 +310,21 @@ kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_n
 		cfg_set_validate_func(cfg, name, validate_range);
 	}
 
+	/* A stream without an fd that drops what flex ECHOes; the previous
+	 * output (a host program may share this libconfuse) is restored. */
+	echo_sink = fopencookie(NULL, "w", (cookie_io_functions_t){.write = discard_write});
+	if (!echo_sink) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
+		current = NULL;
+		cfg_free(cfg);
+		free(text);
+		return KASHIM_CONF_INVALID;
+	}
+	previous_out = cfg_yyget_out();
+	cfg_yyset_out(echo_sink);
 	rc = cfg_parse_buf(cfg, text);
+	cfg_yyset_out(previous_out ? previous_out : stdout);
+	fclose(echo_sink);
 	if (rc == CFG_SUCCESS && ctx.problems == 0) {
 		snprintf(next.file, sizeof next.file, "%s", path);
 		take_values(cfg, &next, KASHIM_SRC_FILE);

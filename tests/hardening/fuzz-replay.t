@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Fuzz regressions (issue 5, item 2): every input in fuzz/regressions (what
+# the fuzzer once found) and the seed corpus fuzz/corpus goes through the
+# fuzz target's checks again, without libFuzzer: each in its own process,
+# which must exit 0 and print nothing (fuzz/replay.c).
+source "$(dirname "$0")/../lib/common.sh"
+source "$(dirname "$0")/lib.sh"
+
+if ! hx_need "$HX/fuzz-replay"; then
+	fail fuzz-replay "$HX/fuzz-replay is not built (make check builds it)"
+	finish
+fi
+shopt -s nullglob
+inputs=("$KASHIM_ROOT"/fuzz/regressions/* "$KASHIM_ROOT"/fuzz/corpus/*)
+expect_eq "fuzz-replay has regression inputs" yes "$([ -n "$(ls "$KASHIM_ROOT/fuzz/regressions")" ] && echo yes)"
+"$HX/fuzz-replay" "${inputs[@]}"
+finish
