@@ -18,4 +18,4 @@ $(B)/ka-status: $(STATUS_OBJ)
 # programs without kashim, shown with ka-status. Needs socat.
 .PHONY: demo
 demo: all $(B)/ka-status | $(B)/.deps-test
-	scripts/demo
+	@scripts/demo
