@@ -123,14 +123,14 @@ static void print_audit_table(const struct audit_entry *entries, size_t n)
 		return;
 	}
 	ka_table_print(&t);
-	printf("\n%zu process%s with established TCP connections (%zu connection%s); ", n,
+	printf("\n%zu process%s with established TCP connections (%zu connection%s).\n", n,
 	       n == 1 ? "" : "es", conns, conns == 1 ? "" : "s");
 	if (procs_off)
-		printf("%zu of them ha%s keepalive off on %zu connection%s: run %s under kashim.\n",
-		       procs_off, procs_off == 1 ? "s" : "ve", off, off == 1 ? "" : "s",
+		printf("Keepalive off: %zu process%s (%zu connection%s): run %s under kashim.\n",
+		       procs_off, procs_off == 1 ? "" : "es", off, off == 1 ? "" : "s",
 		       procs_off == 1 ? "it" : "them");
 	else
-		printf("all have keepalive on.\n");
+		printf("Keepalive is on in all of them.\n");
 }
 
 /* Contract: the audit as one JSON document on stdout; @errors are the

@@ -121,5 +121,5 @@ s = json.load(sys.stdin)["summary"]
 sys.exit(not (s["processes"] >= 1 and s["processes_with_keepalive_off"] >= 1 and s["keepalive_off"] >= 1))' <<<"$out"
 out=$("$KA_STATUS" --all 2>/dev/null)
 check ka-status-all-table grep -Eq "^ *$target +python3 +2 +1 +1 x idle=123 intvl=45 cnt=6 user_timeout=7890$" <<<"$out"
-check ka-status-all-summary-line grep -Eq "^[0-9]+ process(es)? with established TCP connections" <<<"$out"
+check ka-status-all-summary-line grep -Eq "^Keepalive off: [0-9]+ process(es)? \([0-9]+ connections?\): run (it|them) under kashim\.$" <<<"$out"
 finish
