@@ -15,7 +15,8 @@
  *       512 in progress), from source address 127.0.0.(2 + round) so rounds
  *       never compete for ephemeral ports; waits for the server's byte on
  *       each, then closes them all. Prints "round R connected N".
- * Exit 0 on success, 1 if a check failed, 2 on a system error.
+ * Exit 0 when every round went through (the test judges the counts), 1 on a
+ * timeout, 2 on a system error.
  */
 #include "hx.h" /* first: it defines _GNU_SOURCE */
 
@@ -62,7 +63,7 @@ static int server(int n, int rounds, int idle)
 	socklen_t len = sizeof addr;
 	int *conns = calloc((size_t)n, sizeof *conns);
 	struct epoll_event ev, *events = calloc(1024, sizeof *events);
-	int listener, ep, failed = 0;
+	int listener, ep;
 	char byte = 'k';
 
 	if (!conns || !events)
@@ -125,9 +126,8 @@ static int server(int n, int rounds, int idle)
 		printf("round %d held %d configured %d fds %d rss_kb %ld\n", r, held, configured, count_fds(),
 		       rss_kb());
 		fflush(stdout);
-		failed += configured != n;
 	}
-	return failed ? 1 : 0;
+	return 0;
 }
 
 /* Finish the connects in progress; returns how many completed. */

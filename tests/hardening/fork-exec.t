@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# fork and exec (issue 5, item 4), each with a control without the shim:
+#  - a parent forks children that make sockets, before and after its own
+#    first socket;
+#  - a shell execs programs, and runs them as children: LD_PRELOAD carries;
+#  - vfork()+execv() and posix_spawn();
+#  - fork() while another thread is inside kashim's initialisation (blocked
+#    opening a FIFO named by KASHIM_CONFIG): the child starts it anew;
+#  - another preloaded library whose constructor calls socket() before any
+#    of kashim's code ran, in both LD_PRELOAD orders.
+source "$(dirname "$0")/../lib/common.sh"
+source "$(dirname "$0")/lib.sh"
+
+if ! hx_need "$HX/hx-fork" "$HX/hx-probe" "$HX/libhx-ctor.so"; then
+	fail fork-exec "helpers in $HX are not built"
+	finish
+fi
+IDLE=37
+CONFIGURED="secure=0 keepalive=1 idle=$IDLE interval=10 count=5 user_timeout=0"
+UNTOUCHED="secure=0 keepalive=0 idle=7200 interval=75 count=9 user_timeout=0"
+# The control values assume the kernel's defaults on this machine.
+KERNEL_IDLE=$(cat /proc/sys/net/ipv4/tcp_keepalive_time)
+KERNEL_INTVL=$(cat /proc/sys/net/ipv4/tcp_keepalive_intvl)
+KERNEL_CNT=$(cat /proc/sys/net/ipv4/tcp_keepalive_probes)
+UNTOUCHED="secure=0 keepalive=0 idle=$KERNEL_IDLE interval=$KERNEL_INTVL count=$KERNEL_CNT user_timeout=0"
+
+shim() { LD_PRELOAD="$HX_PRELOAD" KASHIM_IDLE=$IDLE KASHIM_LOG=$HX_TMP/log "$@"; }
+noshim() { env -u LD_PRELOAD KASHIM_IDLE=$IDLE "$@"; }
+
+# ---- fork: children before and after the parent's own initialisation.
+out=$(shim "$HX/hx-fork" children 8 $IDLE)
+expect_eq "fork: children of a shimmed parent are configured" \
+	"children failed before init 0, parent configured 1, failed after init 0" "$out"
+out=$(noshim "$HX/hx-fork" children 8 $IDLE)
+expect_eq "fork control: without the shim, nothing is configured" \
+	"children failed before init 8, parent configured 0, failed after init 8" "$out"
+
+# ---- a shell that execs, and that runs children.
+out=$(shim /bin/sh -c "exec '$HX/hx-probe'")
+expect_eq "exec: a shell's exec keeps the shim" "$CONFIGURED" "$out"
+out=$(shim /bin/sh -c "'$HX/hx-probe'; /bin/sh -c 'exec \"$HX/hx-probe\"'" | sort -u)
+expect_eq "exec: children and grandchildren of a shell keep the shim" "$CONFIGURED" "$out"
+out=$(noshim /bin/sh -c "exec '$HX/hx-probe'")
+expect_eq "exec control: without the shim" "$UNTOUCHED" "$out"
+
+# ---- vfork and posix_spawn.
+for how in vfork spawn; do
+	out=$(shim "$HX/hx-fork" $how "$HX/hx-probe")
+	expect_eq "$how: the started program is configured" "$CONFIGURED" "$out"
+	out=$(noshim "$HX/hx-fork" $how "$HX/hx-probe")
+	expect_eq "$how control: without the shim" "$UNTOUCHED" "$out"
+done
+
+# ---- fork while another thread is inside the initialisation.
+mkfifo "$HX_TMP/fifo"
+printf 'idle = 44\n' >"$HX_TMP/child.conf"
+# No KASHIM_IDLE here: the parent gets the default (60, its FIFO is no
+# regular file), the child its own file's 44.
+out=$(LD_PRELOAD="$HX_PRELOAD" KASHIM_LOG=$HX_TMP/log \
+	timeout 30 "$HX/hx-fork" during-init "$HX_TMP/fifo" "$HX_TMP/child.conf" 60 44)
+expect_eq "fork during initialisation: the child initialises anew, the parent finishes" \
+	"child exited 0, parent's blocked socket configured 1" "$out"
+grep -q "fifo: not a regular file" "$HX_TMP/log" &&
+	pass "fork during initialisation: the parent's thread did block in the config file" ||
+	fail "fork during initialisation: the parent's thread did block in the config file" "log: $(cat "$HX_TMP/log")"
+
+# ---- a constructor that makes a socket, in both preload orders.
+for order in ctor-first kashim-first; do
+	if [ $order = ctor-first ]; then pre="$HX/libhx-ctor.so $HX_PRELOAD"; else pre="$HX_PRELOAD $HX/libhx-ctor.so"; fi
+	rm -f "$HX_TMP/ctor"
+	out=$(LD_PRELOAD="$pre" HX_CTOR_OUT=$HX_TMP/ctor KASHIM_IDLE=$IDLE KASHIM_LOG=$HX_TMP/log \
+		"$HX/hx-probe" 2>"$HX_TMP/err")
+	rc=$?
+	expect_eq "preload $order: constructor's socket is configured" "ctor keepalive=1 idle=$IDLE" \
+		"$(cat "$HX_TMP/ctor" 2>/dev/null)"
+	expect_eq "preload $order: the program runs on normally" "0 $CONFIGURED ''" "$rc $out '$(cat "$HX_TMP/err")'"
+done
+rm -f "$HX_TMP/ctor"
+LD_PRELOAD="$HX/libhx-ctor.so" HX_CTOR_OUT=$HX_TMP/ctor "$HX/hx-probe" >/dev/null
+expect_eq "preload control: the constructor's socket without kashim" "ctor keepalive=0 idle=$KERNEL_IDLE" \
+	"$(cat "$HX_TMP/ctor" 2>/dev/null)"
+finish
