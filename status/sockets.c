@@ -6,10 +6,10 @@
  * friends), so ka-status borrows each socket: pidfd_open() pins the process,
  * pidfd_getfd() duplicates one descriptor into ka-status, getsockopt() reads
  * it, close() drops the copy. The target's descriptor table and socket
- * options are left as they were. One caveat outside keepalive: receiving a
- * socket (__receive_sock) retags it with the caller's cgroup-v1 net_cls
- * classid / net_prio index when those are set; with cgroup v2 alone, or
- * ka-status in the root cgroup, nothing changes.
+ * options are left as they were. One caveat outside keepalive: where the
+ * cgroup-v1 net_cls/net_prio controllers are in use, receiving a socket
+ * (__receive_sock) may retag it with ka-status's classid / priority index;
+ * with cgroup v2 alone those tags are unused.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
