@@ -66,7 +66,12 @@ grep -q "fifo: not a regular file" "$HX_TMP/log" &&
 
 # ---- a constructor that makes a socket, in both preload orders.
 for order in ctor-first kashim-first; do
-	if [ $order = ctor-first ]; then pre="$HX/libhx-ctor.so $HX_PRELOAD"; else pre="$HX_PRELOAD $HX/libhx-ctor.so"; fi
+	# (KASHIM_PRELOAD_FIRST, libasan in `make check-asan`, must stay first.)
+	if [ $order = ctor-first ]; then
+		pre="${KASHIM_PRELOAD_FIRST:-} $HX/libhx-ctor.so $HX_LIB"
+	else
+		pre="${KASHIM_PRELOAD_FIRST:-} $HX_LIB $HX/libhx-ctor.so"
+	fi
 	rm -f "$HX_TMP/ctor"
 	out=$(LD_PRELOAD="$pre" HX_CTOR_OUT=$HX_TMP/ctor KASHIM_IDLE=$IDLE KASHIM_LOG=$HX_TMP/log \
 		"$HX/hx-probe" 2>"$HX_TMP/err")

@@ -58,6 +58,7 @@ int main(int argc, char **argv)
 			hx_die("pthread_create");
 	for (int i = 0; i < threads; i++)
 		pthread_join(tids[i], NULL);
+	free(tids);
 	printf("sockets %d configured %d\n", atomic_load(&made), atomic_load(&configured));
 	return atomic_load(&configured) == atomic_load(&made) ? 0 : 1;
 }

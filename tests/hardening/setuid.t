@@ -46,7 +46,7 @@ ENV="KASHIM_IDLE=13 KASHIM_CONFIG=$D/env.conf KASHIM_DEBUG=1"
 unshare -m --propagation private /bin/bash -c "
 	set -e
 	mount -t overlay overlay -o lowerdir=/etc,upperdir=$D/upper,workdir=$D/work /etc
-	echo '$D/lib/libkashim.so' >/etc/ld.so.preload
+	echo '${KASHIM_PRELOAD_FIRST:-} $D/lib/libkashim.so' >/etc/ld.so.preload
 	mkdir -p '$(dirname "$SYSCONF")'
 	printf 'idle = 51\ninterval = 6\ncount = 4\n' >'$SYSCONF'
 	set +e
@@ -57,7 +57,7 @@ unshare -m --propagation private /bin/bash -c "
 " 2>"$D/ns.err"
 ns_rc=$?
 # Outside the namespace: LD_PRELOAD alone, no /etc/ld.so.preload.
-env $ENV LD_PRELOAD="$D/lib/libkashim.so" $AS_NOBODY "$D/probe-setuid" >"$D/ldpreload.out" 2>&1
+env $ENV LD_PRELOAD="${KASHIM_PRELOAD_FIRST:-} $D/lib/libkashim.so" $AS_NOBODY "$D/probe-setuid" >"$D/ldpreload.out" 2>&1
 
 expect_eq "setuid: the private namespace with an overlay over /etc was set up" "0 ''" "$ns_rc '$(cat "$D/ns.err")'"
 expect_eq "setuid: with AT_SECURE, only the compiled-in $SYSCONF applies (KASHIM_IDLE, KASHIM_CONFIG ignored)" \
