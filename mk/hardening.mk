@@ -7,10 +7,16 @@ HX_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -g -O1
 
 # Helpers: plain programs that make sockets, linked against nothing of
 # kashim's (the shim reaches them through LD_PRELOAD, as it would any program).
-HX_PROGS := $(HX)/hx-threads $(HX)/hx-fork $(HX)/hx-load $(HX)/hx-probe
+HX_PROGS := $(HX)/hx-threads $(HX)/hx-fork $(HX)/hx-load $(HX)/hx-probe $(HX)/hx-raw \
+            $(HX)/hx-probe-static
 $(HX)/hx-%: tests/hardening/hx-%.c tests/hardening/hx.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) -pthread -o $@ $< -pthread
+
+# The same probe linked statically: no dynamic loader, so no preload.
+$(HX)/hx-probe-static: tests/hardening/hx-probe.c tests/hardening/hx.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HX_CFLAGS) $(CFLAGS) -static -o $@ $<
 
 # A library whose constructor makes a TCP socket, preloaded beside kashim.
 $(HX)/libhx-ctor.so: tests/hardening/hx-ctor.c
@@ -59,6 +65,10 @@ $(FUZZ_BIN): fuzz/fuzz_conffile.c config/conffile.c config/settings.c $(wildcard
 
 .PHONY: fuzz
 fuzz: $(FUZZ_BIN)
+$(FUZZ_BIN): | fuzz-tools
+.PHONY: fuzz-tools
+fuzz-tools:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang: apt-get install clang libclang-rt-14-dev" >&2; exit 1; }
 	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/artifacts
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -print_final_stats=1 \
 		-artifact_prefix=$(B)/fuzz/artifacts/ $(B)/fuzz/corpus fuzz/corpus fuzz/regressions
