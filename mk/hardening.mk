@@ -35,6 +35,8 @@ CHECK_DEPS += $(HX_PROGS) $(HX)/libhx-ctor.so $(HX)/fuzz-replay
 # libFuzzer with ASan and UBSan over kashim_conffile_load. New findings land
 # in $(B)/fuzz/artifacts; copy the ones worth keeping to fuzz/regressions/.
 FUZZ_SECONDS ?= 60
+# Inputs up to 64 KiB reach past flex's 16 KiB read buffer.
+FUZZ_MAX_LEN ?= 8192
 FUZZ_CC ?= clang
 FUZZ_SAN := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_BIN := $(B)/fuzz/fuzz_conffile$(if $(FUZZ_CONFUSE_SRC),_with_confuse)
@@ -70,7 +72,7 @@ $(FUZZ_BIN): | fuzz-tools
 fuzz-tools:
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang: apt-get install clang libclang-rt-14-dev" >&2; exit 1; }
 	@mkdir -p $(B)/fuzz/corpus $(B)/fuzz/artifacts
-	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 -print_final_stats=1 \
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=$(FUZZ_MAX_LEN) -timeout=10 -print_final_stats=1 \
 		-artifact_prefix=$(B)/fuzz/artifacts/ $(B)/fuzz/corpus fuzz/corpus fuzz/regressions
 
 # ---- make check-asan ------------------------------------------------------
