@@ -53,7 +53,9 @@ static void emit(void *ctx, enum kashim_level level, const char *msg)
 	if (rt->log_dest == KASHIM_DEST_STDERR) {
 		write_all(STDERR_FILENO, line, (size_t)len);
 	} else {
-		fd = open(rt->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+		/* O_NONBLOCK: a FIFO nobody reads must not block the host
+		 * (open would wait for a reader forever); the line is dropped. */
+		fd = open(rt->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
 		if (fd >= 0) {
 			write_all(fd, line, (size_t)len);
 			close(fd);

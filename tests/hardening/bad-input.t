@@ -152,6 +152,18 @@ bad_env KASHIM_DEBUG-words KASHIM_DEBUG=verbose
 bad_env KEEPIDLE-words KEEPIDLE=abc
 bad_env KEEPINTVL-minus KEEPINTVL=-3
 bad_env KEEPCNT-overflow KEEPCNT=4294967297
+# KASHIM_LOG naming a FIFO that nobody reads: the first message must not
+# block the program (open() used to wait for a reader forever).
+mkfifo "$HX_TMP/log-fifo"
+env -u LD_PRELOAD HX_OUT="$HX_TMP/fifo-control.vals" "$PYTHON" "$ECHO" >"$HX_TMP/fifo-control.out" 2>&1
+crc=$?
+env KASHIM_LOG="$HX_TMP/log-fifo" KASHIM_IDLE=abc HX_OUT="$HX_TMP/fifo.vals" LD_PRELOAD="$HX_PRELOAD" \
+	timeout 20 "$PYTHON" "$ECHO" >"$HX_TMP/fifo.out" 2>"$HX_TMP/fifo.err"
+src=$?
+expect_eq "bad-input env-KASHIM_LOG-fifo-without-reader: the program does not hang, output unchanged" \
+	"$crc $(cat "$HX_TMP/fifo-control.out") '' 1 60 10 5 0" \
+	"$src $(cat "$HX_TMP/fifo.out") '$(cat "$HX_TMP/fifo.err")' $(cat "$HX_TMP/fifo.vals" 2>/dev/null)"
+
 # One bad variable does not take the good ones down with it.
 case_ env-one-bad-one-good "environment KASHIM_COUNT=" "1 21 4 3 0" \
 	KASHIM_CONFIG="$GOOD" KASHIM_IDLE=21 KASHIM_COUNT=x
