@@ -15,8 +15,31 @@
 __attribute__((section(".data.kashim_fdmap")))
 _Atomic unsigned long kashim_fdmap[KASHIM_FDMAP_FDS / KASHIM_FDMAP_WORD_BITS];
 
+_Atomic unsigned char kashim_mode;
+
+void kashim_mode_decide(const struct kashim_runtime *rt)
+{
+	unsigned char mode = KASHIM_MODE_UNKNOWN;
+
+	if (rt->debug)
+		return; /* every decision is logged on the slow paths */
+	if (!rt->enabled)
+		mode = KASHIM_MODE_LEAVE;
+	else if (rt->nopts >= 4 && KASHIM_REAL(real_setsockopt, "setsockopt"))
+		mode = KASHIM_MODE_CONFIGURE;
+	atomic_store_explicit(&kashim_mode, mode, memory_order_release);
+}
+
 /* One warning per process, however many sockets fail the same way. */
 static atomic_bool warned_apply;
+
+void kashim_apply_failed(int fd, const struct kashim_runtime *rt, const struct kashim_sockopt *o)
+{
+	if (!atomic_exchange(&warned_apply, true) || rt->debug)
+		kashim_log(KASHIM_LOG_WARN,
+			   "fd %d: setsockopt(level %d, option %d, %d) failed: %s; the socket keeps what it has",
+			   fd, o->level, o->name, o->value, strerror(errno));
+}
 
 void kashim_apply(int fd, const struct kashim_runtime *rt, const char *why)
 {
@@ -29,10 +52,7 @@ void kashim_apply(int fd, const struct kashim_runtime *rt, const char *why)
 		const struct kashim_sockopt *o = &rt->opts[i];
 
 		if (KASHIM_UNLIKELY(set(fd, o->level, o->name, &o->value, sizeof o->value) != 0)) {
-			if (!atomic_exchange(&warned_apply, true) || rt->debug)
-				kashim_log(KASHIM_LOG_WARN,
-					   "fd %d: setsockopt(level %d, option %d, %d) failed: %s; the socket keeps what it has",
-					   fd, o->level, o->name, o->value, strerror(errno));
+			kashim_apply_failed(fd, rt, o);
 			errno = saved_errno;
 		}
 	}
@@ -81,6 +101,7 @@ bool kashim_adopt(int fd, const char *why)
 	rt = kashim_runtime();
 	if (!rt)
 		return false;
+	kashim_mode_decide(rt);
 	kashim_fd_settle(fd);
 	if (!rt->enabled)
 		return false;

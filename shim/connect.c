@@ -2,15 +2,17 @@
  * connect.c - connect(): a TCP socket kashim has not seen (inherited from a
  * parent, or made with syscall(SYS_socket)) is configured before it connects.
  * A socket that socket() already handled costs nothing here, so whatever the
- * program set on it in between stands.
+ * program set on it in between stands: the hot path is one bit test and a
+ * jump to libc's connect (make bench, connect).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 
 #include "kashim.h"
 
-/* Contract: returns exactly what libc's connect() returns, with its errno. */
-KASHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+/* The first connect() of the process, or one on an fd kashim has not
+ * settled (in a program it does not leave alone). */
+static __attribute__((noinline)) int connect_slow(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int (*real)(int, const struct sockaddr *, socklen_t) = KASHIM_REAL(real_connect, "connect");
 
@@ -18,7 +20,18 @@ KASHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		errno = ENOSYS;
 		return -1;
 	}
-	if (KASHIM_UNLIKELY(!kashim_fd_settled(fd)))
+	if (!kashim_fd_settled(fd) && kashim_mode_now() != KASHIM_MODE_LEAVE)
 		kashim_adopt(fd, "connect, inherited");
 	return real(fd, addr, len);
+}
+
+/* Contract: returns exactly what libc's connect() returns, with its errno. */
+KASHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	int (*real)(int, const struct sockaddr *, socklen_t) = __atomic_load_n(&real_connect, __ATOMIC_RELAXED);
+
+	if (KASHIM_LIKELY(real != NULL) &&
+	    KASHIM_LIKELY(kashim_fd_settled(fd) || kashim_mode_now() == KASHIM_MODE_LEAVE))
+		return real(fd, addr, len);
+	return connect_slow(fd, addr, len);
 }

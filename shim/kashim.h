@@ -12,6 +12,12 @@
 
 #include "../config/kashim_settings.h"
 
+/* Everything declared below lives in libkashim.so itself: telling the
+ * compiler so (-fvisibility=hidden covers definitions, not declarations)
+ * lets it load kashim_rt, real_socket... directly instead of through the
+ * GOT, one instruction less per access on the hot paths. */
+#pragma GCC visibility push(hidden)
+
 #define KASHIM_EXPORT __attribute__((visibility("default")))
 #define KASHIM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define KASHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -29,14 +35,21 @@ extern int (*real_getsockopt)(int, int, int, void *, socklen_t *);
 /* Look up @symbol in the libraries after this one. NULL if absent. */
 void *kashim_dlnext(const char *symbol);
 
+/* Out of line, for KASHIM_REAL: look @symbol up, store it in *@slot and
+ * return it (NULL if absent). */
+void *kashim_resolve(void **slot, const char *symbol);
+
 /* Evaluates to libc's function for @ptr (e.g. real_socket), resolving it on
- * first use. Races are benign: every thread stores the same address. */
-#define KASHIM_REAL(ptr, symbol)                                                  \
-	(KASHIM_LIKELY(__atomic_load_n(&(ptr), __ATOMIC_RELAXED) != NULL)         \
-		 ? (ptr)                                                          \
-		 : (__atomic_store_n(&(ptr), (__typeof__(ptr))kashim_dlnext(symbol), \
-				     __ATOMIC_RELAXED),                           \
-		    (ptr)))
+ * first use. Races are benign: every thread stores the same address. On the
+ * hot path one load and one test: the look-up is a call away, so the hooks
+ * keep no register for it (a statement expression, GCC and Clang). */
+#define KASHIM_REAL(ptr, symbol)                                                       \
+	__extension__({                                                                \
+		__typeof__(ptr) kashim_fn_ = __atomic_load_n(&(ptr), __ATOMIC_RELAXED); \
+		if (KASHIM_UNLIKELY(kashim_fn_ == NULL))                               \
+			kashim_fn_ = (__typeof__(ptr))kashim_resolve((void **)&(ptr), symbol); \
+		kashim_fn_;                                                            \
+	})
 
 /* ---- the resolved settings (init.c) ------------------------------------ */
 
@@ -95,24 +108,77 @@ extern const struct kashim_logger kashim_logger;
 #define KASHIM_FDMAP_WORD_BITS (8 * sizeof(unsigned long))
 extern _Atomic unsigned long kashim_fdmap[KASHIM_FDMAP_FDS / KASHIM_FDMAP_WORD_BITS];
 
+/* These two run on every socket(), connect() and accept(). (unsigned)fd:
+ * negative fds fall beyond the map. On x86-64 the map is addressed as the
+ * bit string it is: one bt / lock bts instead of five instructions of
+ * shifts and masks (make bench counts instructions). */
+#if defined(__x86_64__)
+#define KASHIM_FDMAP_BITS (*(unsigned long(*)[KASHIM_FDMAP_FDS / KASHIM_FDMAP_WORD_BITS])kashim_fdmap)
+
 static inline bool kashim_fd_settled(int fd)
 {
-	if ((unsigned)fd >= KASHIM_FDMAP_FDS)
+	unsigned long u = (unsigned)fd;
+	bool settled;
+
+	if (u >= KASHIM_FDMAP_FDS)
 		return true;
-	return atomic_load_explicit(&kashim_fdmap[fd / KASHIM_FDMAP_WORD_BITS], memory_order_relaxed) &
-	       (1UL << (fd % KASHIM_FDMAP_WORD_BITS));
+	__asm__("btq %2, %1" : "=@ccc"(settled) : "m"(KASHIM_FDMAP_BITS), "r"(u));
+	return settled;
 }
 
 static inline void kashim_fd_settle(int fd)
 {
-	if ((unsigned)fd < KASHIM_FDMAP_FDS)
-		atomic_fetch_or_explicit(&kashim_fdmap[fd / KASHIM_FDMAP_WORD_BITS],
-					 1UL << (fd % KASHIM_FDMAP_WORD_BITS), memory_order_relaxed);
+	unsigned long u = (unsigned)fd;
+
+	if (u < KASHIM_FDMAP_FDS)
+		__asm__ volatile("lock btsq %1, %0" : "+m"(KASHIM_FDMAP_BITS) : "r"(u) : "cc");
 }
+#else
+static inline bool kashim_fd_settled(int fd)
+{
+	unsigned u = (unsigned)fd;
+
+	if (u >= KASHIM_FDMAP_FDS)
+		return true;
+	return atomic_load_explicit(&kashim_fdmap[u / KASHIM_FDMAP_WORD_BITS], memory_order_relaxed) &
+	       (1UL << (u % KASHIM_FDMAP_WORD_BITS));
+}
+
+static inline void kashim_fd_settle(int fd)
+{
+	unsigned u = (unsigned)fd;
+
+	if (u < KASHIM_FDMAP_FDS)
+		atomic_fetch_or_explicit(&kashim_fdmap[u / KASHIM_FDMAP_WORD_BITS],
+					 1UL << (u % KASHIM_FDMAP_WORD_BITS), memory_order_relaxed);
+}
+#endif
+
+/* What the hooks do, decided once the settings are known, so that the hot
+ * paths test one byte: CONFIGURE (keepalive on, no debug log, the 4 usual
+ * options first, setsockopt resolved) or LEAVE (keepalive off for this
+ * program, no debug log: every hook passes straight through, and no fd is
+ * settled or adopted). UNKNOWN: take the slow paths. Stored with release by
+ * kashim_mode_decide() after the settings are READY, loaded with acquire. */
+enum { KASHIM_MODE_UNKNOWN, KASHIM_MODE_CONFIGURE, KASHIM_MODE_LEAVE };
+extern _Atomic unsigned char kashim_mode;
+
+static inline unsigned kashim_mode_now(void)
+{
+	return atomic_load_explicit(&kashim_mode, memory_order_acquire);
+}
+
+/* Set kashim_mode from @rt (READY). */
+void kashim_mode_decide(const struct kashim_runtime *rt);
 
 /* Make the precomputed setsockopt() calls on @fd. errno is preserved; a
  * failure is logged once per process and never reported to the program. */
 void kashim_apply(int fd, const struct kashim_runtime *rt, const char *why);
+
+/* Out of line, for socket()'s inlined calls: option @o failed on @fd with
+ * the errno libc set. Logs it (once per process, or always under
+ * KASHIM_DEBUG); the caller restores errno. */
+void kashim_apply_failed(int fd, const struct kashim_runtime *rt, const struct kashim_sockopt *o);
 
 /* For a socket kashim did not create (inherited, socket-activated, made with
  * syscall()): settle @fd and, if it is TCP, configure it. With override off,
@@ -122,5 +188,7 @@ bool kashim_adopt(int fd, const char *why);
 
 /* True for a TCP socket (SO_PROTOCOL), without touching errno. */
 bool kashim_fd_is_tcp(int fd);
+
+#pragma GCC visibility pop
 
 #endif

@@ -18,3 +18,11 @@ void *kashim_dlnext(const char *symbol)
 {
 	return dlsym(RTLD_NEXT, symbol);
 }
+
+void *kashim_resolve(void **slot, const char *symbol)
+{
+	void *fn = dlsym(RTLD_NEXT, symbol);
+
+	__atomic_store_n(slot, fn, __ATOMIC_RELAXED);
+	return fn;
+}

@@ -2,6 +2,11 @@
  * socket.c - socket(): configure every new TCP socket right away, so that
  * connect() and accept() on it need nothing more (a listener passes its
  * settings on to every connection it accepts).
+ *
+ * Every socket a program makes comes through here, so the common cases are
+ * kept short (make bench counts them): a TCP socket once the settings are
+ * known costs one byte test, the settle bit and the calls; in a program
+ * whose config says keepalive = false, socket() is a jump to libc's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,39 +16,128 @@
 
 /* AF_INET/AF_INET6 stream sockets with protocol 0 or TCP. The type carries
  * SOCK_NONBLOCK|SOCK_CLOEXEC: compare the low bits (SOCK_TYPE_MASK), a bit
- * test would also match SOCK_RAW and SOCK_SEQPACKET. */
+ * test would also match SOCK_RAW and SOCK_SEQPACKET. Written as three
+ * masked tests, one instruction pair each, because every socket() pays it:
+ *   domain - AF_INET has no bit but 8 set  <=> domain is AF_INET (2) or AF_INET6 (10)
+ *   (type - SOCK_STREAM) & 0xf == 0       <=> (type & 0xf) == SOCK_STREAM
+ *   protocol & ~IPPROTO_TCP == 0           <=> protocol is 0 or 6, or 2 or 4,
+ * which the kernel refuses for a stream socket (EPROTONOSUPPORT: no fd). */
 static inline bool is_tcp_request(int domain, int type, int protocol)
 {
-	return (domain == AF_INET || domain == AF_INET6) && (type & 0xf) == SOCK_STREAM &&
-	       (protocol == 0 || protocol == IPPROTO_TCP);
+	_Static_assert(AF_INET6 - AF_INET == 8 && SOCK_STREAM == 1 && IPPROTO_TCP == 6, "is_tcp_request");
+	return ((unsigned)(domain - AF_INET) & ~8u) == 0 && ((unsigned)(type - SOCK_STREAM) & 0xfu) == 0 &&
+	       ((unsigned)protocol & ~(unsigned)IPPROTO_TCP) == 0;
+}
+
+/* Out of line: option @i of kashim_rt failed on @fd. Log it and give the
+ * program back its errno. */
+static __attribute__((noinline, cold)) void configure_failed(int fd, unsigned i, int saved_errno)
+{
+	kashim_apply_failed(fd, &kashim_rt, &kashim_rt.opts[i]);
+	errno = saved_errno;
+}
+
+/* Out of line: the options after the usual 4 (user_timeout). */
+static __attribute__((noinline)) void configure_more(int fd, int (*set)(int, int, int, const void *, socklen_t),
+						     int saved_errno)
+{
+	const struct kashim_sockopt *o = kashim_rt.opts;
+
+	for (unsigned i = 4; i < kashim_rt.nopts; i++)
+		if (KASHIM_UNLIKELY(set(fd, o[i].level, o[i].name, &o[i].value, sizeof(int)) != 0))
+			configure_failed(fd, i, saved_errno);
+}
+
+/* Settle a new TCP socket and make the calls: kashim_apply() with its loop
+ * unrolled for the 4 options every configuration starts with, and nothing
+ * else (KASHIM_MODE_CONFIGURE guarantees setsockopt is resolved). errno is
+ * preserved. */
+static inline __attribute__((always_inline)) void configure(int fd)
+{
+	int (*set)(int, int, int, const void *, socklen_t) = __atomic_load_n(&real_setsockopt, __ATOMIC_RELAXED);
+	const struct kashim_sockopt *o = kashim_rt.opts;
+	int saved_errno = errno;
+
+	kashim_fd_settle(fd);
+#define KASHIM_CONFIGURE_ONE(i)                                                                   \
+	do {                                                                                      \
+		if (KASHIM_UNLIKELY(set(fd, o[i].level, o[i].name, &o[i].value, sizeof(int)) != 0)) \
+			configure_failed(fd, i, saved_errno);                                     \
+	} while (0)
+	KASHIM_CONFIGURE_ONE(0);
+	KASHIM_CONFIGURE_ONE(1);
+	KASHIM_CONFIGURE_ONE(2);
+	KASHIM_CONFIGURE_ONE(3);
+#undef KASHIM_CONFIGURE_ONE
+	if (KASHIM_UNLIKELY(kashim_rt.nopts > 4))
+		configure_more(fd, set, saved_errno);
+}
+
+/* Everything but the hot path: a socket made before the settings are known
+ * (which reads them) or while they are read (left to connect()), and any
+ * socket under KASHIM_DEBUG. @domain: AF_INET or AF_INET6. */
+static __attribute__((noinline)) int socket_slow(int fd, int domain)
+{
+	const struct kashim_runtime *rt = kashim_runtime();
+
+	if (KASHIM_UNLIKELY(!rt))
+		return fd; /* made during our own initialisation: connect() adopts it */
+	kashim_mode_decide(rt);
+	kashim_fd_settle(fd);
+	if (rt->enabled)
+		kashim_apply(fd, rt, domain == AF_INET6 ? "socket AF_INET6" : "socket AF_INET");
+	else if (rt->debug)
+		kashim_log(KASHIM_LOG_DEBUG, "fd %d (socket): keepalive = false for this program; left alone", fd);
+	return fd;
+}
+
+/* socket() once libc's socket is known and the program is not left alone. */
+static inline __attribute__((always_inline)) int socket_with(int (*real)(int, int, int), unsigned mode,
+							       int domain, int type, int protocol)
+{
+	/* The domain of a TCP request, else 0: decided before the call so that
+	 * one register, not three, lives across it (the empty asm keeps the
+	 * compiler from moving the test after the call). */
+	int tcp_domain = KASHIM_LIKELY(is_tcp_request(domain, type, protocol)) ? domain : 0;
+	int fd;
+
+	__asm__ volatile("" : "+r"(tcp_domain)::"memory");
+	fd = real(domain, type, protocol);
+	if (fd < 0)
+		return fd;
+	if (!tcp_domain) {
+		kashim_fd_settle(fd);
+		return fd;
+	}
+	if (KASHIM_LIKELY(mode == KASHIM_MODE_CONFIGURE)) {
+		configure(fd);
+		return fd;
+	}
+	return socket_slow(fd, tcp_domain);
+}
+
+/* The first socket() of the process: look libc's up first. */
+static __attribute__((noinline, cold)) int socket_first(int domain, int type, int protocol)
+{
+	int (*real)(int, int, int) = KASHIM_REAL(real_socket, "socket");
+
+	if (KASHIM_UNLIKELY(!real)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return socket_with(real, kashim_mode_now(), domain, type, protocol);
 }
 
 /* Contract: returns exactly what libc's socket() returns, with its errno;
  * a TCP socket additionally has the configured keepalive options. */
 KASHIM_EXPORT int socket(int domain, int type, int protocol)
 {
-	int (*real)(int, int, int) = KASHIM_REAL(real_socket, "socket");
-	const struct kashim_runtime *rt;
-	int fd;
+	int (*real)(int, int, int) = __atomic_load_n(&real_socket, __ATOMIC_RELAXED);
+	unsigned mode = kashim_mode_now();
 
-	if (KASHIM_UNLIKELY(!real)) {
-		errno = ENOSYS;
-		return -1;
-	}
-	fd = real(domain, type, protocol);
-	if (fd < 0)
-		return fd;
-	if (!is_tcp_request(domain, type, protocol)) {
-		kashim_fd_settle(fd);
-		return fd;
-	}
-	rt = kashim_runtime();
-	if (KASHIM_UNLIKELY(!rt))
-		return fd; /* made during our own initialisation: connect() adopts it */
-	kashim_fd_settle(fd);
-	if (KASHIM_LIKELY(rt->enabled))
-		kashim_apply(fd, rt, domain == AF_INET6 ? "socket AF_INET6" : "socket AF_INET");
-	else if (rt->debug)
-		kashim_log(KASHIM_LOG_DEBUG, "fd %d (socket): keepalive = false for this program; left alone", fd);
-	return fd;
+	if (KASHIM_UNLIKELY(!real))
+		return socket_first(domain, type, protocol);
+	if (mode == KASHIM_MODE_LEAVE)
+		return real(domain, type, protocol);
+	return socket_with(real, mode, domain, type, protocol);
 }
