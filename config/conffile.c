@@ -135,7 +135,9 @@ static char *read_file(const char *path, const struct kashim_logger *log, bool *
 	struct stat st;
 	char *buf = NULL;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO nobody writes to must not block the host (open
+	 * would wait forever); fstat() below refuses it. No effect on files. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	*missing = false;
 	if (fd < 0) {

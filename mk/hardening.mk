@@ -23,13 +23,18 @@ $(HX)/libhx-ctor.so: tests/hardening/hx-ctor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $<
 
+# A config plugin that can be held inside kashim's initialisation (fork-exec.t).
+$(HX)/slowconf/kashim/libkashim-conf.so: tests/hardening/hx-slowconf.c $(wildcard config/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HX_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $<
+
 # The fuzz target without libFuzzer: replays fuzz/regressions and the corpus.
 $(HX)/fuzz-replay: fuzz/fuzz_conffile.c fuzz/replay.c config/conffile.c config/settings.c \
                    $(wildcard config/*.h) | $(B)/.deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) $(CONFUSE_CFLAGS) -o $@ $(filter %.c,$^) $(CONFUSE_LIBS)
 
-CHECK_DEPS += $(HX_PROGS) $(HX)/libhx-ctor.so $(HX)/fuzz-replay
+CHECK_DEPS += $(HX_PROGS) $(HX)/libhx-ctor.so $(HX)/slowconf/kashim/libkashim-conf.so $(HX)/fuzz-replay
 
 # ---- make fuzz [FUZZ_SECONDS=60] -----------------------------------------
 # libFuzzer with ASan and UBSan over kashim_conffile_load. New findings land

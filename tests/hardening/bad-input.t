@@ -3,7 +3,8 @@
 # environment variables, each given to a real program (python3 making a TCP
 # connection on loopback, hx_echo.py) under the shim. For every case:
 #  - stdout and exit status equal those of a control run without the shim
-#    (and the control run itself works: "echo hello", status 3);
+#    (and the control run itself works: "echo hello", status 3); a hang is
+#    cut short after 20 s and fails;
 #  - stderr is empty;
 #  - exactly one message lands in KASHIM_LOG, naming the problem (file:line
 #    or the variable);
@@ -28,7 +29,7 @@ case_() {
 	env -u LD_PRELOAD "$@" HX_OUT="$d/control.vals" "$PYTHON" "$ECHO" >"$d/control.out" 2>"$d/control.err"
 	crc=$?
 	env "$@" HX_OUT="$d/shim.vals" KASHIM_LOG="$d/log" LD_PRELOAD="$HX_PRELOAD" \
-		"$PYTHON" "$ECHO" >"$d/shim.out" 2>"$d/shim.err"
+		timeout 20 "$PYTHON" "$ECHO" >"$d/shim.out" 2>"$d/shim.err"
 	src=$?
 	[ "$crc" = 3 ] && [ "$(cat "$d/control.out")" = "echo hello" ] ||
 		why+=("control run broken (status $crc: $(head -c 200 "$d/control.out" "$d/control.err"))")
@@ -115,6 +116,10 @@ case_ config-include-directive "$c:2: .*include" "$FALLBACK" KASHIM_CONFIG="$c" 
 case_ config-missing-file "$HX_TMP/no-such.conf does not exist" "$FALLBACK" \
 	KASHIM_CONFIG="$HX_TMP/no-such.conf" $ENV_OK
 case_ config-is-a-directory "$HX_TMP: not a regular file" "$FALLBACK" KASHIM_CONFIG="$HX_TMP" $ENV_OK
+# A FIFO nobody writes to: opening it must not block the program forever.
+mkfifo "$HX_TMP/fifo.conf"
+case_ config-fifo-without-writer "$HX_TMP/fifo.conf: not a regular file" "$FALLBACK" \
+	KASHIM_CONFIG="$HX_TMP/fifo.conf" $ENV_OK
 if [ -e /etc/keepalive.conf ]; then
 	skip "bad-input env-KASHIM_CONFIG-empty" "/etc/keepalive.conf exists here; its values are unknown"
 else

@@ -13,10 +13,11 @@
  *       the parent made a socket; PROGRAM prints its own findings.
  *   hx-fork during-init FIFO CONF PARENT_IDLE CHILD_IDLE
  *       KASHIM_CONFIG is FIFO: a thread's first socket() blocks inside
- *       kashim's initialisation, opening it. Meanwhile the main thread
- *       forks. The child, pointed at CONF (idle = CHILD_IDLE), must not wait
- *       for an initialiser that does not exist in it: it initialises anew.
- *       Then the parent opens FIFO for writing, which releases the thread.
+ *       kashim's initialisation, opening it (with the stand-in config
+ *       plugin libhx-slowconf.so). Meanwhile the main thread forks. The
+ *       child, pointed at CONF (idle = CHILD_IDLE), must not wait for an
+ *       initialiser that does not exist in it: it initialises anew. Then
+ *       the parent opens FIFO for writing, which releases the thread.
  */
 #include "hx.h" /* first: it defines _GNU_SOURCE */
 
