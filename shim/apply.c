@@ -88,7 +88,8 @@ static bool owner_chose_keepalive(int fd)
 	return chose;
 }
 
-bool kashim_adopt(int fd, const char *why)
+/* kashim_adopt(), which settles @fd when it configured it only if @settle. */
+static bool adopt(int fd, const char *why, bool settle)
 {
 	const struct kashim_runtime *rt;
 
@@ -102,14 +103,28 @@ bool kashim_adopt(int fd, const char *why)
 	if (!rt)
 		return false;
 	kashim_mode_decide(rt);
-	kashim_fd_settle(fd);
-	if (!rt->enabled)
+	if (!rt->enabled) {
+		kashim_fd_settle(fd);
 		return false;
+	}
 	if (!rt->override && owner_chose_keepalive(fd)) {
+		kashim_fd_settle(fd);
 		if (rt->debug)
 			kashim_log(KASHIM_LOG_DEBUG, "fd %d (%s): already has SO_KEEPALIVE; left as it is", fd, why);
 		return false;
 	}
+	if (settle)
+		kashim_fd_settle(fd);
 	kashim_apply(fd, rt, why);
 	return true;
+}
+
+bool kashim_adopt(int fd, const char *why)
+{
+	return adopt(fd, why, true);
+}
+
+bool kashim_adopt_unsettled(int fd, const char *why)
+{
+	return adopt(fd, why, false);
 }

@@ -186,6 +186,11 @@ void kashim_apply_failed(int fd, const struct kashim_runtime *rt, const struct k
  * Returns true when kashim configured it. errno is preserved. */
 bool kashim_adopt(int fd, const char *why);
 
+/* kashim_adopt(), except that an @fd it configures is left unsettled: the
+ * caller settles it (accept.c, once the connections an inherited listener
+ * had queued are configured too). */
+bool kashim_adopt_unsettled(int fd, const char *why);
+
 /* True for a TCP socket (SO_PROTOCOL), without touching errno. */
 bool kashim_fd_is_tcp(int fd);
 
