@@ -32,9 +32,6 @@ extern int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
 extern int (*real_setsockopt)(int, int, int, const void *, socklen_t);
 extern int (*real_getsockopt)(int, int, int, void *, socklen_t *);
 
-/* Look up @symbol in the libraries after this one. NULL if absent. */
-void *kashim_dlnext(const char *symbol);
-
 /* Out of line, for KASHIM_REAL: look @symbol up, store it in *@slot and
  * return it (NULL if absent). */
 void *kashim_resolve(void **slot, const char *symbol);

@@ -14,11 +14,6 @@ int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
 int (*real_setsockopt)(int, int, int, const void *, socklen_t);
 int (*real_getsockopt)(int, int, int, void *, socklen_t *);
 
-void *kashim_dlnext(const char *symbol)
-{
-	return dlsym(RTLD_NEXT, symbol);
-}
-
 void *kashim_resolve(void **slot, const char *symbol)
 {
 	void *fn = dlsym(RTLD_NEXT, symbol);
