@@ -183,6 +183,23 @@ ksnet_since() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 # ksnet_lt A B: true when the number A is below B.
 ksnet_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
+# ksnet_expect_etimedout TEST NAME T0 BOUND: NAME's program must report
+# ETIMEDOUT within BOUND seconds of T0: checks TEST-error (the errno) and
+# TEST-detected (the time). Sets KSNET_OUTCOME for the summary line.
+ksnet_expect_etimedout() {
+	local test=$1 name=$2 t0=$3 bound=$4 took
+	if ksnet_wait "$name" result "$bound"; then
+		took=$(ksnet_since "$t0" "$(ksnet_field "$name" result 3)")
+		KSNET_OUTCOME="$(ksnet_field "$name" result 2) after $took s"
+		expect_eq "$test-error" ETIMEDOUT "$(ksnet_field "$name" result 2)"
+		if ksnet_lt "$took" "$bound"; then pass "$test-detected"
+		else fail "$test-detected" "after $took s, bound $bound s"; fi
+	else
+		KSNET_OUTCOME="still waiting after $bound s"
+		fail "$test-detected" "still waiting $bound s after the peer vanished"
+	fi
+}
+
 # ksnet_waiting NAME: NAME's program is still running and still blocked: it
 # has reported no result (no error, no EOF, no second exchange).
 ksnet_waiting() {
