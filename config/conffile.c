@@ -210,10 +210,17 @@ static bool prescan_refuses(const char *path, const char *text, const struct kas
 			while (p[1] && p[1] != '\n')
 				p++;
 		} else if (p[0] == '/' && p[1] == '*') {
+			int comment_line = line;
+
 			for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
 				line += *p == '\n';
-			if (!*p)
-				break;
+			/* libconfuse keeps what came before: a truncated file. */
+			if (!*p) {
+				kashim_logf(log, KASHIM_LOG_WARN,
+					    "%s:%d: comment opened here is not closed before the end of the file; file ignored",
+					    path, comment_line);
+				return true;
+			}
 			p++;
 		} else if (*p == '"' || *p == '\'') {
 			char quote = *p;

@@ -177,6 +177,17 @@ START_TEST(truncated_section_is_refused)
 }
 END_TEST
 
+START_TEST(unterminated_comment_is_refused)
+{
+	ck_assert_int_eq(load_text("idle = 5\n/* a note\nidle = 6\n", "x", "x"), KASHIM_CONF_INVALID);
+	assert_ignored_with("comment opened here is not closed", 2);
+	setup();
+	/* control: the same comment closed is fine */
+	ck_assert_int_eq(load_text("idle = 5\n/* a note */\nidle = 6\n", "x", "x"), KASHIM_CONF_APPLIED);
+	ck_assert_int_eq(s.idle, 6);
+}
+END_TEST
+
 START_TEST(unterminated_string_is_refused)
 {
 	ck_assert_int_eq(load_text("program \"abc { idle = 3 }\n", "x", "x"), KASHIM_CONF_INVALID);
@@ -255,6 +266,7 @@ Suite *conffile_suite(void)
 	tcase_add_test(tc, duplicate_program_titles_are_refused);
 	tcase_add_test(tc, truncated_section_is_refused);
 	tcase_add_test(tc, unterminated_string_is_refused);
+	tcase_add_test(tc, unterminated_comment_is_refused);
 	tcase_add_test(tc, env_references_and_include_are_refused);
 	tcase_add_test(tc, binary_and_huge_files_are_refused);
 	tcase_add_test(tc, a_directory_or_unreadable_path_is_refused);
