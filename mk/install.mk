@@ -40,9 +40,11 @@ KASHIM_INSTALLED_FILES := \
 
 # kashim_mkdir DIR: create $(DESTDIR)DIR and any missing parents, and append
 # each directory it created (without DESTDIR) to $$created, parents first.
+# A DESTDIR that does not exist yet is created, not recorded.
 define kashim_install_shell_functions
 	kashim_mkdir() { \
 		[ -d "$(DESTDIR)$$1" ] && return 0; \
+		if [ "$$1" = / ]; then mkdir -p "$(DESTDIR)/"; return; fi; \
 		kashim_mkdir "$$(dirname "$$1")" || return 1; \
 		mkdir "$(DESTDIR)$$1" || return 1; \
 		created="$$created$$1$${newline}"; \
@@ -52,9 +54,11 @@ endef
 
 # Substitute the installed library's path (without DESTDIR) into a script's
 # `KASHIM_INSTALLED_LIB=` line, and refuse a script that has no such line
-# (it would silently look for the library in a build tree).
+# (it would silently look for the library in a build tree). The config path
+# its help names becomes the one compiled into the library.
 define kashim_install_script
-	sed 's|^KASHIM_INSTALLED_LIB=.*|KASHIM_INSTALLED_LIB=$(LIBDIR)/libkashim.so|' $(1) >"$(DESTDIR)$(2).tmp"; \
+	sed -e 's|^KASHIM_INSTALLED_LIB=.*|KASHIM_INSTALLED_LIB=$(LIBDIR)/libkashim.so|' \
+	    -e 's|/etc/keepalive\.conf|$(SYSCONFDIR)/keepalive.conf|g' $(1) >"$(DESTDIR)$(2).tmp"; \
 	if ! grep -qxF 'KASHIM_INSTALLED_LIB=$(LIBDIR)/libkashim.so' "$(DESTDIR)$(2).tmp"; then \
 		rm -f "$(DESTDIR)$(2).tmp"; \
 		echo "install: $(1) has no KASHIM_INSTALLED_LIB= line to substitute" >&2; exit 1; \

@@ -44,6 +44,14 @@ mk uninstall DESTDIR="$root" || fail "make uninstall" "$(cat "$tmp/make.log")"
 expect_eq "uninstall leaves DESTDIR with no files" "" "$(files_in "$root")"
 expect_eq "uninstall removes the directories install created" "" "$(ls -A "$root")"
 
+# A DESTDIR that does not exist yet (a fresh staging dir) is created.
+rm -rf "$tmp/fresh"
+if mk install DESTDIR="$tmp/fresh/stage"; then pass "install into a DESTDIR that does not exist"
+else fail "install into a DESTDIR that does not exist" "$(tail -3 "$tmp/make.log")"; fi
+check "control: the fresh DESTDIR got the library" test -s "$tmp/fresh/stage/usr/local/lib/libkashim.so"
+mk uninstall DESTDIR="$tmp/fresh/stage" || fail "make uninstall (fresh DESTDIR)" "$(cat "$tmp/make.log")"
+expect_eq "uninstall leaves the fresh DESTDIR with no files" "" "$(files_in "$tmp/fresh/stage")"
+
 # --- an existing keepalive.conf ---------------------------------------------
 mkdir -p "$root/etc"
 printf 'idle = 17\n# mine\n' >"$root/etc/keepalive.conf"
