@@ -176,6 +176,9 @@ static void resolve(struct kashim_runtime *rt)
 	const char *config = secure ? NULL : env("KASHIM_CONFIG");
 	char exe[256];
 
+	/* From scratch: a child forked mid-initialisation inherits a half-filled
+	 * struct from its parent. */
+	memset(rt, 0, sizeof *rt);
 	setup_logging(rt, secure);
 	program_names(exe, sizeof exe);
 	snprintf(rt->program, sizeof rt->program, "%s", exe[0] ? exe : invocation_name);
