@@ -184,7 +184,7 @@ ksnet_since() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 ksnet_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 # ksnet_expect_etimedout TEST NAME T0 BOUND: NAME's program must report
-# ETIMEDOUT within BOUND seconds of T0: checks TEST-error (the errno) and
+# ETIMEDOUT within BOUND seconds of T0 (the blackhole, or its write): checks TEST-error (the errno) and
 # TEST-detected (the time). Sets KSNET_OUTCOME for the summary line.
 ksnet_expect_etimedout() {
 	local test=$1 name=$2 t0=$3 bound=$4 took
@@ -196,7 +196,7 @@ ksnet_expect_etimedout() {
 		else fail "$test-detected" "after $took s, bound $bound s"; fi
 	else
 		KSNET_OUTCOME="still waiting after $bound s"
-		fail "$test-detected" "still waiting $bound s after the peer vanished"
+		fail "$test-detected" "still waiting after $bound s"
 	fi
 }
 

@@ -49,17 +49,8 @@ done
 summary=""
 for name in uto-ms uto-auto; do
 	sent=$(ksnet_field "$name" sent 2)
-	if ksnet_wait "$name" result "$BOUND"; then
-		took=$(ksnet_since "$sent" "$(ksnet_field "$name" result 3)")
-		outcome="$(ksnet_field "$name" result 2) after $took s"
-		expect_eq "net-unacked-data-$name-error" ETIMEDOUT "$(ksnet_field "$name" result 2)"
-		if ksnet_lt "$took" "$BOUND"; then pass "net-unacked-data-$name-detected"
-		else fail "net-unacked-data-$name-detected" "after $took s, bound $BOUND s"; fi
-	else
-		outcome="still waiting after $BOUND s"
-		fail "net-unacked-data-$name-detected" "still waiting $BOUND s after its write"
-	fi
-	summary="$summary $name $outcome;"
+	ksnet_expect_etimedout "net-unacked-data-$name" "$name" "$sent" "$BOUND"
+	summary="$summary $name $KSNET_OUTCOME;"
 done
 
 sent=$(ksnet_field ka-only sent 2)
