@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # kashim - force TCP keepalive on programs that cannot be changed.
 # Plain GNU make. Installation paths follow the usual variables; DESTDIR is
 # honoured by install and uninstall.

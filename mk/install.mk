@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # install.mk - `make install` and `make uninstall`.
 #
 # Honours PREFIX, DESTDIR, BINDIR, LIBDIR, MANDIR, DOCDIR and SYSCONFDIR.

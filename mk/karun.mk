@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ka-run's helper: kashim-check validates keepalive.conf and the environment
 # with the shim's own config code (ka-run --check), and inspects executables
 # the preload cannot reach (static, Go, set-ID). It lives beside the config

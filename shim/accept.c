@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * accept.c - accept() and accept4(). Linux copies SO_KEEPALIVE, TCP_KEEP*
  * and TCP_USER_TIMEOUT from a listener to every socket it accepts, so a

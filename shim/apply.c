@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * apply.c - configuring one socket, and remembering which fds are settled.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * connect.c - connect(): a TCP socket kashim has not seen (inherited from a
  * parent, or made with syscall(SYS_socket)) is configured before it connects.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * init.c - resolve this process's settings exactly once, on first need.
  *

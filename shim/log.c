@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * log.c - where kashim's diagnostics go: syslog by default, so nothing ever
  * reaches the host program's stdout/stderr (fd 2 may be a client socket or a

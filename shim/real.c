@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * real.c - the addresses of libc's versions of the interposed functions.
  * All of the shim's pointers to libc live here, nowhere else.

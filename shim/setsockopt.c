@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * setsockopt.c - with override = true, the program's own keepalive choices
  * (SO_KEEPALIVE, TCP_KEEPIDLE/INTVL/CNT, TCP_USER_TIMEOUT) on a TCP socket

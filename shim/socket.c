@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * socket.c - socket(): configure every new TCP socket right away, so that
  * connect() and accept() on it need nothing more (a listener passes its

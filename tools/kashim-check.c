@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kashim-check - the C half of `ka-run --check` and of ka-run's warnings.
  *

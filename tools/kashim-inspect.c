@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kashim-inspect.c - read just enough of an executable to tell whether a
  * preloaded library can reach it: PT_INTERP (no loader, no preload), Go

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kashim-inspect.h - what an executable file tells about whether LD_PRELOAD
  * can reach the process it starts. Used by kashim-check (--inspect, and the

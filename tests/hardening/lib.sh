@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - sourced by tests/hardening/*.t after tests/lib/common.sh.
 # HX: the helper programs built by mk/hardening.mk. HX_TMP: a private
 # directory removed at exit (add more cleanup with hx_on_exit).

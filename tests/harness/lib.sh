@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - shared by the harness tests (tests/harness/*.t), sourced after
 # tests/lib/common.sh. The harness runs stock Debian programs with and
 # without the shim and reads their live sockets with build/ka-status.

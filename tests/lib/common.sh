@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # common.sh - sourced by every shell test (tests/*/*.t). Each test prints one
 # line per check: "PASS name", "FAIL name: why" or "SKIP name: reason";
 # tests/run counts them. A SKIP is never a PASS.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # netlib.sh - network namespaces for tests/net/*.t (sourced after common.sh).
 #
 # Topology, built fresh by every test file and deleted on exit:
