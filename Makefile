@@ -12,8 +12,13 @@ SYSCONFDIR ?= /etc
 VERSION    := 0.1.0
 
 # make's built-in CC (cc) is not a choice: gcc unless CC comes from the
-# command line or the environment.
-ifeq ($(origin CC),default)
+# command line or the environment. make MUSL=1 builds with musl-gcc into
+# build-musl/ (mk/musl.mk); only CC on the command line overrides it.
+ifdef MUSL
+ifneq ($(origin CC),command line)
+CC := musl-gcc
+endif
+else ifeq ($(origin CC),default)
 CC := gcc
 endif
 CFLAGS  ?= -O2 -g
@@ -25,7 +30,7 @@ CONFUSE_LIBS   = $(shell pkg-config --libs libconfuse)
 CHECK_CFLAGS   = $(shell pkg-config --cflags check)
 CHECK_LIBS     = $(shell pkg-config --libs check)
 
-B := build
+B := $(if $(MUSL),build-musl,build)
 SHIM_SRC   := shim/real.c shim/init.c shim/log.c shim/apply.c shim/socket.c shim/connect.c \
               shim/accept.c shim/setsockopt.c config/settings.c
 PLUGIN_SRC := config/conffile.c config/settings.c

@@ -11,6 +11,10 @@
  *   kashim-check --inspect PATH
  *       Print one line per reason the preload cannot reach PATH (static,
  *       Go, secure-execution); nothing when it can. Exit 0.
+ *   kashim-check --libc PATH
+ *       Print the C library PATH (a program, a script's interpreter or a
+ *       shared library) is built for: glibc, musl, static or unknown; ka-run
+ *       picks the libkashim.so built for the same one. Exit 0.
  *   kashim-check --validate FILE
  *       Check FILE alone (not the environment): its problems on stderr,
  *       exit 0 valid, 1 not. ka-run refuses an invalid -c FILE with it.
@@ -304,6 +308,7 @@ static void usage(FILE *out)
 {
 	fputs("usage: kashim-check [--argv0 NAME] [--option VAR=OPTION]... [--] [PATH]\n"
 	      "       kashim-check --inspect PATH\n"
+	      "       kashim-check --libc PATH\n"
 	      "       kashim-check --validate FILE\n"
 	      "       kashim-check --version\n"
 	      "Normally run by ka-run --check; see ka-run --help.\n",
@@ -321,6 +326,9 @@ int main(int argc, char **argv)
 			break;
 		} else if (!strcmp(argv[i], "--inspect") && i + 2 == argc) {
 			print_unreachable(stdout, "", argv[i + 1]);
+			return 0;
+		} else if (!strcmp(argv[i], "--libc") && i + 2 == argc) {
+			puts(kashim_libc_name(kashim_inspect_libc(argv[i + 1])));
 			return 0;
 		} else if (!strcmp(argv[i], "--validate") && i + 2 == argc) {
 			return validate_file(argv[i + 1]);

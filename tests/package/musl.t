@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: MIT
+# musl.t - the musl build (make MUSL=1, build-musl/): a musl-linked server
+# and client under the musl shim get the settings, a program section of a
+# config file applies (the musl config reader, libconfuse linked in, is
+# found beside the shim), and ka-run never gives a program the shim of the
+# other C library: it picks the right build by PT_INTERP, or refuses.
+source "$(dirname "$0")/../lib/common.sh"
+cd "$KASHIM_ROOT"
+M=build-musl
+for f in $M/libkashim.so $M/kashim/libkashim-conf.so $M/tests/probe build/tests/probe build/kashim/kashim-check; do
+	[ -f "$f" ] || { fail musl "$f is missing: run make musl build/tests/probe (make check does)"; finish; }
+done
+[ -e /lib/ld-musl-x86_64.so.1 ] || [ -n "$(ls /lib/ld-musl-* 2>/dev/null)" ] ||
+	{ fail musl "no musl loader (/lib/ld-musl-*): scripts/install-deps musl installs musl-tools"; finish; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+HELPER=build/kashim/kashim-check
+kernel_idle=$(cat /proc/sys/net/ipv4/tcp_keepalive_time)
+
+expect_eq "the musl shim is built for musl" musl "$($HELPER --libc $M/libkashim.so)"
+expect_eq "its config reader too" musl "$($HELPER --libc $M/kashim/libkashim-conf.so)"
+expect_eq "control: the glibc shim is built for glibc" glibc "$($HELPER --libc build/libkashim.so)"
+check "the musl config reader needs nothing but musl's libc" \
+	bash -c '[ "$(readelf -d "$1" | grep -c NEEDED)" = 1 ] && readelf -d "$1" | grep -q "NEEDED.*\[libc.so\]"' _ \
+	$M/kashim/libkashim-conf.so
+
+# pair PROBE [PREFIX...]: a server and a client (PROBE, each its own
+# process) started as PREFIX PROBE ... (env VAR=VALUE, ka-run OPTIONS);
+# prints "SERVER-REPORT / CLIENT-REPORT".
+pair() {
+	local probe=$1; shift
+	rm -f "$tmp/port" "$tmp/server.out"
+	timeout 10 "$@" "$probe" listen "$tmp/port" >"$tmp/server.out" 2>&1 &
+	local server=$!
+	for _ in $(seq 100); do [ -s "$tmp/port" ] && break; sleep 0.05; done
+	local client
+	client=$(timeout 10 "$@" "$probe" connect "$(cat "$tmp/port" 2>/dev/null)" 2>&1)
+	wait "$server"
+	echo "$(cat "$tmp/server.out") / $client"
+}
+P=$M/tests/probe
+G=build/tests/probe
+MUSL_SHIM=$PWD/$M/libkashim.so
+expect_eq "musl server and client under the musl shim: idle 30" "on 30 / on 30" \
+	"$(pair $P env LD_PRELOAD="$MUSL_SHIM" KASHIM_IDLE=30)"
+expect_eq "control: the same without the shim" "off $kernel_idle / off $kernel_idle" "$(pair $P env KASHIM_IDLE=30)"
+
+printf 'idle = 50\nprogram "probe" {\n\tidle = 42\n}\n' >"$tmp/probe.conf"
+printf 'idle = 50\nprogram "other" {\n\tidle = 42\n}\n' >"$tmp/other.conf"
+expect_eq "a program section applies under the musl shim" "on 42 / on 42" \
+	"$(pair $P env LD_PRELOAD="$MUSL_SHIM" KASHIM_CONFIG="$tmp/probe.conf")"
+expect_eq "control: another program's section does not" "on 50 / on 50" \
+	"$(pair $P env LD_PRELOAD="$MUSL_SHIM" KASHIM_CONFIG="$tmp/other.conf")"
+printf 'idle = 50\nprogram "probe" {\n\tidle = 0\n}\n' >"$tmp/bad.conf"
+expect_eq "the musl kashim-check validates a good file" 0 \
+	"$($M/kashim/kashim-check --validate "$tmp/probe.conf" >/dev/null 2>&1; echo $?)"
+expect_eq "and refuses a bad one" 1 "$($M/kashim/kashim-check --validate "$tmp/bad.conf" >/dev/null 2>&1; echo $?)"
+
+# The wrong C library's shim is fatal: what ka-run protects against.
+LD_PRELOAD=$MUSL_SHIM /bin/true 2>/dev/null
+expect_eq "premise: the musl shim kills a glibc program (loader error)" 127 $?
+
+# ka-run picks the build by the program's C library.
+expect_eq "ka-run gives a musl program the musl shim" "on 33 / on 33" "$(pair $P "$KA_RUN" -i 33)"
+expect_eq "and a glibc program the glibc shim" "on 33 / on 33" "$(pair $G "$KA_RUN" -i 33)"
+out=$(KASHIM_LIB=$MUSL_SHIM "$KA_RUN" -i 33 sh -c "touch $tmp/ran" 2>&1); rc=$?
+expect_eq "KASHIM_LIB=musl shim for a glibc program: ka-run refuses (exit 2)" 2 "$rc"
+check "with a line naming both C libraries" grep -q 'is a glibc program but .* is built for musl' <<<"$out"
+check "and the program did not run" [ ! -e "$tmp/ran" ]
+out=$(KASHIM_LIB=$PWD/build/libkashim.so "$KA_RUN" $P connect 1 2>&1); rc=$?
+expect_eq "KASHIM_LIB=glibc shim for a musl program: refused" 2 "$rc"
+
+# An installed-like layout with no musl build: refused, with what to do;
+# then with the musl build as musl/ beside the library: taken.
+mkdir -p "$tmp/inst/bin" "$tmp/inst/lib/kashim"
+cp "$KA_RUN" "$tmp/inst/bin/ka-run"
+cp build/libkashim.so "$tmp/inst/lib/"
+cp build/kashim/kashim-check build/kashim/libkashim-conf.so "$tmp/inst/lib/kashim/"
+out=$("$tmp/inst/bin/ka-run" -i 33 $P connect 1 2>&1); rc=$?
+expect_eq "no musl build: ka-run refuses a musl program (exit 2)" 2 "$rc"
+check "and says how to get one" grep -q 'make MUSL=1' <<<"$out"
+mkdir -p "$tmp/inst/lib/musl/kashim"
+cp $M/libkashim.so "$tmp/inst/lib/musl/"
+cp $M/kashim/libkashim-conf.so "$tmp/inst/lib/musl/kashim/"
+expect_eq "musl/ beside the library: taken for a musl program" "on 34 / on 34" \
+	"$(pair $P "$tmp/inst/bin/ka-run" -i 34)"
+finish
