@@ -14,6 +14,7 @@ VERSION    := 0.1.0
 # make's built-in CC (cc) is not a choice: gcc unless CC comes from the
 # command line or the environment. make MUSL=1 builds with musl-gcc into
 # build-musl/ (mk/musl.mk); only CC on the command line overrides it.
+# make PORTABLE=1: build-portable/, libconfuse linked into the config reader.
 ifdef MUSL
 ifneq ($(origin CC),command line)
 CC := musl-gcc
@@ -30,7 +31,7 @@ CONFUSE_LIBS   = $(shell pkg-config --libs libconfuse)
 CHECK_CFLAGS   = $(shell pkg-config --cflags check)
 CHECK_LIBS     = $(shell pkg-config --libs check)
 
-B := $(if $(MUSL),build-musl,build)
+B := $(if $(MUSL),build-musl,$(if $(PORTABLE),build-portable,build))
 SHIM_SRC   := shim/real.c shim/init.c shim/log.c shim/apply.c shim/socket.c shim/connect.c \
               shim/accept.c shim/setsockopt.c config/settings.c
 PLUGIN_SRC := config/conffile.c config/settings.c

@@ -1,24 +1,29 @@
-# SPDX-License-Identifier: MIT
 # musl.mk - `make MUSL=1`: the shim, its config reader and the tools built
 # with musl-gcc (Debian's musl-tools) into build-musl/, for musl systems
-# (Alpine) and musl containers. The config reader links libconfuse
-# statically, so it needs nothing but musl's libc.so: libconfuse is built
-# from Debian's source package (scripts/debian-source; never kept in this
-# tree) into build-musl/confuse/. Its config.h is fuzz/confuse-config.h:
-# musl 1.2.3 has every function it declares present.
-# Without MUSL, `make musl` runs that build (make check needs it), and the
-# test programs of tests/package/musl.t are built for glibc here.
+# (Alpine) and musl containers; and `make PORTABLE=1`: the same for glibc
+# into build-portable/, for images that do not have libconfuse (a volume
+# mounted into any glibc container). In both, the config reader links
+# libconfuse statically, so it needs nothing but the C library:
+# libconfuse is built from Debian's source package (scripts/debian-source;
+# never kept in this tree) into $(B)/confuse/, and its symbols are kept
+# local to the reader (--exclude-libs), so a program that has its own
+# libconfuse loaded never mixes the two. Its config.h is
+# fuzz/confuse-config.h: musl 1.2.3 and glibc 2.36 have every function it
+# declares present.
+# Without MUSL or PORTABLE, `make musl portable` runs those builds (make
+# check needs them), and the test programs of tests/package/*.t are built
+# for glibc here.
 
 MUSL_PROBE_SRC := tests/package/probe.c
 
-ifdef MUSL
+ifneq ($(MUSL)$(PORTABLE),)
 CONFUSE_B := $(B)/confuse
 CONFUSE_A := $(CONFUSE_B)/libconfuse.a
 CONFUSE_CFLAGS := -I$(CONFUSE_B)/include
-CONFUSE_LIBS := $(CONFUSE_A)
+CONFUSE_LIBS := -Wl,--exclude-libs,ALL $(CONFUSE_A)
 
 $(B)/.deps-musl:
-	@scripts/install-deps $(KASHIM_DEPS_MODE) musl
+	@scripts/install-deps $(KASHIM_DEPS_MODE) $(if $(MUSL),musl,source)
 	@mkdir -p $(B) && touch $@
 $(B)/.deps-build: | $(B)/.deps-musl
 
@@ -35,14 +40,17 @@ $(CONFUSE_A): fuzz/confuse-config.h | $(B)/.deps-build
 	ar rcs $@ $(CONFUSE_B)/obj/confuse.o $(CONFUSE_B)/obj/lexer.o
 
 $(B)/obj/config/conffile.o: | $(CONFUSE_A)
+$(PLUGIN) $(B)/kashim/kashim-check: $(CONFUSE_A)
 
-# The test programs, built for musl.
+# The test program, built with this build's C library.
 all: $(B)/tests/probe
 else
-.PHONY: musl
+.PHONY: musl portable
 musl: | $(B)/.deps-test
 	$(MAKE) MUSL=1 all
-CHECK_DEPS += musl $(B)/tests/probe
+portable: | $(B)/.deps-test
+	$(MAKE) PORTABLE=1 all
+CHECK_DEPS += musl portable $(B)/tests/probe
 endif
 
 $(B)/tests/probe: $(MUSL_PROBE_SRC)
@@ -53,5 +61,5 @@ ifndef MUSL
 .PHONY: clean-musl
 clean: clean-musl
 clean-musl:
-	rm -rf build-musl
+	rm -rf build-musl build-portable
 endif

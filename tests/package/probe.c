@@ -6,9 +6,11 @@
  * program kashim is preloaded into by tests/package/musl.t and the
  * container tests; it knows nothing of kashim.
  *
- *   probe listen PORTFILE   accept one connection on 127.0.0.1 (the port
- *                           is written to PORTFILE), report, exit
- *   probe connect PORT      connect to 127.0.0.1:PORT, report, exit
+ *   probe listen PORTFILE [HOLD]  accept one connection on 127.0.0.1 (the
+ *                                 port is written to PORTFILE), report
+ *   probe connect PORT [HOLD]     connect to 127.0.0.1:PORT, report
+ * then keep the socket open for HOLD seconds (default 0) and exit, so that
+ * ka-status can read it from outside.
  */
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
@@ -20,7 +22,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Print "on|off IDLE" for @fd; exit status 0 when it could be read. */
+static unsigned hold;
+
+/* Print "on|off IDLE" for @fd, then hold it open; exit status 0 when it
+ * could be read. */
 static int report(int fd)
 {
 	int on = 0, idle = 0;
@@ -32,6 +37,8 @@ static int report(int fd)
 		return 1;
 	}
 	printf("%s %d\n", on ? "on" : "off", idle);
+	fflush(stdout);
+	sleep(hold);
 	return 0;
 }
 
@@ -41,10 +48,12 @@ int main(int argc, char **argv)
 	socklen_t len = sizeof sa;
 	int fd, conn;
 
-	if (argc != 3 || (strcmp(argv[1], "listen") && strcmp(argv[1], "connect"))) {
-		fputs("usage: probe listen PORTFILE | probe connect PORT\n", stderr);
+	if (argc < 3 || argc > 4 || (strcmp(argv[1], "listen") && strcmp(argv[1], "connect"))) {
+		fputs("usage: probe listen PORTFILE [HOLD] | probe connect PORT [HOLD]\n", stderr);
 		return 2;
 	}
+	if (argc == 4)
+		hold = (unsigned)atoi(argv[3]);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0) {
 		perror("probe: socket");
