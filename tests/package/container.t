@@ -24,7 +24,6 @@ done
 CACHE=${KASHIM_TEST_CACHE:-/var/cache/kashim-test}
 MIRROR=${KASHIM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 ROOTFS=$CACHE/bookworm-minbase-python3
-IMAGE=localhost/kashim-test-bookworm:python3
 PODMAN=(podman --runtime runc --cgroup-manager=cgroupfs)
 RUN_FLAGS=(--ulimit nofile=4096:4096 --ulimit nproc=4096:4096 --network=none)
 tmp=$(mktemp -d /tmp/kashim-container.$$.XXXXXX)
@@ -128,6 +127,9 @@ else
 		rm -rf "$ROOTFS.tmp"
 	fi
 fi
+
+# Imported once per root filesystem: the tag is the tree's making time.
+[ -n "$debian_ok" ] && IMAGE=localhost/kashim-test-bookworm:python3-$(stat -c %Y "$ROOTFS")
 
 # The musl root filesystem: musl's loader (which is its libc) and the probe.
 MUSLROOT=$tmp/muslroot
