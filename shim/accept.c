@@ -36,13 +36,14 @@ static int queued(int listener)
 	return (int)info.tcpi_unacked;
 }
 
-/* True when @fd has exactly @rt's keepalive values: set by kashim (another
- * thread adopting the same listener a moment ago), or chosen identical. */
+/* True when @fd, which has SO_KEEPALIVE on, has exactly @rt's other
+ * keepalive values: set by kashim (an earlier accept on the same listener),
+ * or chosen identical. */
 static bool has_our_values(int fd, const struct kashim_runtime *rt)
 {
 	int (*get)(int, int, int, void *, socklen_t *) = KASHIM_REAL(real_getsockopt, "getsockopt");
 
-	for (unsigned i = 0; i < rt->nopts; i++) {
+	for (unsigned i = 1; i < rt->nopts; i++) {
 		int value = -1;
 		socklen_t len = sizeof value;
 
@@ -65,6 +66,7 @@ static void accepted_unsettled(int listener, int fd)
 {
 	const struct kashim_runtime *rt;
 	int saved_errno = errno;
+	bool on;
 	int left;
 
 	if (!kashim_fd_is_tcp(listener)) {
@@ -82,16 +84,19 @@ static void accepted_unsettled(int listener, int fd)
 		kashim_fd_settle(listener);
 		goto out;
 	}
-	if (!rt->override && kashim_has_keepalive(listener) && !has_our_values(listener, rt)) {
-		/* The owner (a socket unit's KeepAlive=yes) chose: its values
-		 * are on the listener and on every connection. */
-		kashim_fd_settle(listener);
-		if (rt->debug)
-			kashim_log(KASHIM_LOG_DEBUG, "fd %d (listener, inherited): already has SO_KEEPALIVE; left as it is",
-				   listener);
-		goto out;
+	on = kashim_has_keepalive(listener);
+	if (!on || !has_our_values(listener, rt)) {
+		if (on && !rt->override) {
+			/* The owner (a socket unit's KeepAlive=yes) chose: its
+			 * values are on the listener and every connection. */
+			kashim_fd_settle(listener);
+			if (rt->debug)
+				kashim_log(KASHIM_LOG_DEBUG,
+					   "fd %d (listener, inherited): already has SO_KEEPALIVE; left as it is", listener);
+			goto out;
+		}
+		kashim_apply(listener, rt, "listener, inherited");
 	}
-	kashim_apply(listener, rt, "listener, inherited");
 	kashim_apply(fd, rt, "accepted before its listener was configured");
 	left = queued(listener);
 	if (left <= 0)
