@@ -20,7 +20,8 @@
 /* True when accept() on @listener needs nothing from kashim. */
 static inline bool accept_passes(int listener)
 {
-	return KASHIM_LIKELY(kashim_fd_settled(listener) || kashim_mode_now() == KASHIM_MODE_LEAVE);
+	/* The mode first: a program kashim leaves alone pays one byte test. */
+	return KASHIM_LIKELY(kashim_mode_now() == KASHIM_MODE_LEAVE || kashim_fd_settled(listener));
 }
 
 /* Connections waiting in @listener's accept queue (TCP_INFO reports the

@@ -143,6 +143,4 @@ void kashim_fd_forget_range(unsigned first, unsigned last)
 						  memory_order_relaxed);
 		fd += n;
 	}
-	if (atomic_load_explicit(&kashim_pending_count, memory_order_relaxed))
-		kashim_pending_forget_range(first, last);
 }

@@ -7,43 +7,36 @@
  * dup2() target) is looked at afresh by connect() and accept().
  *
  * close() runs far more often than socket(): its path is one load, one bit
- * test (a set bit is cleared with one locked instruction) and one test of
- * the pending count before the jump to libc's (make bench, close). The bit
- * is cleared before the fd is closed: cleared after, it could erase the mark
- * of a socket another thread made on the same number in between.
+ * test (a set bit is cleared with one locked instruction) and the jump to
+ * libc's (make bench, close). real_close starts as kashim_close_first, so
+ * there is no test for "not looked up yet". The bit is cleared before the fd
+ * is closed: cleared after, it could erase the mark of a socket another
+ * thread made on the same number in between.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 
 #include "kashim.h"
 
-static inline void forget(int fd)
-{
-	kashim_fd_forget(fd);
-	if (KASHIM_UNLIKELY(atomic_load_explicit(&kashim_pending_count, memory_order_relaxed)))
-		kashim_pending_forget(fd);
-}
-
-static __attribute__((noinline, cold)) int close_first(int fd)
-{
-	int (*real)(int) = KASHIM_REAL(real_close, "close");
-
-	if (KASHIM_UNLIKELY(!real)) {
-		errno = ENOSYS;
-		return -1;
-	}
-	forget(fd);
-	return real(fd);
-}
-
 /* Contract: returns exactly what libc's close() returns, with its errno. */
 KASHIM_EXPORT int close(int fd)
 {
 	int (*real)(int) = __atomic_load_n(&real_close, __ATOMIC_RELAXED);
 
-	if (KASHIM_UNLIKELY(!real))
-		return close_first(fd);
-	forget(fd);
+	kashim_fd_forget(fd);
+	return real(fd);
+}
+
+int kashim_close_first(int fd)
+{
+	int (*real)(int) = (int (*)(int))kashim_resolve((void **)&real_close, "close");
+
+	if (KASHIM_UNLIKELY(!real)) {
+		/* Keep the stand-in: a later call tries again. */
+		__atomic_store_n(&real_close, kashim_close_first, __ATOMIC_RELAXED);
+		errno = ENOSYS;
+		return -1;
+	}
 	return real(fd);
 }
 

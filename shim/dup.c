@@ -16,14 +16,8 @@
 /* @to (>= 0) is now a copy of @from; the number's earlier meaning is gone. */
 static int copied(int from, int to)
 {
-	if (to >= 0) {
-		int saved_errno = errno;
-
-		if (KASHIM_UNLIKELY(atomic_load_explicit(&kashim_pending_count, memory_order_relaxed)))
-			kashim_pending_forget(to);
+	if (to >= 0)
 		kashim_fd_copy(from, to);
-		errno = saved_errno;
-	}
 	return to;
 }
 

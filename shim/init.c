@@ -54,15 +54,21 @@ static char *(*libc_secure_getenv)(const char *);
 static const char *invocation_name = "";
 
 /* The KASHIM_* and libkeepalive (KEEP*) variables of the environment the
- * process started with, as "NAME=value\0" strings one after the other,
- * copied by a constructor before the program can clear or change them.
- * In .data for the reason kashim_fdmap is (no extra mmap at start). */
-static char captured_env[4096] __attribute__((section(".data.kashim_env")));
-static size_t captured_len;
+ * process started with, kept by a constructor before the program can clear
+ * or change its environment: pointers to the original "NAME=value" strings,
+ * which unsetenv(), clearenv() and setenv() never free or rewrite. A program
+ * that writes over that memory (a process title, as nginx and PostgreSQL
+ * do after copying their environment elsewhere) no longer matches the name
+ * there, and the variable is then read from the live environment. Pointers,
+ * not copies: the constructor runs in every process that preloads kashim
+ * (make bench, spawn). */
+#define CAPTURED_MAX 16
+static const char *captured_vars[CAPTURED_MAX];
+static unsigned captured_count;
 static bool captured_overflow;
 static _Atomic bool captured;
 
-/* Cheap on purpose: it runs in every process that preloads kashim. */
+/* Cheap on purpose: it runs for every variable of every process. */
 static bool is_kashim_variable(const char *e)
 {
 	if (e[0] != 'K')
@@ -75,18 +81,12 @@ static bool is_kashim_variable(const char *e)
 static void capture(char **envp)
 {
 	for (; envp && *envp; envp++) {
-		const char *e = *envp;
-		size_t len;
-
-		if (!is_kashim_variable(e))
+		if (!is_kashim_variable(*envp))
 			continue;
-		len = strlen(e) + 1;
-		if (len > sizeof captured_env - captured_len) {
+		if (captured_count == CAPTURED_MAX)
 			captured_overflow = true;
-			continue;
-		}
-		memcpy(captured_env + captured_len, e, len);
-		captured_len += len;
+		else
+			captured_vars[captured_count++] = *envp;
 	}
 	atomic_store_explicit(&captured, true, memory_order_release);
 }
@@ -112,9 +112,9 @@ static const char *captured_value(const char *name)
 {
 	size_t n = strlen(name);
 
-	for (size_t at = 0; at < captured_len; at += strlen(captured_env + at) + 1)
-		if (!strncmp(captured_env + at, name, n) && captured_env[at + n] == '=')
-			return captured_env + at + n + 1;
+	for (unsigned i = 0; i < captured_count; i++)
+		if (!strncmp(captured_vars[i], name, n) && captured_vars[i][n] == '=')
+			return captured_vars[i] + n + 1;
 	return NULL;
 }
 
@@ -261,8 +261,8 @@ static void resolve(struct kashim_runtime *rt)
 	setup_logging(rt, secure);
 	if (captured_overflow && !secure)
 		kashim_log(KASHIM_LOG_WARN,
-			   "the environment's KASHIM_* and KEEP* variables exceed %zu bytes; those beyond were ignored",
-			   sizeof captured_env);
+			   "more than %d KASHIM_* and KEEP* variables in the environment; those after the first %d are read from the live environment",
+			   CAPTURED_MAX, CAPTURED_MAX);
 	program_names(exe, sizeof exe);
 	snprintf(rt->program, sizeof rt->program, "%s", exe[0] ? exe : invocation_name);
 	kashim_settings_defaults(&rt->settings);

@@ -128,33 +128,35 @@ extern _Atomic unsigned long kashim_fdmap[KASHIM_FDMAP_FDS / KASHIM_FDMAP_WORD_B
 #if defined(__x86_64__)
 #define KASHIM_FDMAP_BITS (*(unsigned long(*)[KASHIM_FDMAP_FDS / KASHIM_FDMAP_WORD_BITS])kashim_fdmap)
 
+/* 32-bit bit offsets (btl): the fd's own register, no zero-extension, once
+ * it is known to be below the map's size. */
 static inline bool kashim_fd_settled(int fd)
 {
-	unsigned long u = (unsigned)fd;
+	unsigned u = (unsigned)fd;
 	bool settled;
 
 	if (u >= KASHIM_FDMAP_FDS)
 		return true;
-	__asm__("btq %2, %1" : "=@ccc"(settled) : "m"(KASHIM_FDMAP_BITS), "r"(u));
+	__asm__("btl %2, %1" : "=@ccc"(settled) : "m"(KASHIM_FDMAP_BITS), "r"(u));
 	return settled;
 }
 
 static inline void kashim_fd_settle(int fd)
 {
-	unsigned long u = (unsigned)fd;
+	unsigned u = (unsigned)fd;
 
 	if (u < KASHIM_FDMAP_FDS)
-		__asm__ volatile("lock btsq %1, %0" : "+m"(KASHIM_FDMAP_BITS) : "r"(u) : "cc");
+		__asm__ volatile("lock btsl %1, %0" : "+m"(KASHIM_FDMAP_BITS) : "r"(u) : "cc");
 }
 
 /* The fd number is closed (or about to be reused): forget what kashim
  * decided about it. A plain bit test first: most fds closed are files. */
 static inline void kashim_fd_forget(int fd)
 {
-	unsigned long u = (unsigned)fd;
+	unsigned u = (unsigned)fd;
 
 	if (kashim_fd_settled(fd) && u < KASHIM_FDMAP_FDS)
-		__asm__ volatile("lock btrq %1, %0" : "+m"(KASHIM_FDMAP_BITS) : "r"(u) : "cc");
+		__asm__ volatile("lock btrl %1, %0" : "+m"(KASHIM_FDMAP_BITS) : "r"(u) : "cc");
 }
 #else
 static inline bool kashim_fd_settled(int fd)
@@ -198,6 +200,10 @@ static inline void kashim_fd_copy(int from, int to)
 
 /* Forget every fd in [@first, @last] (close_range, closefrom). */
 void kashim_fd_forget_range(unsigned first, unsigned last);
+
+/* close(): libc's close, or, until it is known, a stand-in that looks it
+ * up; never NULL, so close() needs no test. */
+int kashim_close_first(int fd);
 
 /* What the hooks do, decided once the settings are known, so that the hot
  * paths test one byte: CONFIGURE (keepalive on, no debug log, the 4 usual
@@ -251,8 +257,7 @@ enum {
 	KASHIM_PENDING_CHOSEN = 1u << 26,
 };
 
-/* Number of pending entries; close() and the dup family look at the list
- * only when it is not zero. */
+/* Number of pending entries: the list is looked at only when it is not 0. */
 extern _Atomic unsigned kashim_pending_count;
 
 /* Remember @fd, a TCP socket that appeared while the settings were not
@@ -261,18 +266,12 @@ extern _Atomic unsigned kashim_pending_count;
  * full: the fd is left for connect()/accept() to adopt. */
 bool kashim_pending_add(int fd, unsigned why);
 
-/* Take @fd out of the list; true (and *why) when it was there. */
+/* Take @fd's socket out of the list; true (and *why) when it was there. */
 bool kashim_pending_take(int fd, unsigned *why);
 
 /* The program set a keepalive option on @fd while the settings were not
  * known: note it (adding @fd if needed), so the choice stands. */
 void kashim_pending_chosen(int fd);
-
-/* close(): @fd's number no longer names the pending socket. */
-void kashim_pending_forget(int fd);
-
-/* close_range(), closefrom(): none of [@first, @last] is pending any more. */
-void kashim_pending_forget_range(unsigned first, unsigned last);
 
 /* Configure (or leave, per the settings and @why) one pending socket. */
 void kashim_pending_settle(int fd, unsigned why, const struct kashim_runtime *rt);

@@ -104,11 +104,12 @@ static void emit(void *ctx, enum kashim_level level, const char *msg)
 	if (level == KASHIM_LOG_DEBUG && !rt->debug)
 		return;
 	if (rt->log_dest == KASHIM_DEST_SYSLOG) {
-		struct timespec now = {0, 0};
 		char stamp[16];
 
-		clock_gettime(CLOCK_REALTIME, &now);
-		rfc3164_time(now.tv_sec, stamp);
+		/* time(), not clock_gettime(): the latter would make every
+		 * process that preloads kashim check one more glibc symbol
+		 * version (GLIBC_2.17) at start. */
+		rfc3164_time(time(NULL), stamp);
 		len = snprintf(line, sizeof line, "<%d>%s kashim[%d]: %s: %s",
 			       LOG_USER | (level == KASHIM_LOG_DEBUG ? LOG_DEBUG : LOG_WARNING), stamp,
 			       (int)getpid(), rt->program, msg);

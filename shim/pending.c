@@ -12,30 +12,49 @@
  * Lock-free and allocation-free: a fixed array of words, each 0 or an fd + 1
  * with the reasons above it, claimed and emptied with compare-and-swap, so
  * it is safe from signal handlers and in a child forked at any moment (the
- * child's entries name its own copies of the same fds). Full: the socket is
- * left for connect()/accept() to adopt, as before this list existed.
+ * child's entries name its own copies of the same sockets). Each entry also
+ * holds the socket's cookie (SO_COOKIE, unique for the life of the system),
+ * checked before the socket is touched: an fd number closed and reused in
+ * the meantime is dropped, so close() never has to look at this list.
+ * Full: the socket is left for connect()/accept() to adopt.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 
 #include "kashim.h"
 
+#ifndef SO_COOKIE
+#define SO_COOKIE 57
+#endif
+
 #define PENDING_SLOTS 1024
 #define PENDING_FD_MASK 0xffffffu
+#define PENDING_WRITING (1u << 31) /* claimed, cookie not written yet */
 
-/* In .data, as kashim_fdmap: 4 KiB of .bss would cost every process an
+/* In .data, as kashim_fdmap: .bss this size would cost every process an
  * anonymous mmap at start (make bench, spawn; tests/perf/startup.t). */
 __attribute__((section(".data.kashim_pending"))) static _Atomic unsigned pending[PENDING_SLOTS];
+__attribute__((section(".data.kashim_pending"))) static _Atomic uint64_t pending_cookie[PENDING_SLOTS];
 __attribute__((section(".data.kashim_pending"))) _Atomic unsigned kashim_pending_count;
-
-static unsigned entry_of(int fd, unsigned why)
-{
-	return ((unsigned)fd + 1) | why;
-}
 
 static int fd_of(unsigned entry)
 {
 	return (int)(entry & PENDING_FD_MASK) - 1;
+}
+
+/* The socket's cookie; 0 when it has none (not a socket, closed). */
+static uint64_t cookie_of(int fd)
+{
+	int (*get)(int, int, int, void *, socklen_t *) = KASHIM_REAL(real_getsockopt, "getsockopt");
+	int saved_errno = errno;
+	uint64_t cookie = 0;
+	socklen_t len = sizeof cookie;
+
+	if (!get || get(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) != 0)
+		cookie = 0;
+	errno = saved_errno;
+	return cookie;
 }
 
 /* Empty slot @i if it still holds @entry; true for the one caller that did. */
@@ -47,13 +66,13 @@ static bool take_slot(unsigned i, unsigned entry)
 	return true;
 }
 
-/* The slot holding @fd, or -1. */
-static int find(int fd, unsigned *entry)
+/* The published slot holding @fd's socket @cookie, or -1. */
+static int find(int fd, uint64_t cookie, unsigned *entry)
 {
 	for (unsigned i = 0; i < PENDING_SLOTS; i++) {
 		unsigned e = atomic_load(&pending[i]);
 
-		if (e && fd_of(e) == fd) {
+		if (e && !(e & PENDING_WRITING) && fd_of(e) == fd && atomic_load(&pending_cookie[i]) == cookie) {
 			*entry = e;
 			return (int)i;
 		}
@@ -61,24 +80,36 @@ static int find(int fd, unsigned *entry)
 	return -1;
 }
 
+/* Settle the entry taken from slot @i, unless its fd names another socket now. */
+static void settle_taken(unsigned i, unsigned entry, const struct kashim_runtime *rt)
+{
+	int fd = fd_of(entry);
+
+	if (cookie_of(fd) == atomic_load(&pending_cookie[i]))
+		kashim_pending_settle(fd, entry & ~PENDING_FD_MASK, rt);
+}
+
 bool kashim_pending_add(int fd, unsigned why)
 {
-	unsigned entry = entry_of(fd, why);
+	uint64_t cookie = cookie_of(fd);
+	unsigned entry = ((unsigned)fd + 1) | why;
 
-	if ((unsigned)fd >= KASHIM_FDMAP_FDS)
+	if ((unsigned)fd >= KASHIM_FDMAP_FDS || cookie == 0)
 		return false;
 	for (unsigned i = 0; i < PENDING_SLOTS; i++) {
 		unsigned empty = 0;
 
-		if (!atomic_compare_exchange_strong(&pending[i], &empty, entry))
+		if (!atomic_compare_exchange_strong(&pending[i], &empty, entry | PENDING_WRITING))
 			continue;
+		atomic_store(&pending_cookie[i], cookie);
 		atomic_fetch_add(&kashim_pending_count, 1);
+		atomic_store(&pending[i], entry);
 		/* The reader may have emptied the list just before this entry
-		 * went in: then the settings are READY and it is ours to do.
-		 * (Sequentially consistent on both sides: one of the two sees
-		 * the other.) */
+		 * was published: then the settings are READY and it is ours to
+		 * do. (Sequentially consistent on both sides: one of the two
+		 * sees the other.) */
 		if (atomic_load(&kashim_state) == KASHIM_READY && take_slot(i, entry))
-			kashim_pending_settle(fd, why, &kashim_rt);
+			settle_taken(i, entry, &kashim_rt);
 		return true;
 	}
 	return false;
@@ -86,10 +117,11 @@ bool kashim_pending_add(int fd, unsigned why)
 
 bool kashim_pending_take(int fd, unsigned *why)
 {
+	uint64_t cookie = cookie_of(fd);
 	unsigned entry;
 	int i;
 
-	while ((i = find(fd, &entry)) >= 0) {
+	while (cookie && (i = find(fd, cookie, &entry)) >= 0) {
 		if (take_slot((unsigned)i, entry)) {
 			*why = entry & ~PENDING_FD_MASK;
 			return true;
@@ -100,34 +132,17 @@ bool kashim_pending_take(int fd, unsigned *why)
 
 void kashim_pending_chosen(int fd)
 {
+	uint64_t cookie = cookie_of(fd);
 	unsigned entry;
 	int i;
 
-	while ((i = find(fd, &entry)) >= 0) {
+	while (cookie && (i = find(fd, cookie, &entry)) >= 0) {
 		if (entry & KASHIM_PENDING_CHOSEN)
 			return;
 		if (atomic_compare_exchange_strong(&pending[i], &entry, entry | KASHIM_PENDING_CHOSEN))
 			return;
 	}
 	kashim_pending_add(fd, KASHIM_PENDING_CHOSEN);
-}
-
-void kashim_pending_forget(int fd)
-{
-	unsigned why;
-
-	while (kashim_pending_take(fd, &why))
-		;
-}
-
-void kashim_pending_forget_range(unsigned first, unsigned last)
-{
-	for (unsigned i = 0; i < PENDING_SLOTS; i++) {
-		unsigned entry = atomic_load(&pending[i]);
-
-		if (entry && (unsigned)fd_of(entry) >= first && (unsigned)fd_of(entry) <= last)
-			take_slot(i, entry);
-	}
 }
 
 void kashim_pending_settle(int fd, unsigned why, const struct kashim_runtime *rt)
@@ -164,8 +179,8 @@ void kashim_pending_drain(const struct kashim_runtime *rt)
 	for (unsigned i = 0; i < PENDING_SLOTS; i++) {
 		unsigned entry = atomic_load(&pending[i]);
 
-		if (entry && take_slot(i, entry))
-			kashim_pending_settle(fd_of(entry), entry & ~PENDING_FD_MASK, rt);
+		if (entry && !(entry & PENDING_WRITING) && take_slot(i, entry))
+			settle_taken(i, entry, rt);
 	}
 	errno = saved_errno;
 }
