@@ -304,7 +304,17 @@ static int accept_inherited(int argc, char **argv)
 		snprintf(fdtext, sizeof fdtext, "%d", l);
 		if (getenv("HX_PRELOAD"))
 			setenv("LD_PRELOAD", getenv("HX_PRELOAD"), 1);
-		execl("/proc/self/exe", argv[0], argv[1], argv[2], argv[3], fdtext, (char *)NULL);
+		/* The path, not /proc/self/exe itself: under valgrind that is
+		 * the tool, while readlink() is answered for the program. */
+		{
+			char self[4096];
+			ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+
+			if (len <= 0)
+				hx_die("readlink");
+			self[len] = '\0';
+			execl(self, argv[0], argv[1], argv[2], argv[3], fdtext, (char *)NULL);
+		}
 		hx_die("exec");
 	}
 	return 2;
