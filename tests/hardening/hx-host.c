@@ -34,6 +34,13 @@
  *                             "accepted N configured M" (idle == HX_IDLE),
  *                             read once all threads are done.
  *   unix-setsockopt           setsockopt(SO_KEEPALIVE) on an AF_UNIX socket.
+ *   signals N IDLE            a 100 us interval timer whose handler makes and
+ *                             closes a TCP socket and dup()s and closes an
+ *                             fd, while the program makes N connections
+ *                             (socket, connect, accept, close) from its very
+ *                             first socket on. Prints "connections N
+ *                             configured M handler-sockets some|none"
+ *                             (M: both ends with TCP_KEEPIDLE == IDLE).
  */
 #include "hx.h" /* first: it defines _GNU_SOURCE */
 
@@ -42,7 +49,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <syslog.h>
 
 static int idle_of(int fd)
@@ -320,6 +329,54 @@ static int accept_inherited(int argc, char **argv)
 	return 2;
 }
 
+/* ---- signals ------------------------------------------------------------ */
+
+static volatile sig_atomic_t handler_sockets;
+
+static void on_alarm(int sig)
+{
+	int saved_errno = errno, s = socket(AF_INET, SOCK_STREAM, 0), d = dup(0);
+
+	(void)sig;
+	if (s >= 0) {
+		handler_sockets++;
+		close(s);
+	}
+	if (d >= 0)
+		close(d);
+	errno = saved_errno;
+}
+
+static int signals_case(int n, int want)
+{
+	struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
+	struct itimerval every = {{0, 100}, {0, 100}}, off = {{0, 0}, {0, 0}};
+	struct sockaddr_in addr;
+	int configured = 0, l;
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) != 0 || setitimer(ITIMER_REAL, &every, NULL) != 0)
+		hx_die("timer");
+	l = listener(&addr, 64);
+	for (int i = 0; i < n; i++) {
+		int c = socket(AF_INET, SOCK_STREAM, 0), a;
+
+		if (c < 0 || connect(c, (struct sockaddr *)&addr, sizeof addr) != 0)
+			hx_die("connect");
+		while ((a = accept(l, NULL, NULL)) < 0 && errno == EINTR)
+			;
+		if (a < 0)
+			hx_die("accept");
+		configured += hx_configured(c, want) && hx_configured(a, want);
+		close(a);
+		close(c);
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	printf("connections %d configured %d handler-sockets %s\n", n, configured,
+	       handler_sockets > 0 ? "some" : "none");
+	return 0;
+}
+
 /* ---- unix-setsockopt ---------------------------------------------------- */
 
 static int unix_setsockopt(void)
@@ -350,6 +407,8 @@ int main(int argc, char **argv)
 		return reuse_case(argv[2]);
 	if (!strcmp(c, "accept-inherited") && (argc == 4 || argc == 5))
 		return accept_inherited(argc, argv);
+	if (!strcmp(c, "signals") && argc == 4)
+		return signals_case(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(c, "unix-setsockopt"))
 		return unix_setsockopt();
 	fprintf(stderr, "usage: hx-host CASE [ARGS] (see the comment at the top)\n");

@@ -5,13 +5,25 @@
 # socket; meanwhile thread A makes the process's first TCP socket, whose
 # settings are read with dlsym/dladdr/dlopen (which need that lock). A
 # shim that made B wait for A's reading deadlocked here every run. Both
-# sockets must end up configured. Control: the same program without kashim.
+# sockets must end up configured. Also: a signal handler that makes and
+# closes sockets and dup()s fds every 100 us, interrupting kashim anywhere
+# (its first reading included) while the program connects and accepts 2000
+# times, never deadlocks and every connection is configured (a guard: no
+# lock is left for it to find). Controls: the same programs without kashim.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
 if ! hx_need "$HX/hx-host" "$HX/libhx-slowctor.so"; then
 	fail loader-lock "helpers in $HX are not built"
-	finish
+	
+out=$(LD_PRELOAD="$HX_PRELOAD" KASHIM_IDLE=46 KASHIM_CONFIG=$HX_TMP/k.conf KASHIM_LOG=$HX_TMP/log \
+	timeout 60 "$HX/hx-host" signals 2000 46)
+expect_eq "signal handlers making sockets while kashim works: no hang, every connection configured" \
+	"0 connections 2000 configured 2000 handler-sockets some" "$? $out"
+out=$(env -u LD_PRELOAD timeout 60 "$HX/hx-host" signals 2000 46)
+expect_eq "signal handlers control: without kashim nothing is configured" \
+	"0 connections 2000 configured 0 handler-sockets some" "$? $out"
+finish
 fi
 printf 'idle = 47\n' >"$HX_TMP/k.conf"
 KERNEL_IDLE=$(cat /proc/sys/net/ipv4/tcp_keepalive_time)
@@ -32,4 +44,12 @@ if [ ${#bad[@]} = 0 ]; then
 else
 	fail "loader lock" "${bad[*]}"
 fi
+
+out=$(LD_PRELOAD="$HX_PRELOAD" KASHIM_IDLE=46 KASHIM_CONFIG=$HX_TMP/k.conf KASHIM_LOG=$HX_TMP/log \
+	timeout 60 "$HX/hx-host" signals 2000 46)
+expect_eq "signal handlers making sockets while kashim works: no hang, every connection configured" \
+	"0 connections 2000 configured 2000 handler-sockets some" "$? $out"
+out=$(env -u LD_PRELOAD timeout 60 "$HX/hx-host" signals 2000 46)
+expect_eq "signal handlers control: without kashim nothing is configured" \
+	"0 connections 2000 configured 0 handler-sockets some" "$? $out"
 finish
