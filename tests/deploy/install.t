@@ -9,8 +9,7 @@
 #     tree out of sight (private mount namespace), against a control.
 source "$(dirname "$0")/../lib/common.sh"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+t_tmpdir tmp
 fingerprint() { if [ -e "$1" ]; then sha256sum <"$1"; else echo absent; fi; }
 preload_before=$(fingerprint /etc/ld.so.preload)
 

@@ -5,9 +5,8 @@
 # same program built or copied without the property.
 . "$(dirname "$0")/../lib/common.sh"
 
-tmp=$(mktemp -d)
+t_tmpdir tmp
 chmod 755 "$tmp"
-trap 'rm -rf "$tmp"' EXIT
 export -n KASHIM_LIB
 
 cat >"$tmp/hello.c" <<'C'

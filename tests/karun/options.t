@@ -4,8 +4,7 @@
 # input runs COMMAND; 126/127 as env(1); COMMAND's exit status passes through.
 . "$(dirname "$0")/../lib/common.sh"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+t_tmpdir tmp
 marker=$tmp/ran
 
 # refused NAME EXPECTED-TEXT... -- KA-RUN-ARGS...: exit 2, one stderr line

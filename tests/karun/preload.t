@@ -6,8 +6,7 @@
 # installed layout, the path make install writes into it).
 . "$(dirname "$0")/../lib/common.sh"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+t_tmpdir tmp
 # A second real library to preload beside kashim (ld.so would complain
 # about a missing one on every run).
 other=$($PYTHON -c 'import ctypes.util,sys; print(ctypes.util.find_library("m"))')
