@@ -8,7 +8,7 @@
 #   $(BINDIR)/ka-run, kashim-preload      with the installed library's path
 #   $(BINDIR)/ka-status
 #   $(MANDIR)/man{1,5,7,8}/...            the man pages
-#   $(DOCDIR)/...                         README, keepalive.conf.example, systemd examples
+#   $(DOCDIR)/...                         README, doc/*.md, keepalive.conf.example, systemd examples
 #   $(SYSCONFDIR)/keepalive.conf.example
 # Install never creates or overwrites $(SYSCONFDIR)/keepalive.conf (yours to
 # write) and never touches /etc/ld.so.preload (scripts/kashim-preload does,
@@ -21,6 +21,7 @@ KASHIM_MAN5 := man/keepalive.conf.5
 KASHIM_MAN7 := man/libkashim.7
 KASHIM_MAN8 := man/kashim-preload.8
 KASHIM_SYSTEMD_DOCS := $(wildcard scripts/systemd/*)
+KASHIM_DOCS := $(wildcard doc/*.md)
 KASHIM_CHECK_HELPER := $(B)/kashim/kashim-check
 KASHIM_STATUS_BIN := $(B)/ka-status
 KASHIM_DIRS_RECORD := $(DOCDIR)/installed-dirs
@@ -34,7 +35,7 @@ KASHIM_INSTALLED_FILES := \
 	$(addprefix $(MANDIR)/man5/,$(notdir $(KASHIM_MAN5))) \
 	$(addprefix $(MANDIR)/man7/,$(notdir $(KASHIM_MAN7))) \
 	$(addprefix $(MANDIR)/man8/,$(notdir $(KASHIM_MAN8))) \
-	$(DOCDIR)/README.md $(DOCDIR)/keepalive.conf.example \
+	$(DOCDIR)/README.md $(DOCDIR)/keepalive.conf.example $(addprefix $(DOCDIR)/,$(KASHIM_DOCS)) \
 	$(addprefix $(DOCDIR)/systemd/,$(notdir $(KASHIM_SYSTEMD_DOCS))) \
 	$(SYSCONFDIR)/keepalive.conf.example
 
@@ -79,7 +80,7 @@ install: all $(KASHIM_STATUS_BIN)
 	fi; \
 	$(kashim_install_shell_functions); \
 	for d in $(LIBDIR)/kashim $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man7 \
-	         $(MANDIR)/man8 $(DOCDIR)/systemd $(SYSCONFDIR); do kashim_mkdir "$$d"; done; \
+	         $(MANDIR)/man8 $(DOCDIR)/systemd $(DOCDIR)/doc $(SYSCONFDIR); do kashim_mkdir "$$d"; done; \
 	install -m 755 $(LIB) "$(DESTDIR)$(LIBDIR)/libkashim.so"; \
 	install -m 755 $(PLUGIN) "$(DESTDIR)$(LIBDIR)/kashim/libkashim-conf.so"; \
 	if [ -x $(KASHIM_CHECK_HELPER) ]; then \
@@ -92,6 +93,7 @@ install: all $(KASHIM_STATUS_BIN)
 	install -m 644 $(KASHIM_MAN7) "$(DESTDIR)$(MANDIR)/man7/"; \
 	install -m 644 $(KASHIM_MAN8) "$(DESTDIR)$(MANDIR)/man8/"; \
 	install -m 644 README.md keepalive.conf.example "$(DESTDIR)$(DOCDIR)/"; \
+	install -m 644 $(KASHIM_DOCS) "$(DESTDIR)$(DOCDIR)/doc/"; \
 	install -m 644 $(KASHIM_SYSTEMD_DOCS) "$(DESTDIR)$(DOCDIR)/systemd/"; \
 	install -m 644 keepalive.conf.example "$(DESTDIR)$(SYSCONFDIR)/keepalive.conf.example"; \
 	printf '%s' "$$created" >>"$(DESTDIR)$(KASHIM_DIRS_RECORD)"; \
@@ -108,7 +110,7 @@ uninstall:
 	for f in $(KASHIM_INSTALLED_FILES); do rm -f "$(DESTDIR)$$f"; done; \
 	record="$(DESTDIR)$(KASHIM_DIRS_RECORD)"; dirs=; \
 	if [ -f "$$record" ]; then dirs=$$(tac "$$record"); rm -f "$$record"; fi; \
-	for d in $(DOCDIR)/systemd $(DOCDIR) $(LIBDIR)/kashim; do \
+	for d in $(DOCDIR)/systemd $(DOCDIR)/doc $(DOCDIR) $(LIBDIR)/kashim; do \
 		rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done; \
 	printf '%s\n' "$$dirs" | while IFS= read -r d; do \
 		[ -n "$$d" ] && rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done
