@@ -18,8 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define KASHIM_EXPORT __attribute__((visibility("default")))
-
 /* State of the one parse in progress. libconfuse gives its callbacks no user
  * pointer, and its scanner is global anyway, so one parse at a time. */
 struct parse_ctx {

@@ -146,6 +146,21 @@ bool kashim_parse_user_timeout(const char *text, long *ms, bool *is_auto)
 	return true;
 }
 
+bool kashim_parse_log_dest(const char *text, enum kashim_log_to *to)
+{
+	if (!text)
+		return false;
+	if (!strcmp(text, "syslog"))
+		*to = KASHIM_TO_SYSLOG;
+	else if (!strcmp(text, "stderr"))
+		*to = KASHIM_TO_STDERR;
+	else if (text[0] == '/')
+		*to = KASHIM_TO_FILE;
+	else
+		return false;
+	return true;
+}
+
 /* Store a validated integer into its field. */
 static void set_int_field(struct kashim_settings *s, enum kashim_field f, long v)
 {

@@ -4,8 +4,8 @@
 # What goes where:
 #   $(LIBDIR)/libkashim.so                the shim
 #   $(LIBDIR)/kashim/libkashim-conf.so    its config reader (found beside it)
-#   $(LIBDIR)/kashim/kashim-check         ka-run --check's helper, when built
-#   $(BINDIR)/ka-run, kashim-preload      with the installed library's path
+#   $(BINDIR)/ka-run                      built with the installed library's path
+#   $(BINDIR)/kashim-preload              with the installed library's path
 #   $(BINDIR)/ka-status
 #   $(MANDIR)/man{1,5,7,8}/...            the man pages
 #   $(DOCDIR)/...                         README, doc/*.md, keepalive.conf.example, systemd examples
@@ -22,12 +22,11 @@ KASHIM_MAN7 := man/libkashim.7
 KASHIM_MAN8 := man/kashim-preload.8
 KASHIM_SYSTEMD_DOCS := $(wildcard scripts/systemd/*)
 KASHIM_DOCS := $(wildcard doc/*.md)
-KASHIM_CHECK_HELPER := $(B)/kashim/kashim-check
 KASHIM_STATUS_BIN := $(B)/ka-status
 KASHIM_DIRS_RECORD := $(DOCDIR)/installed-dirs
 
 # Every file install may put in place, DESTDIR not included; uninstall removes
-# these and nothing else.
+# these and nothing else (kashim-check: what older versions installed).
 KASHIM_INSTALLED_FILES := \
 	$(LIBDIR)/libkashim.so $(LIBDIR)/kashim/libkashim-conf.so $(LIBDIR)/kashim/kashim-check \
 	$(BINDIR)/ka-run $(BINDIR)/ka-status $(BINDIR)/kashim-preload \
@@ -67,7 +66,7 @@ define kashim_install_script
 	chmod 755 "$(DESTDIR)$(2).tmp"; mv -f "$(DESTDIR)$(2).tmp" "$(DESTDIR)$(2)"
 endef
 
-install: all $(KASHIM_STATUS_BIN)
+install: all $(KASHIM_STATUS_BIN) $(B)/install/ka-run
 	@set -e; \
 	case "$(LIBDIR)$(BINDIR)$(MANDIR)$(DOCDIR)$(SYSCONFDIR)" in *\ *) \
 		echo "install: installation paths must not contain spaces" >&2; exit 1;; esac; \
@@ -83,9 +82,7 @@ install: all $(KASHIM_STATUS_BIN)
 	         $(MANDIR)/man8 $(DOCDIR)/systemd $(DOCDIR)/doc $(SYSCONFDIR); do kashim_mkdir "$$d"; done; \
 	install -m 755 $(LIB) "$(DESTDIR)$(LIBDIR)/libkashim.so"; \
 	install -m 755 $(PLUGIN) "$(DESTDIR)$(LIBDIR)/kashim/libkashim-conf.so"; \
-	if [ -x $(KASHIM_CHECK_HELPER) ]; then \
-		install -m 755 $(KASHIM_CHECK_HELPER) "$(DESTDIR)$(LIBDIR)/kashim/kashim-check"; fi; \
-	$(call kashim_install_script,scripts/ka-run,$(BINDIR)/ka-run); \
+	install -m 755 $(B)/install/ka-run "$(DESTDIR)$(BINDIR)/ka-run"; \
 	$(call kashim_install_script,scripts/kashim-preload,$(BINDIR)/kashim-preload); \
 	install -m 755 $(KASHIM_STATUS_BIN) "$(DESTDIR)$(BINDIR)/ka-status"; \
 	install -m 644 $(KASHIM_MAN1) "$(DESTDIR)$(MANDIR)/man1/"; \

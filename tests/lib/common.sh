@@ -11,7 +11,7 @@
 set -u
 KASHIM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KASHIM_LIB=$KASHIM_ROOT/build/libkashim.so
-KA_RUN=$KASHIM_ROOT/scripts/ka-run
+KA_RUN=$KASHIM_ROOT/build/ka-run
 KA_STATUS=$KASHIM_ROOT/build/ka-status
 # Debian's interpreter, not a version manager's shim in front of it.
 PYTHON=/usr/bin/python3
