@@ -62,8 +62,8 @@ static void exe_name_of(const char *path, char *out, size_t len)
  * path argv[0]; "#!/usr/bin/env prog" runs prog with argv[0] "prog".
  * @how gets a note on the resolution for the report ("" when direct).
  */
-static void section_match_names(const char *path, const char *argv0, char *exe, char *arg0, size_t len,
-			  char *how, size_t how_len)
+static void section_match_names(const char *path, const char *argv0, char *exe, char *arg0,
+				size_t len, char *how, size_t how_len)
 {
 	struct kashim_exe_info info;
 	char found[PATH_MAX];

@@ -293,6 +293,53 @@ static noreturn void option_error(int c, const char *arg)
 	karun_die("unknown option '%s' (see ka-run --help)", name);
 }
 
+/* Take option @c (getopt_long()'s value) with its value @arg into @k. */
+static void apply_option(struct karun *k, int c, const char *arg)
+{
+	switch (c) {
+	case 'h':
+		usage();
+		exit(0);
+	case 'V':
+		printf("ka-run (kashim) %s\n", KASHIM_VERSION);
+		exit(0);
+	case 'c':
+		set_config(k, arg);
+		break;
+	case 'i':
+		set_number(k, KARUN_IDLE, KASHIM_F_IDLE, "--idle (-i)", "seconds", arg);
+		break;
+	case 'n':
+		set_number(k, KARUN_INTERVAL, KASHIM_F_INTERVAL, "--interval (-n)", "seconds", arg);
+		break;
+	case 'k':
+		set_number(k, KARUN_COUNT, KASHIM_F_COUNT, "--count (-k)", "probes", arg);
+		break;
+	case 'u':
+		set_user_timeout(k, arg);
+		break;
+	case OPT_OFF:
+		snprintf(k->value[KARUN_KEEPALIVE], PATH_MAX, "off");
+		break;
+	case OPT_OVERRIDE:
+		snprintf(k->value[KARUN_OVERRIDE], PATH_MAX, "on");
+		break;
+	case OPT_LOG:
+		set_log(k, arg);
+		break;
+	case 'd':
+		snprintf(k->value[KARUN_DEBUG], PATH_MAX, "1");
+		break;
+	case OPT_CHECK:
+		set_mode(k, KARUN_CHECK);
+		break;
+	case OPT_DROPIN:
+		set_mode(k, KARUN_DROPIN);
+		k->unit = arg;
+		break;
+	}
+}
+
 /* Parse the options into @k; returns the index of COMMAND in @argv. */
 static int parse_options(struct karun *k, int argc, char **argv)
 {
@@ -312,48 +359,7 @@ static int parse_options(struct karun *k, int argc, char **argv)
 
 			karun_die("unknown option '%s' (see ka-run --help)", spelled(arg, name, sizeof name));
 		}
-		switch (c) {
-		case 'h':
-			usage();
-			exit(0);
-		case 'V':
-			printf("ka-run (kashim) %s\n", KASHIM_VERSION);
-			exit(0);
-		case 'c':
-			set_config(k, optarg);
-			break;
-		case 'i':
-			set_number(k, KARUN_IDLE, KASHIM_F_IDLE, "--idle (-i)", "seconds", optarg);
-			break;
-		case 'n':
-			set_number(k, KARUN_INTERVAL, KASHIM_F_INTERVAL, "--interval (-n)", "seconds", optarg);
-			break;
-		case 'k':
-			set_number(k, KARUN_COUNT, KASHIM_F_COUNT, "--count (-k)", "probes", optarg);
-			break;
-		case 'u':
-			set_user_timeout(k, optarg);
-			break;
-		case OPT_OFF:
-			snprintf(k->value[KARUN_KEEPALIVE], PATH_MAX, "off");
-			break;
-		case OPT_OVERRIDE:
-			snprintf(k->value[KARUN_OVERRIDE], PATH_MAX, "on");
-			break;
-		case OPT_LOG:
-			set_log(k, optarg);
-			break;
-		case 'd':
-			snprintf(k->value[KARUN_DEBUG], PATH_MAX, "1");
-			break;
-		case OPT_CHECK:
-			set_mode(k, KARUN_CHECK);
-			break;
-		case OPT_DROPIN:
-			set_mode(k, KARUN_DROPIN);
-			k->unit = optarg;
-			break;
-		}
+		apply_option(k, c, optarg);
 	}
 	return optind;
 }
