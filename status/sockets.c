@@ -107,13 +107,26 @@ static void format_address(const struct sockaddr_storage *sa, char *out)
 	}
 }
 
+/* Contract: @sock's own address (@get = getsockname) or its peer's
+ * (getpeername) into @out, "-" when it has none. */
+static void read_address(int sock, int (*get)(int, struct sockaddr *, socklen_t *),
+			 char out[KA_ADDR_LEN])
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+
+	memset(&sa, 0, sizeof sa);
+	if (get(sock, (struct sockaddr *)&sa, &len) == 0)
+		format_address(&sa, out);
+	else
+		snprintf(out, KA_ADDR_LEN, "-");
+}
+
 /* Contract: fills @out from the borrowed TCP socket @sock (descriptor @fd in
  * the target). Only get* calls: nothing about the socket changes. A peer
  * that is not connected (listener, closed) reads as "-". */
 static void read_socket(int sock, int fd, int family, struct ka_socket *out)
 {
-	struct sockaddr_storage sa;
-	socklen_t len;
 	struct tcp_info info;
 	socklen_t info_len = sizeof info;
 
@@ -121,18 +134,8 @@ static void read_socket(int sock, int fd, int family, struct ka_socket *out)
 	out->fd = fd;
 	out->family = family;
 
-	len = sizeof sa;
-	memset(&sa, 0, sizeof sa);
-	if (getsockname(sock, (struct sockaddr *)&sa, &len) == 0)
-		format_address(&sa, out->local);
-	else
-		snprintf(out->local, sizeof out->local, "-");
-	len = sizeof sa;
-	memset(&sa, 0, sizeof sa);
-	if (getpeername(sock, (struct sockaddr *)&sa, &len) == 0)
-		format_address(&sa, out->remote);
-	else
-		snprintf(out->remote, sizeof out->remote, "-");
+	read_address(sock, getsockname, out->local);
+	read_address(sock, getpeername, out->remote);
 
 	memset(&info, 0, sizeof info);
 	out->state = getsockopt(sock, IPPROTO_TCP, TCP_INFO, &info, &info_len) == 0

@@ -104,21 +104,24 @@ int karun_print_unreachable(FILE *out, const char *prefix, const char *path)
 	int n = 0;
 
 	kashim_inspect_exe(path, &info);
-	if (info.is_elf && info.is_static)
-		n++, fprintf(out, "%s%s is statically linked (no PT_INTERP): LD_PRELOAD cannot reach it, kashim has no effect\n",
-			     prefix, path);
-	if (info.is_go)
-		n++, fprintf(out, "%s%s is a Go program: it makes its own system calls, kashim has no effect\n",
-			     prefix, path);
-	if (info.setuid)
-		n++, fprintf(out, "%s%s is set-user-ID: the loader ignores LD_PRELOAD for it, kashim has no effect\n",
-			     prefix, path);
-	if (info.setgid)
-		n++, fprintf(out, "%s%s is set-group-ID: the loader ignores LD_PRELOAD for it, kashim has no effect\n",
-			     prefix, path);
-	if (info.file_caps)
-		n++, fprintf(out, "%s%s has file capabilities: the loader ignores LD_PRELOAD for it, kashim has no effect\n",
-			     prefix, path);
+	const struct {
+		bool applies;
+		const char *why;
+	} reasons[] = {
+		{info.is_elf && info.is_static,
+		 "is statically linked (no PT_INTERP): LD_PRELOAD cannot reach it"},
+		{info.is_go, "is a Go program: it makes its own system calls"},
+		{info.setuid, "is set-user-ID: the loader ignores LD_PRELOAD for it"},
+		{info.setgid, "is set-group-ID: the loader ignores LD_PRELOAD for it"},
+		{info.file_caps, "has file capabilities: the loader ignores LD_PRELOAD for it"},
+	};
+
+	for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
+		if (!reasons[i].applies)
+			continue;
+		fprintf(out, "%s%s %s, kashim has no effect\n", prefix, path, reasons[i].why);
+		n++;
+	}
 	return n;
 }
 

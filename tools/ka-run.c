@@ -18,38 +18,29 @@
 #include "../config/kashim_settings.h"
 #include "ka-run.h"
 
-static const char *const var_names[KARUN_NVARS] = {
-	[KARUN_CONFIG] = "KASHIM_CONFIG",
-	[KARUN_KEEPALIVE] = "KASHIM_KEEPALIVE",
-	[KARUN_IDLE] = "KASHIM_IDLE",
-	[KARUN_INTERVAL] = "KASHIM_INTERVAL",
-	[KARUN_COUNT] = "KASHIM_COUNT",
-	[KARUN_USER_TIMEOUT] = "KASHIM_USER_TIMEOUT",
-	[KARUN_OVERRIDE] = "KASHIM_OVERRIDE",
-	[KARUN_LOG] = "KASHIM_LOG",
-	[KARUN_DEBUG] = "KASHIM_DEBUG",
-};
-
-static const char *const var_options[KARUN_NVARS] = {
-	[KARUN_CONFIG] = "--config",
-	[KARUN_KEEPALIVE] = "--off",
-	[KARUN_IDLE] = "--idle",
-	[KARUN_INTERVAL] = "--interval",
-	[KARUN_COUNT] = "--count",
-	[KARUN_USER_TIMEOUT] = "--user-timeout",
-	[KARUN_OVERRIDE] = "--override",
-	[KARUN_LOG] = "--log",
-	[KARUN_DEBUG] = "--debug",
+/* Each variable ka-run sets, and the option that sets it. */
+static const struct {
+	const char *name, *option;
+} vars[KARUN_NVARS] = {
+	[KARUN_CONFIG] = {"KASHIM_CONFIG", "--config"},
+	[KARUN_KEEPALIVE] = {"KASHIM_KEEPALIVE", "--off"},
+	[KARUN_IDLE] = {"KASHIM_IDLE", "--idle"},
+	[KARUN_INTERVAL] = {"KASHIM_INTERVAL", "--interval"},
+	[KARUN_COUNT] = {"KASHIM_COUNT", "--count"},
+	[KARUN_USER_TIMEOUT] = {"KASHIM_USER_TIMEOUT", "--user-timeout"},
+	[KARUN_OVERRIDE] = {"KASHIM_OVERRIDE", "--override"},
+	[KARUN_LOG] = {"KASHIM_LOG", "--log"},
+	[KARUN_DEBUG] = {"KASHIM_DEBUG", "--debug"},
 };
 
 const char *karun_var_name(enum karun_var v)
 {
-	return var_names[v];
+	return vars[v].name;
 }
 
 const char *karun_var_option(enum karun_var v)
 {
-	return var_options[v];
+	return vars[v].option;
 }
 
 static void vsay(const char *what, const char *fmt, va_list ap)
@@ -387,9 +378,9 @@ static void export_settings(const struct karun *k, bool show)
 	for (int v = 0; v < KARUN_NVARS; v++) {
 		if (!k->value[v][0])
 			continue;
-		setenv(var_names[v], k->value[v], 1);
+		setenv(vars[v].name, k->value[v], 1);
 		if (show)
-			fprintf(stderr, "ka-run: %s=%s\n", var_names[v], k->value[v]);
+			fprintf(stderr, "ka-run: %s=%s\n", vars[v].name, k->value[v]);
 	}
 }
 
