@@ -7,7 +7,7 @@
 # Also here, for every test folder: temporary directories removed at exit
 # (t_tmpdir, t_on_exit), a scrubbed environment (t_clean_env), bounded waits
 # (t_wait_for, t_wait_file, t_wait_until) and socket readings with ka-status
-# (t_ka_status).
+# (t_ka_status, t_socket, t_wait_socket).
 set -u
 KASHIM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KASHIM_LIB=$KASHIM_ROOT/build/libkashim.so
@@ -129,5 +129,29 @@ t_wait_file() { t_wait_until "${2:-10}" test -s "$1"; }
 
 # ---- ka-status -------------------------------------------------------------
 # t_ka_status PID: one reading of PID's TCP sockets as ka-status --json
-# prints it (stderr, if any, to ERRFILE when T_KA_STATUS_ERR names one).
+# prints it (stderr, if any, to the file T_KA_STATUS_ERR names).
 t_ka_status() { "$KA_STATUS" --json "$1" 2>>"${T_KA_STATUS_ERR:-/dev/null}"; }
+# t_socket PID FILTER...: the keepalive options of PID's first TCP socket
+# matching FILTER (state=LISTEN, local=PORT, remote=PORT, fd=N), read with
+# ka-status: "on|off IDLE INTERVAL COUNT USER_TIMEOUT". False when none
+# matches (see tests/lib/sockq.py).
+t_socket() {
+	local pid=$1
+	shift
+	t_ka_status "$pid" | "$PYTHON" "$KASHIM_ROOT/tests/lib/sockq.py" "$@"
+}
+# t_wait_socket SECONDS PID FILTER...: poll t_socket until a socket matches
+# (or PID exits); prints its options.
+t_wait_socket() {
+	local limit=$(($1 * 10)) pid=$2 i out
+	shift 2
+	for ((i = 0; i < limit; i++)); do
+		if out=$(t_socket "$pid" "$@"); then
+			echo "$out"
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}

@@ -98,28 +98,12 @@ EOF
 }
 
 # h_query PID FILTER...: one reading of PID's sockets through ka-status;
-# prints the settings of the first socket matching FILTER (see sockq.py).
-h_query() {
-	local pid=$1
-	shift
-	T_KA_STATUS_ERR=$H_TMP/ka-status.err t_ka_status "$pid" | "$PYTHON" "$H_DIR/sockq.py" "$@"
-}
+# prints the settings of the first socket matching FILTER (t_socket).
+h_query() { T_KA_STATUS_ERR=$H_TMP/ka-status.err t_socket "$@"; }
 
 # h_wait PID FILTER...: poll h_query for up to 10 s until a socket matches;
 # prints its settings. Returns 1 on timeout or when PID has exited.
-h_wait() {
-	local pid=$1 i out
-	shift
-	for i in $(seq 100); do
-		if out=$(h_query "$pid" "$@"); then
-			echo "$out"
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+h_wait() { T_KA_STATUS_ERR=$H_TMP/ka-status.err t_wait_socket 10 "$@"; }
 
 # h_diag VAR: a short description of the program started as VAR, for FAIL
 # lines: whether it still runs and the end of its output.
