@@ -386,9 +386,11 @@ static void export_settings(const struct karun *k, bool show)
 
 static noreturn void run(struct karun *k, char **command)
 {
-	char path[PATH_MAX], preload[8192];
-	const char *old = getenv("LD_PRELOAD");
+	const char *old = getenv("LD_PRELOAD") ? getenv("LD_PRELOAD") : "";
 	bool debug = k->value[KARUN_DEBUG][0];
+	char path[PATH_MAX];
+	size_t len;
+	char *preload;
 
 	karun_resolve_command(command[0], path, sizeof path);
 	karun_find_library(k, path);
@@ -398,7 +400,12 @@ static noreturn void run(struct karun *k, char **command)
 	if (debug && !k->value[KARUN_LOG][0] && !(getenv("KASHIM_LOG") && *getenv("KASHIM_LOG")))
 		snprintf(k->value[KARUN_LOG], PATH_MAX, "stderr");
 	export_settings(k, debug);
-	karun_with_preload(old ? old : "", k->lib, preload, sizeof preload);
+	/* At most the old list, a separator, the library and a NUL. */
+	len = strlen(old) + strlen(k->lib) + 2;
+	preload = malloc(len);
+	if (!preload)
+		karun_die("out of memory");
+	karun_with_preload(old, k->lib, preload, len);
 	setenv("LD_PRELOAD", preload, 1);
 	if (debug)
 		fprintf(stderr, "ka-run: LD_PRELOAD=%s\n", preload);

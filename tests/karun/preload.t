@@ -37,6 +37,11 @@ expect_eq "LD_PRELOAD already holding kashim is left as it is" "$KASHIM_LIB $oth
 	"$(LD_PRELOAD="$KASHIM_LIB $other" "$KA_RUN" $PYTHON -c "$show_preload")"
 expect_eq "nested ka-run adds it once" "$other:$KASHIM_LIB" \
 	"$(LD_PRELOAD=$other "$KA_RUN" "$KA_RUN" -i 9 "$KA_RUN" $PYTHON -c "$show_preload")"
+# A long list (more than 8 KiB) is kept whole.
+long=$(printf "$other:%.0s" $(seq 600))
+got=$(LD_PRELOAD=$long "$KA_RUN" $PYTHON -c "$show_preload")
+expect_eq "a long LD_PRELOAD is kept whole (length, last entry)" \
+	"$((${#long} + ${#KASHIM_LIB})) $KASHIM_LIB" "${#got} ${got##*:}"
 # Another copy of libkashim.so is replaced: two copies cannot both work.
 mkdir -p "$tmp/old"
 cp "$KASHIM_LIB" "$tmp/old/libkashim.so"
