@@ -200,6 +200,7 @@ static void set_config(struct karun *k, const char *file)
 {
 	struct stat st;
 	char cwd[PATH_MAX];
+	int n;
 
 	if (!*file)
 		karun_die("--config (-c) needs a file name");
@@ -210,9 +211,11 @@ static void set_config(struct karun *k, const char *file)
 	if (access(file, R_OK) < 0)
 		karun_die("--config (-c): %s: cannot be read", file);
 	if (file[0] == '/' || !getcwd(cwd, sizeof cwd))
-		snprintf(k->value[KARUN_CONFIG], PATH_MAX, "%s", file);
+		n = snprintf(k->value[KARUN_CONFIG], PATH_MAX, "%s", file);
 	else
-		snprintf(k->value[KARUN_CONFIG], PATH_MAX, "%s/%s", cwd, file);
+		n = snprintf(k->value[KARUN_CONFIG], PATH_MAX, "%s/%s", cwd, file);
+	if (n < 0 || n >= PATH_MAX)
+		karun_die("--config (-c): %s: path too long", file);
 }
 
 static void set_log(struct karun *k, const char *dest)
