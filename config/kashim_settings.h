@@ -13,6 +13,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Symbols the shim and its config plugin export; everything else is hidden
+ * (-fvisibility=hidden). */
+#define KASHIM_EXPORT __attribute__((visibility("default")))
+
+/* The config file read when KASHIM_CONFIG is unset; the Makefile passes
+ * $(SYSCONFDIR)/keepalive.conf. */
+#ifndef KASHIM_SYSCONF_PATH
+#define KASHIM_SYSCONF_PATH "/etc/keepalive.conf"
+#endif
+
 /* The kernel's ranges (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT). */
 #define KASHIM_IDLE_MAX 32767
 #define KASHIM_INTERVAL_MAX 32767
@@ -86,6 +96,13 @@ bool kashim_parse_bool(const char *text, bool *out);
 
 /* Parse a user_timeout value: a number of ms in range, or "auto". */
 bool kashim_parse_user_timeout(const char *text, long *ms, bool *is_auto);
+
+/* Where the shim's messages go (KASHIM_LOG, ka-run --log). */
+enum kashim_log_to { KASHIM_TO_SYSLOG, KASHIM_TO_STDERR, KASHIM_TO_FILE };
+
+/* Parse a log destination: "syslog", "stderr" or an absolute file path
+ * (anything starting with '/'). False for anything else. */
+bool kashim_parse_log_dest(const char *text, enum kashim_log_to *to);
 
 typedef const char *(*kashim_getenv_fn)(const char *name);
 

@@ -1,9 +1,10 @@
 # status.mk - ka-status (status/*.c) and `make demo` (scripts/demo).
 # ka-status reads the keepalive settings of live sockets from outside a
-# process; the harness tests (tests/harness/*.t) use it to check real
+# process; the stock-program tests (tests/programs/*.t) use it to check real
 # programs, so `make check` needs it built.
 
-STATUS_SRC := status/main.c status/sockets.c status/output.c status/table.c status/audit.c
+STATUS_SRC := status/main.c status/sockets.c status/output.c status/table.c status/audit.c \
+              status/array.c
 STATUS_OBJ := $(STATUS_SRC:%.c=$(B)/obj/%.o)
 
 all: $(B)/ka-status

@@ -44,6 +44,13 @@ struct ka_process {
 	char error_text[KA_ERR_LEN];/* operator-facing reason when error != 0 */
 };
 
+/* ---- array.c ------------------------------------------------------------ */
+
+/* Append a copy of @item (@size bytes) to the array *@arrayp (a pointer to
+ * the array's pointer) of *@n items with room for *@cap, growing it.
+ * Returns 0, or -1 when out of memory (the array is then unchanged). */
+int ka_array_push(void *arrayp, size_t *n, size_t *cap, const void *item, size_t size);
+
 /* ---- sockets.c ---------------------------------------------------------- */
 
 /* Read every TCP socket of process @pid into @proc (zeroed first). Returns 0
@@ -98,6 +105,11 @@ void ka_print_json(const struct ka_process *procs, size_t n);
 
 /* Write @s to stdout as a JSON string literal, quotes and escapes included. */
 void ka_json_string(const char *s);
+
+/* Write the end of a JSON document on stdout: "errors": [...]} with one
+ * {"pid": N, "error": "why"} for each of the @n processes that failed
+ * (error != 0), then a newline. */
+void ka_json_errors(const struct ka_process *procs, size_t n);
 
 /* ---- audit.c ------------------------------------------------------------ */
 

@@ -72,9 +72,17 @@ void ka_print_json(const struct ka_process *procs, size_t n)
 		fputs(procs[i].nsockets ? "\n  ]}" : "]}", stdout);
 		sep = ",";
 	}
-	fputs(*sep ? "\n], \"errors\": [" : "], \"errors\": [", stdout);
-	sep = "";
-	for (i = 0; i < n; i++) {
+	fputs(*sep ? "\n], " : "], ", stdout);
+	ka_json_errors(procs, n);
+}
+
+/* Contract: see ka_status.h. */
+void ka_json_errors(const struct ka_process *procs, size_t n)
+{
+	const char *sep = "";
+
+	fputs("\"errors\": [", stdout);
+	for (size_t i = 0; i < n; i++) {
 		if (!procs[i].error)
 			continue;
 		printf("%s\n  {\"pid\": %d, \"error\": ", sep, (int)procs[i].pid);

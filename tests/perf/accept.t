@@ -41,13 +41,13 @@ for f in "$SERVER" "$KASHIM_LIB"; do
 	[ -e "$f" ] || { fail "accept-zero-calls" "$f missing: run make check"; finish; }
 done
 
-tmp=$(mktemp -d /tmp/kashim-perf.XXXXXX)
+t_tmpdir tmp perf
 server_pid=
 cleanup() {
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT
+t_on_exit cleanup
 
 # A config of our own, so that /etc/keepalive.conf cannot change the counts.
 printf 'keepalive = true\nidle = %d\ninterval = 7\ncount = 3\nuser_timeout = 0\noverride = false\n' \

@@ -1,24 +1,12 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * kashim-check - the C half of `ka-run --check` and of ka-run's warnings.
- *
- *   kashim-check [--argv0 NAME] [--option VAR=DESCRIPTION]... [--] [PATH]
- *       Resolve the settings the program at PATH would get, with the shim's
- *       own code and precedence (defaults, config file top level, first
- *       matching program section, libkeepalive's variables, KASHIM_*), print
- *       each with its source, and report every problem in the config file
- *       (with file and line) and in the environment. Exit 0 valid, 1 not.
- *   kashim-check --inspect PATH
- *       Print one line per reason the preload cannot reach PATH (static,
- *       Go, secure-execution); nothing when it can. Exit 0.
- *   kashim-check --validate FILE
- *       Check FILE alone (not the environment): its problems on stderr,
- *       exit 0 valid, 1 not. ka-run refuses an invalid -c FILE with it.
- *
- * Installed beside the config plugin ($(LIBDIR)/kashim/), where ka-run finds
- * it relative to the libkashim.so it preloads.
+ * explain.c - ka-run --check: the settings a program would get and where
+ * each comes from, resolved with the shim's own code and precedence
+ * (defaults, config file top level, first matching program section,
+ * libkeepalive's variables, KASHIM_*), and every problem in the config file
+ * (with file and line) and in the environment.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,19 +14,11 @@
 #include <unistd.h>
 
 #include "../config/conffile.h"
+#include "ka-run.h"
 #include "kashim-inspect.h"
 
-#ifndef KASHIM_SYSCONF_PATH
-#define KASHIM_SYSCONF_PATH "/etc/keepalive.conf"
-#endif
-
-/* "KASHIM_IDLE=--idle": variables ka-run set from its own options, so the
- * report can say "ka-run option --idle" rather than "environment". */
-#define MAX_OPTION_NOTES 16
-static const char *option_notes[MAX_OPTION_NOTES];
-static int n_option_notes;
-
 static int problems;
+static void (*problem_sink)(const char *msg);
 
 /* Logger for the shared config code: every warning is a problem, on stderr. */
 static void report_problem(void *ctx, enum kashim_level level, const char *msg)
@@ -47,7 +27,10 @@ static void report_problem(void *ctx, enum kashim_level level, const char *msg)
 	if (level != KASHIM_LOG_WARN)
 		return;
 	problems++;
-	fprintf(stderr, "%s\n", msg);
+	if (problem_sink)
+		problem_sink(msg);
+	else
+		fprintf(stderr, "%s\n", msg);
 }
 static const struct kashim_logger problem_logger = {report_problem, NULL};
 
@@ -61,28 +44,6 @@ static const char *base_name(const char *path)
 static const char *env_get(const char *name)
 {
 	return getenv(name);
-}
-
-/* Find @word in $PATH as execvp would; stores the path in @out. */
-static bool path_lookup(const char *word, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-
-	if (strchr(word, '/')) {
-		snprintf(out, len, "%s", word);
-		return access(out, X_OK) == 0;
-	}
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t dir = strcspn(path, ":");
-
-		snprintf(out, len, "%.*s%s%s", (int)dir, path, dir ? "/" : "", word);
-		if (access(out, X_OK) == 0)
-			return true;
-		path += dir + (path[dir] == ':');
-	}
-	return false;
 }
 
 /* Basename of the file @path finally names (symlinks followed), which is
@@ -101,8 +62,8 @@ static void exe_name_of(const char *path, char *out, size_t len)
  * path argv[0]; "#!/usr/bin/env prog" runs prog with argv[0] "prog".
  * @how gets a note on the resolution for the report ("" when direct).
  */
-static void program_names(const char *path, const char *argv0, char *exe, char *arg0, size_t len,
-			  char *how, size_t how_len)
+static void section_match_names(const char *path, const char *argv0, char *exe, char *arg0,
+				size_t len, char *how, size_t how_len)
 {
 	struct kashim_exe_info info;
 	char found[PATH_MAX];
@@ -123,7 +84,7 @@ static void program_names(const char *path, const char *argv0, char *exe, char *
 		for (char *w = strtok_r(words, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
 			if (w[0] == '-' || strchr(w, '='))
 				continue;
-			if (path_lookup(w, found, sizeof found))
+			if (karun_path_search(w, found, sizeof found) == KARUN_FOUND)
 				exe_name_of(found, exe, len);
 			else
 				snprintf(exe, len, "%s", base_name(w));
@@ -137,34 +98,36 @@ static void program_names(const char *path, const char *argv0, char *exe, char *
 	snprintf(how, how_len, "a script run by %s", info.interp);
 }
 
-/* One line per reason the preload cannot reach @path; returns how many. */
-static int print_unreachable(FILE *out, const char *prefix, const char *path)
+int karun_print_unreachable(FILE *out, const char *prefix, const char *path)
 {
 	struct kashim_exe_info info;
 	int n = 0;
 
 	kashim_inspect_exe(path, &info);
-	if (info.is_elf && info.is_static)
-		n++, fprintf(out, "%s%s is statically linked (no PT_INTERP): LD_PRELOAD cannot reach it, kashim has no effect\n",
-			     prefix, path);
-	if (info.is_go)
-		n++, fprintf(out, "%s%s is a Go program: it makes its own system calls, kashim has no effect\n",
-			     prefix, path);
-	if (info.setuid)
-		n++, fprintf(out, "%s%s is set-user-ID: the loader ignores LD_PRELOAD for it, kashim has no effect\n",
-			     prefix, path);
-	if (info.setgid)
-		n++, fprintf(out, "%s%s is set-group-ID: the loader ignores LD_PRELOAD for it, kashim has no effect\n",
-			     prefix, path);
-	if (info.file_caps)
-		n++, fprintf(out, "%s%s has file capabilities: the loader ignores LD_PRELOAD for it, kashim has no effect\n",
-			     prefix, path);
+	const struct {
+		bool applies;
+		const char *why;
+	} reasons[] = {
+		{info.is_elf && info.is_static,
+		 "is statically linked (no PT_INTERP): LD_PRELOAD cannot reach it"},
+		{info.is_go, "is a Go program: it makes its own system calls"},
+		{info.setuid, "is set-user-ID: the loader ignores LD_PRELOAD for it"},
+		{info.setgid, "is set-group-ID: the loader ignores LD_PRELOAD for it"},
+		{info.file_caps, "has file capabilities: the loader ignores LD_PRELOAD for it"},
+	};
+
+	for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
+		if (!reasons[i].applies)
+			continue;
+		fprintf(out, "%s%s %s, kashim has no effect\n", prefix, path, reasons[i].why);
+		n++;
+	}
 	return n;
 }
 
 /* Where field @f came from, naming the ka-run option when ka-run set it. */
-static const char *describe_source(const struct kashim_settings *s, enum kashim_field f, char *buf,
-				   size_t len)
+static const char *describe_source(const struct karun *k, const struct kashim_settings *s,
+				   enum kashim_field f, char *buf, size_t len)
 {
 	char plain[512];
 	const char *var;
@@ -172,11 +135,9 @@ static const char *describe_source(const struct kashim_settings *s, enum kashim_
 	kashim_source_describe(s, f, plain, sizeof plain);
 	if (s->source[f] == KASHIM_SRC_ENV && (var = strchr(plain, ' '))) {
 		var++;
-		for (int i = 0; i < n_option_notes; i++) {
-			size_t vl = strlen(var);
-
-			if (!strncmp(option_notes[i], var, vl) && option_notes[i][vl] == '=') {
-				snprintf(buf, len, "ka-run option %s (%s)", option_notes[i] + vl + 1, var);
+		for (int v = 0; v < KARUN_NVARS; v++) {
+			if (k->value[v][0] && !strcmp(karun_var_name(v), var)) {
+				snprintf(buf, len, "ka-run option %s (%s)", karun_var_option(v), var);
 				return buf;
 			}
 		}
@@ -222,9 +183,10 @@ static void check_log_env(void)
 {
 	const char *dest = getenv("KASHIM_LOG");
 	const char *debug = getenv("KASHIM_DEBUG");
+	enum kashim_log_to to;
 	bool b;
 
-	if (dest && strcmp(dest, "syslog") && strcmp(dest, "stderr") && dest[0] != '/')
+	if (dest && !kashim_parse_log_dest(dest, &to))
 		kashim_logf(&problem_logger, KASHIM_LOG_WARN,
 			    "environment KASHIM_LOG=\"%.64s\" is not syslog, stderr or an absolute path; the shim uses syslog",
 			    dest);
@@ -233,9 +195,9 @@ static void check_log_env(void)
 			    "environment KASHIM_DEBUG=\"%.64s\" is not on or off; ignored", debug);
 }
 
-/* Resolve and print the settings; returns the exit status. */
-static int run_check(const char *path, const char *argv0)
+int karun_explain(const struct karun *k, const struct karun_query *q)
 {
+	const char *path = q->path, *argv0 = q->argv0;
 	struct kashim_settings s;
 	const char *config = getenv("KASHIM_CONFIG");
 	char exe[256], arg0[256], how[PATH_MAX + 300], buf[600], val[64];
@@ -244,7 +206,7 @@ static int run_check(const char *path, const char *argv0)
 
 	exe[0] = arg0[0] = '\0';
 	if (path)
-		program_names(path, argv0 ? argv0 : path, exe, arg0, sizeof exe, how, sizeof how);
+		section_match_names(path, argv0 ? argv0 : path, exe, arg0, sizeof exe, how, sizeof how);
 	if (config && !*config) {
 		kashim_logf(&problem_logger, KASHIM_LOG_WARN,
 			    "environment KASHIM_CONFIG is empty; the shim reads %s", KASHIM_SYSCONF_PATH);
@@ -278,9 +240,9 @@ static int run_check(const char *path, const char *argv0)
 	}
 	for (int f = 0; f < KASHIM_NFIELDS; f++)
 		printf("%-13s %-20s %s\n", kashim_field_name(f), value_text(&s, f, val, sizeof val),
-		       describe_source(&s, f, buf, sizeof buf));
+		       describe_source(k, &s, f, buf, sizeof buf));
 	if (path)
-		print_unreachable(stdout, "warning: ", path);
+		karun_print_unreachable(stdout, "warning: ", path);
 	if (problems)
 		printf("result:  %d problem%s (listed on stderr)\n", problems, problems == 1 ? "" : "s");
 	else
@@ -288,60 +250,15 @@ static int run_check(const char *path, const char *argv0)
 	return problems ? 1 : 0;
 }
 
-/* --validate: the file alone, as the shim would read it. */
-static int validate_file(const char *path)
+int karun_validate_file(const char *path, void (*report)(const char *msg))
 {
 	struct kashim_settings s;
 
+	problems = 0;
+	problem_sink = report;
 	kashim_settings_defaults(&s);
 	if (kashim_conffile_load(path, NULL, NULL, &s, &problem_logger) == KASHIM_CONF_MISSING)
 		kashim_logf(&problem_logger, KASHIM_LOG_WARN, "%s: no such file", path);
-	return problems ? 1 : 0;
-}
-
-static void usage(FILE *out)
-{
-	fputs("usage: kashim-check [--argv0 NAME] [--option VAR=OPTION]... [--] [PATH]\n"
-	      "       kashim-check --inspect PATH\n"
-	      "       kashim-check --validate FILE\n"
-	      "       kashim-check --version\n"
-	      "Normally run by ka-run --check; see ka-run --help.\n",
-	      out);
-}
-
-int main(int argc, char **argv)
-{
-	const char *argv0 = NULL;
-	int i = 1;
-
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "--")) {
-			i++;
-			break;
-		} else if (!strcmp(argv[i], "--inspect") && i + 2 == argc) {
-			print_unreachable(stdout, "", argv[i + 1]);
-			return 0;
-		} else if (!strcmp(argv[i], "--validate") && i + 2 == argc) {
-			return validate_file(argv[i + 1]);
-		} else if (!strcmp(argv[i], "--argv0") && i + 1 < argc) {
-			argv0 = argv[++i];
-		} else if (!strcmp(argv[i], "--option") && i + 1 < argc && strchr(argv[i + 1], '=') &&
-			   n_option_notes < MAX_OPTION_NOTES) {
-			option_notes[n_option_notes++] = argv[++i];
-		} else if (!strcmp(argv[i], "--version")) {
-			printf("kashim-check (kashim) %s\n", KASHIM_VERSION);
-			return 0;
-		} else if (!strcmp(argv[i], "--help")) {
-			usage(stdout);
-			return 0;
-		} else {
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (argc - i > 1) {
-		usage(stderr);
-		return 2;
-	}
-	return run_check(i < argc ? argv[i] : NULL, argv0);
+	problem_sink = NULL;
+	return problems;
 }
