@@ -30,9 +30,6 @@
 #include "../config/conffile.h"
 #include "kashim.h"
 
-#ifndef KASHIM_SYSCONF_PATH
-#define KASHIM_SYSCONF_PATH "/etc/keepalive.conf"
-#endif
 #define KASHIM_PLUGIN_NAME "kashim/libkashim-conf.so"
 
 _Atomic int kashim_state = KASHIM_UNINIT;
@@ -155,17 +152,20 @@ static void setup_logging(struct kashim_runtime *rt, bool secure)
 	const char *dest = secure ? NULL : env("KASHIM_LOG");
 	const char *debug = secure ? NULL : env("KASHIM_DEBUG");
 
-	rt->log_dest = KASHIM_DEST_SYSLOG;
-	if (dest && !strcmp(dest, "stderr")) {
-		rt->log_dest = KASHIM_DEST_STDERR;
-	} else if (dest && dest[0] == '/' && strlen(dest) < sizeof rt->log_path) {
-		rt->log_dest = KASHIM_DEST_FILE;
-		snprintf(rt->log_path, sizeof rt->log_path, "%s", dest);
-	} else if (dest && strcmp(dest, "syslog")) {
+	enum kashim_log_to to = KASHIM_TO_SYSLOG;
+
+	rt->log_dest = KASHIM_TO_SYSLOG;
+	if (dest && !kashim_parse_log_dest(dest, &to))
 		kashim_log(KASHIM_LOG_WARN,
 			   "environment KASHIM_LOG=\"%.64s\" is not syslog, stderr or an absolute path; using syslog",
 			   dest);
-	}
+	else if (to == KASHIM_TO_FILE && strlen(dest) >= sizeof rt->log_path)
+		kashim_log(KASHIM_LOG_WARN, "environment KASHIM_LOG: a path of %zu bytes is longer than %zu; using syslog",
+			   strlen(dest), sizeof rt->log_path - 1);
+	else if (to == KASHIM_TO_FILE)
+		snprintf(rt->log_path, sizeof rt->log_path, "%s", dest);
+	if (to != KASHIM_TO_FILE || rt->log_path[0])
+		rt->log_dest = to;
 	if (debug && !kashim_parse_bool(debug, &rt->debug))
 		kashim_log(KASHIM_LOG_WARN, "environment KASHIM_DEBUG=\"%.64s\" is not on or off; ignored",
 			   debug);

@@ -18,7 +18,6 @@
  * GOT, one instruction less per access on the hot paths. */
 #pragma GCC visibility push(hidden)
 
-#define KASHIM_EXPORT __attribute__((visibility("default")))
 #define KASHIM_LIKELY(x) __builtin_expect(!!(x), 1)
 #define KASHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
@@ -65,13 +64,11 @@ struct kashim_sockopt {
 	int value;
 };
 
-enum kashim_log_dest { KASHIM_DEST_SYSLOG, KASHIM_DEST_STDERR, KASHIM_DEST_FILE };
-
 struct kashim_runtime {
 	bool enabled;               /* keepalive on for this program */
 	bool override;              /* keep our values against the program's setsockopt */
 	bool debug;                 /* KASHIM_DEBUG: log every decision */
-	enum kashim_log_dest log_dest;
+	enum kashim_log_to log_dest;  /* KASHIM_LOG, parsed by config/settings.c */
 	unsigned nopts;
 	struct kashim_sockopt opts[5];
 	struct kashim_settings settings;

@@ -103,7 +103,7 @@ static void emit(void *ctx, enum kashim_level level, const char *msg)
 	(void)ctx;
 	if (level == KASHIM_LOG_DEBUG && !rt->debug)
 		return;
-	if (rt->log_dest == KASHIM_DEST_SYSLOG) {
+	if (rt->log_dest == KASHIM_TO_SYSLOG) {
 		char stamp[16];
 
 		/* time(), not clock_gettime(): the latter would make every
@@ -122,7 +122,7 @@ static void emit(void *ctx, enum kashim_level level, const char *msg)
 		goto out;
 	if ((size_t)len >= sizeof line)
 		len = sizeof line - 1;
-	if (rt->log_dest == KASHIM_DEST_STDERR) {
+	if (rt->log_dest == KASHIM_TO_STDERR) {
 		write_all(STDERR_FILENO, line, (size_t)len);
 	} else {
 		/* O_NONBLOCK: a FIFO nobody reads must not block the host
