@@ -5,7 +5,7 @@
 # for it relative to the libkashim.so it preloads.
 KASHIM_CHECK := $(B)/kashim/kashim-check
 KASHIM_CHECK_OBJ := $(B)/obj/tools/kashim-check.o $(B)/obj/tools/kashim-inspect.o \
-                    $(B)/obj/config/conffile.o $(B)/obj/config/settings.o
+                    $(B)/obj/config/conffile.o $(B)/obj/config/rules.o $(B)/obj/config/settings.o
 
 $(B)/obj/tools/%.o: tools/%.c $(wildcard tools/*.h config/*.h) | $(B)/.deps-build
 	@mkdir -p $(dir $@)
