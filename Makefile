@@ -22,7 +22,7 @@ CHECK_LIBS     = $(shell pkg-config --libs check)
 
 B := build
 SHIM_SRC   := shim/real.c shim/init.c shim/log.c shim/apply.c shim/socket.c shim/connect.c \
-              shim/accept.c shim/setsockopt.c config/settings.c
+              shim/accept.c shim/setsockopt.c shim/rules.c config/settings.c
 PLUGIN_SRC := config/conffile.c config/rules.c config/settings.c
 SHIM_OBJ   := $(SHIM_SRC:%.c=$(B)/obj/%.o)
 PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(B)/obj/%.o)

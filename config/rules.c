@@ -6,7 +6,6 @@
 #include "rules.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -213,38 +212,6 @@ bool kashim_spec_parse(const char *text, struct kashim_spec *spec, char *why, si
 			ports = colon + 1;
 	}
 	return ports ? parse_ports(ports, spec, why, why_len) : true;
-}
-
-bool kashim_addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, struct kashim_addr *out)
-{
-	if (!sa)
-		return false;
-	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		out->family = AF_INET;
-		out->port = ntohs(in->sin_port);
-		out->v4 = ntohl(in->sin_addr.s_addr);
-		out->v6[0] = out->v6[1] = 0;
-		return true;
-	}
-	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-
-		out->port = ntohs(in6->sin6_port);
-		out->v6[0] = load_be64(in6->sin6_addr.s6_addr);
-		out->v6[1] = load_be64(in6->sin6_addr.s6_addr + 8);
-		if (is_v4_mapped(out->v6)) {
-			out->family = AF_INET;
-			out->v4 = (uint32_t)out->v6[1];
-			out->v6[0] = out->v6[1] = 0;
-		} else {
-			out->family = AF_INET6;
-			out->v4 = 0;
-		}
-		return true;
-	}
-	return false;
 }
 
 const char *kashim_addr_format(const struct kashim_addr *a, char *buf, size_t len)

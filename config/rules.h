@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -59,8 +60,44 @@ struct kashim_addr {
 bool kashim_spec_parse(const char *text, struct kashim_spec *spec, char *why, size_t why_len);
 
 /* Reduce an AF_INET or AF_INET6 address of @len bytes to *out. False for
- * any other family or a short @len. */
-bool kashim_addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, struct kashim_addr *out);
+ * any other family or a short @len. Inline, like the matcher: the shim
+ * needs only these two and imports nothing more from libc for them. */
+static inline bool kashim_addr_from_sockaddr(const struct sockaddr *sa, socklen_t len, struct kashim_addr *out)
+{
+	if (!sa)
+		return false;
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		out->family = AF_INET;
+		out->port = ntohs(in->sin_port);
+		out->v4 = ntohl(in->sin_addr.s_addr);
+		out->v6[0] = out->v6[1] = 0;
+		return true;
+	}
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		const unsigned char *b = in6->sin6_addr.s6_addr;
+
+		out->port = ntohs(in6->sin6_port);
+		out->v6[0] = out->v6[1] = 0;
+		for (int i = 0; i < 8; i++) {
+			out->v6[0] = out->v6[0] << 8 | b[i];
+			out->v6[1] = out->v6[1] << 8 | b[8 + i];
+		}
+		if (out->v6[0] == 0 && (out->v6[1] >> 32) == 0xffff) {
+			/* ::ffff:a.b.c.d, an IPv4 peer of a dual-stack socket */
+			out->family = AF_INET;
+			out->v4 = (uint32_t)out->v6[1];
+			out->v6[1] = 0;
+		} else {
+			out->family = AF_INET6;
+			out->v4 = 0;
+		}
+		return true;
+	}
+	return false;
+}
 
 /* True when @a is inside @spec's network and one of its ports. */
 static inline bool kashim_spec_match(const struct kashim_spec *spec, const struct kashim_addr *a)

@@ -15,6 +15,7 @@
 #include <sched.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 /* True when accept() on @listener needs nothing from kashim. */
 static inline bool accept_passes(int listener)
@@ -65,13 +66,13 @@ static void accepted_unsettled(int listener, int fd)
 		/* One of the connections queued before the listener had the options. */
 		rt = kashim_runtime();
 		if (rt)
-			kashim_apply(fd, rt, "accepted, queued before its listener was configured");
+			kashim_apply_accepted(fd, listener, rt, "accepted, queued before its listener was configured");
 		if (--drain[i].left == 0)
 			kashim_fd_settle(listener);
 	} else if (kashim_adopt_unsettled(listener, "listener, inherited")) {
 		rt = kashim_runtime();
 		if (rt)
-			kashim_apply(fd, rt, "accepted before its listener was configured");
+			kashim_apply_accepted(fd, listener, rt, "accepted before its listener was configured");
 		n = queued(listener);
 		for (i = 0; n && i < DRAIN_SLOTS && drain[i].left; i++)
 			;

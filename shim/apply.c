@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 /* In .data, not .bss, although it starts as zeros: ld.so maps .data from
  * the file with the rest of the writable segment, while 128 KiB of .bss
@@ -23,7 +24,9 @@ void kashim_mode_decide(const struct kashim_runtime *rt)
 
 	if (rt->debug)
 		return; /* every decision is logged on the slow paths */
-	if (!rt->enabled)
+	if (rt->rules)
+		mode = KASHIM_MODE_RULES;
+	else if (!rt->enabled)
 		mode = KASHIM_MODE_LEAVE;
 	else if (rt->nopts >= 4 && KASHIM_REAL(real_setsockopt, "setsockopt"))
 		mode = KASHIM_MODE_CONFIGURE;
@@ -103,6 +106,8 @@ static bool adopt(int fd, const char *why, bool settle)
 	if (!rt)
 		return false;
 	kashim_mode_decide(rt);
+	if (rt->rules)
+		return kashim_rules_adopt(fd, rt, why, settle);
 	if (!rt->enabled) {
 		kashim_fd_settle(fd);
 		return false;

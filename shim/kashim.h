@@ -31,6 +31,8 @@ extern int (*real_accept)(int, struct sockaddr *, socklen_t *);
 extern int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
 extern int (*real_setsockopt)(int, int, int, const void *, socklen_t);
 extern int (*real_getsockopt)(int, int, int, void *, socklen_t *);
+extern int (*real_listen)(int, int);
+extern int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
 
 /* Out of line, for KASHIM_REAL: look @symbol up, store it in *@slot and
  * return it (NULL if absent). */
@@ -59,6 +61,8 @@ struct kashim_sockopt {
 
 enum kashim_log_dest { KASHIM_DEST_SYSLOG, KASHIM_DEST_STDERR, KASHIM_DEST_FILE };
 
+struct kashim_rt_rules; /* rules.h */
+
 struct kashim_runtime {
 	bool enabled;               /* keepalive on for this program */
 	bool override;              /* keep our values against the program's setsockopt */
@@ -67,6 +71,7 @@ struct kashim_runtime {
 	unsigned nopts;
 	struct kashim_sockopt opts[5];
 	struct kashim_settings settings;
+	const struct kashim_rt_rules *rules; /* destination/listen rules, or NULL */
 	char program[64];           /* for log lines */
 	char log_path[256];
 };
@@ -155,9 +160,11 @@ static inline void kashim_fd_settle(int fd)
  * paths test one byte: CONFIGURE (keepalive on, no debug log, the 4 usual
  * options first, setsockopt resolved) or LEAVE (keepalive off for this
  * program, no debug log: every hook passes straight through, and no fd is
- * settled or adopted). UNKNOWN: take the slow paths. Stored with release by
+ * settled or adopted). RULES: the configuration has destination or listen
+ * rules: connect() and listen() decide (rules.h). UNKNOWN: take the slow
+ * paths. Stored with release by
  * kashim_mode_decide() after the settings are READY, loaded with acquire. */
-enum { KASHIM_MODE_UNKNOWN, KASHIM_MODE_CONFIGURE, KASHIM_MODE_LEAVE };
+enum { KASHIM_MODE_UNKNOWN, KASHIM_MODE_CONFIGURE, KASHIM_MODE_LEAVE, KASHIM_MODE_RULES };
 extern _Atomic unsigned char kashim_mode;
 
 static inline unsigned kashim_mode_now(void)

@@ -13,6 +13,8 @@ int (*real_accept)(int, struct sockaddr *, socklen_t *);
 int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
 int (*real_setsockopt)(int, int, int, const void *, socklen_t);
 int (*real_getsockopt)(int, int, int, void *, socklen_t *);
+int (*real_listen)(int, int);
+int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
 
 void *kashim_resolve(void **slot, const char *symbol)
 {

@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 static inline bool is_keepalive_option(int level, int name)
 {
@@ -23,6 +24,8 @@ static bool keep_configured(int fd, int name)
 {
 	const struct kashim_runtime *rt = kashim_runtime();
 
+	if (rt && rt->rules)
+		return kashim_rules_setsockopt(fd, name);
 	if (!rt || !rt->enabled || !rt->override)
 		return false;
 	/* user_timeout 0 means kashim leaves TCP_USER_TIMEOUT to the program. */

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 /* AF_INET/AF_INET6 stream sockets with protocol 0 or TCP. The type carries
  * SOCK_NONBLOCK|SOCK_CLOEXEC: compare the low bits (SOCK_TYPE_MASK), a bit
@@ -78,11 +79,23 @@ static inline __attribute__((always_inline)) void configure(int fd)
  * socket under KASHIM_DEBUG. @domain: AF_INET or AF_INET6. */
 static __attribute__((noinline)) int socket_slow(int fd, int domain)
 {
-	const struct kashim_runtime *rt = kashim_runtime();
+	const struct kashim_runtime *rt;
 
+	/* With rules, connect() or listen() decides once the address is known. */
+	if (kashim_mode_now() == KASHIM_MODE_RULES) {
+		kashim_rules_socket(fd);
+		return fd;
+	}
+	rt = kashim_runtime();
 	if (KASHIM_UNLIKELY(!rt))
 		return fd; /* made during our own initialisation: connect() adopts it */
 	kashim_mode_decide(rt);
+	if (rt->rules) {
+		kashim_rules_socket(fd);
+		if (rt->debug)
+			kashim_log(KASHIM_LOG_DEBUG, "fd %d (socket): rules apply; decided at connect or listen", fd);
+		return fd;
+	}
 	kashim_fd_settle(fd);
 	if (rt->enabled)
 		kashim_apply(fd, rt, domain == AF_INET6 ? "socket AF_INET6" : "socket AF_INET");
