@@ -1,12 +1,15 @@
 /*
  * kashim-check - the C half of `ka-run --check` and of ka-run's warnings.
  *
- *   kashim-check [--argv0 NAME] [--option VAR=DESCRIPTION]... [--] [PATH]
+ *   kashim-check [--argv0 NAME] [--option VAR=DESCRIPTION]...
+ *                [--to HOST:PORT | --listen [HOST:]PORT] [--] [PATH]
  *       Resolve the settings the program at PATH would get, with the shim's
  *       own code and precedence (defaults, config file top level, first
- *       matching program section, libkeepalive's variables, KASHIM_*), print
- *       each with its source, and report every problem in the config file
- *       (with file and line) and in the environment. Exit 0 valid, 1 not.
+ *       matching program section, the first destination rule matching the
+ *       connection to HOST:PORT or listen rule matching a listener on
+ *       [HOST:]PORT, libkeepalive's variables, KASHIM_*), print each with
+ *       its source, and report every problem in the config file (with file
+ *       and line) and in the environment. Exit 0 valid, 1 not, 2 bad usage.
  *   kashim-check --inspect PATH
  *       Print one line per reason the preload cannot reach PATH (static,
  *       Go, secure-execution); nothing when it can. Exit 0.
@@ -26,7 +29,10 @@
 #include <unistd.h>
 
 #include "../config/conffile.h"
+#include "../config/rules.h"
 #include "kashim-inspect.h"
+
+#include <netdb.h>
 
 #ifndef KASHIM_SYSCONF_PATH
 #define KASHIM_SYSCONF_PATH "/etc/keepalive.conf"
@@ -233,12 +239,124 @@ static void check_log_env(void)
 			    "environment KASHIM_DEBUG=\"%.64s\" is not on or off; ignored", debug);
 }
 
-/* Resolve and print the settings; returns the exit status. */
-static int run_check(const char *path, const char *argv0)
+/* --to or --listen: the address a connection or listener would have. */
+struct target {
+	enum kashim_rule_kind kind;
+	const char *text;           /* as given, for messages */
+	struct kashim_addr addr[8]; /* every address HOST resolves to */
+	int naddr;
+};
+
+/*
+ * Parse @text, "HOST:PORT", "[V6]:PORT" or (for --listen) "PORT" alone,
+ * meaning any address. HOST may be a name (getaddrinfo). Returns false
+ * with a message on stderr naming @option.
+ */
+static bool parse_target(const char *option, const char *text, struct target *t)
 {
+	char host[256];
+	const char *port, *colon = strrchr(text, ':');
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+	struct addrinfo *res, *ai;
+	int rc;
+
+	t->text = text;
+	t->naddr = 0;
+	if (!colon && t->kind == KASHIM_RULE_LISTEN) {
+		snprintf(host, sizeof host, "0.0.0.0");
+		port = text;
+	} else if (!colon || colon == text) {
+		fprintf(stderr, "kashim-check: %s %s: expected HOST:PORT\n", option, text);
+		return false;
+	} else {
+		const char *h = text;
+		size_t len = (size_t)(colon - text);
+
+		if (text[0] == '[' && colon[-1] == ']')
+			h++, len -= 2;
+		else if (memchr(text, ':', len)) {
+			fprintf(stderr, "kashim-check: %s %s: an IPv6 address goes in brackets, as [::1]:443\n",
+				option, text);
+			return false;
+		}
+		snprintf(host, sizeof host, "%.*s", (int)len, h);
+		port = colon + 1;
+	}
+	if (!*port || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 || atol(port) < 1 ||
+	    atol(port) > 65535) {
+		fprintf(stderr, "kashim-check: %s %s: the port must be a number from 1 to 65535\n", option, text);
+		return false;
+	}
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0) {
+		fprintf(stderr, "kashim-check: %s %s: %s\n", option, text, gai_strerror(rc));
+		return false;
+	}
+	for (ai = res; ai && t->naddr < (int)(sizeof t->addr / sizeof t->addr[0]); ai = ai->ai_next) {
+		struct kashim_addr a;
+		bool seen = false;
+
+		if (!kashim_addr_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &a))
+			continue;
+		for (int i = 0; i < t->naddr; i++)
+			seen |= !memcmp(&t->addr[i], &a, sizeof a);
+		if (!seen)
+			t->addr[t->naddr++] = a;
+	}
+	freeaddrinfo(res);
+	if (!t->naddr) {
+		fprintf(stderr, "kashim-check: %s %s: no IPv4 or IPv6 address\n", option, text);
+		return false;
+	}
+	return true;
+}
+
+static void print_fields(const struct kashim_settings *s)
+{
+	char buf[600], val[64];
+
+	for (int f = 0; f < KASHIM_NFIELDS; f++)
+		printf("%-13s %-20s %s\n", kashim_field_name(f), value_text(s, f, val, sizeof val),
+		       describe_source(s, f, buf, sizeof buf));
+}
+
+/* For each address of @t: which rule applies, and the settings it gives
+ * (@s, the program's, when none does). */
+static void print_target(const struct target *t, struct kashim_ruleset *set, const struct kashim_settings *s)
+{
+	const char *kind = kashim_rule_kind_name(t->kind);
+	unsigned nkind = 0;
+
+	for (unsigned i = 0; set && i < set->n; i++)
+		nkind += set->rule[i].kind == t->kind;
+	for (int i = 0; i < t->naddr; i++) {
+		char where[80];
+		int r = kashim_rules_find(set, t->kind, &t->addr[i]);
+
+		kashim_addr_format(&t->addr[i], where, sizeof where);
+		if (r < 0) {
+			printf("%s %s: no %s rule matches (%u for this program); the program's settings apply\n",
+			       t->kind == KASHIM_RULE_LISTEN ? "listen:" : "to:     ", where, kind, nkind);
+			print_fields(s);
+			continue;
+		}
+		printf("%s %s: rule %s\n", t->kind == KASHIM_RULE_LISTEN ? "listen:" : "to:     ", where,
+		       set->rule[r].settings.rule);
+		/* The environment beats rules as it beats the file; its problems
+		 * were reported once already. */
+		kashim_settings_apply_env(&set->rule[r].settings, env_get, NULL);
+		kashim_settings_finish(&set->rule[r].settings);
+		print_fields(&set->rule[r].settings);
+	}
+}
+
+/* Resolve and print the settings; returns the exit status. */
+static int run_check(const char *path, const char *argv0, const struct target *target)
+{
+	struct kashim_ruleset *set = NULL;
 	struct kashim_settings s;
 	const char *config = getenv("KASHIM_CONFIG");
-	char exe[256], arg0[256], how[PATH_MAX + 300], buf[600], val[64];
+	char exe[256], arg0[256], how[PATH_MAX + 300];
 	bool required = config != NULL;
 	enum kashim_conf_result r;
 
@@ -255,7 +373,7 @@ static int run_check(const char *path, const char *argv0)
 		config = KASHIM_SYSCONF_PATH;
 
 	kashim_settings_defaults(&s);
-	r = kashim_conffile_load(config, path ? exe : NULL, path ? arg0 : NULL, &s, &problem_logger);
+	r = kashim_conffile_load_rules(config, path ? exe : NULL, path ? arg0 : NULL, &s, &set, &problem_logger);
 	if (r == KASHIM_CONF_MISSING && required)
 		kashim_logf(&problem_logger, KASHIM_LOG_WARN, "config file %s does not exist (KASHIM_CONFIG)",
 			    config);
@@ -276,9 +394,19 @@ static int run_check(const char *path, const char *argv0)
 	} else {
 		printf("program: none given, so no program section applies\n");
 	}
-	for (int f = 0; f < KASHIM_NFIELDS; f++)
-		printf("%-13s %-20s %s\n", kashim_field_name(f), value_text(&s, f, val, sizeof val),
-		       describe_source(&s, f, buf, sizeof buf));
+	if (target)
+		print_target(target, set, &s);
+	else
+		print_fields(&s);
+	if (set && !target) {
+		unsigned n[2] = {0, 0};
+
+		for (unsigned i = 0; i < set->n; i++)
+			n[set->rule[i].kind]++;
+		printf("rules:   %u destination and %u listen rule%s can change these per connection (see --to, --listen)\n",
+		       n[0], n[1], n[1] == 1 ? "" : "s");
+	}
+	free(set);
 	if (path)
 		print_unreachable(stdout, "warning: ", path);
 	if (problems)
@@ -301,7 +429,8 @@ static int validate_file(const char *path)
 
 static void usage(FILE *out)
 {
-	fputs("usage: kashim-check [--argv0 NAME] [--option VAR=OPTION]... [--] [PATH]\n"
+	fputs("usage: kashim-check [--argv0 NAME] [--option VAR=OPTION]...\n"
+	      "                    [--to HOST:PORT | --listen [HOST:]PORT] [--] [PATH]\n"
 	      "       kashim-check --inspect PATH\n"
 	      "       kashim-check --validate FILE\n"
 	      "       kashim-check --version\n"
@@ -312,6 +441,8 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	const char *argv0 = NULL;
+	struct target target;
+	bool has_target = false;
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
@@ -323,6 +454,16 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--validate") && i + 2 == argc) {
 			return validate_file(argv[i + 1]);
+		} else if ((!strcmp(argv[i], "--to") || !strcmp(argv[i], "--listen")) && i + 1 < argc) {
+			if (has_target) {
+				fprintf(stderr, "kashim-check: --to and --listen: one at a time\n");
+				return 2;
+			}
+			target.kind = argv[i][2] == 't' ? KASHIM_RULE_DESTINATION : KASHIM_RULE_LISTEN;
+			if (!parse_target(argv[i], argv[i + 1], &target))
+				return 2;
+			has_target = true;
+			i++;
 		} else if (!strcmp(argv[i], "--argv0") && i + 1 < argc) {
 			argv0 = argv[++i];
 		} else if (!strcmp(argv[i], "--option") && i + 1 < argc && strchr(argv[i + 1], '=') &&
@@ -343,5 +484,5 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	return run_check(i < argc ? argv[i] : NULL, argv0);
+	return run_check(i < argc ? argv[i] : NULL, argv0, has_target ? &target : NULL);
 }

@@ -128,9 +128,22 @@ def nonblock(base):
     l2.close()
 
 
+def own(base):
+    """The program's own keepalive calls, before and after connect()."""
+    keep = [listener(socket.AF_INET, "127.0.0.1", base + 32),
+            listener(socket.AF_INET, "127.0.0.1", base + 33)]
+    for name, port in (("own-kept", base + 32), ("own-overridden", base + 33)):
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.setsockopt(TCP, socket.TCP_KEEPIDLE, 444)
+        c.connect(("127.0.0.1", port))
+        c.setsockopt(TCP, socket.TCP_KEEPCNT, 44)
+        keep.append(c)
+        say(name, opts(c))
+
+
 if __name__ == "__main__":
     what, arg = sys.argv[1], sys.argv[2]
     if what == "accept-fd":
         accept_fd(arg)
     else:
-        {"client": client, "server": server, "inherit": inherit, "nonblock": nonblock}[what](int(arg))
+        {"client": client, "server": server, "inherit": inherit, "nonblock": nonblock, "own": own}[what](int(arg))
