@@ -17,6 +17,25 @@
 
 unsigned char *_Atomic kashim_fdstate;
 
+/* Option index of a keepalive option (the order of the profile's calls). */
+static int option_index(int level, int name)
+{
+	if (level == SOL_SOCKET)
+		return name == SO_KEEPALIVE ? 0 : -1;
+	switch (name) {
+	case TCP_KEEPIDLE:
+		return 1;
+	case TCP_KEEPINTVL:
+		return 2;
+	case TCP_KEEPCNT:
+		return 3;
+	case TCP_USER_TIMEOUT:
+		return 4;
+	default:
+		return -1;
+	}
+}
+
 /* The setsockopt() calls @s asks for, as init.c's precompute() makes them
  * for the program's own settings. @p is in fresh zeroed memory. */
 static void profile_from(struct kashim_profile *p, const struct kashim_settings *s)
@@ -35,6 +54,8 @@ static void profile_from(struct kashim_profile *p, const struct kashim_settings 
 	if (s->user_timeout > 0)
 		p->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_USER_TIMEOUT, (int)s->user_timeout};
 	p->nopts = n;
+	for (unsigned i = 0; i < n; i++)
+		p->own[i] = (unsigned char)(KASHIM_FS_OWN << option_index(p->opts[i].level, p->opts[i].name));
 }
 
 /*
@@ -137,25 +158,6 @@ static const struct kashim_profile *match(const struct kashim_rt_rule *rules, un
 	return base;
 }
 
-/* Option index of a keepalive option (the order of the profile's calls). */
-static int option_index(int level, int name)
-{
-	if (level == SOL_SOCKET)
-		return name == SO_KEEPALIVE ? 0 : -1;
-	switch (name) {
-	case TCP_KEEPIDLE:
-		return 1;
-	case TCP_KEEPINTVL:
-		return 2;
-	case TCP_KEEPCNT:
-		return 3;
-	case TCP_USER_TIMEOUT:
-		return 4;
-	default:
-		return -1;
-	}
-}
-
 /* "10.0.0.1:5432" or "[2001:db8:0:0:0:0:0:1]:443" for the debug log,
  * without inet_ntop (an import, see kashim_rules_build). */
 static void format_addr(const struct kashim_addr *a, char *buf, size_t len)
@@ -180,15 +182,15 @@ static void decide(int fd, const struct kashim_runtime *rt, const struct kashim_
 {
 	int (*set)(int, int, int, const void *, socklen_t) = KASHIM_REAL(real_setsockopt, "setsockopt");
 	unsigned char own = get_state(fd);
+	unsigned char skip = p->override ? 0 : own;
 	unsigned char state = 0;
 	int saved_errno = errno;
 
 	if (p->enabled && set) {
 		for (unsigned i = 0; i < p->nopts; i++) {
 			const struct kashim_sockopt *o = &p->opts[i];
-			int idx = option_index(o->level, o->name);
 
-			if (!p->override && idx >= 0 && (own & (KASHIM_FS_OWN << idx)))
+			if (skip & p->own[i])
 				continue;
 			if (KASHIM_UNLIKELY(set(fd, o->level, o->name, &o->value, sizeof o->value) != 0)) {
 				/* kashim_apply_failed() reads the runtime's own
@@ -365,6 +367,9 @@ bool kashim_rules_setsockopt(int fd, int name)
 	if (!(state & KASHIM_FS_OVERRIDE))
 		return false;
 	if (name == TCP_USER_TIMEOUT && !(state & KASHIM_FS_OVR_UT))
+		return false;
+	/* The number may now name a socket of another kind. */
+	if (!kashim_fd_is_tcp(fd))
 		return false;
 	if (kashim_rt.debug)
 		kashim_log(KASHIM_LOG_DEBUG, "fd %d: program's setsockopt option %d ignored (override = true in its rule)",

@@ -24,6 +24,7 @@ struct kashim_profile {
 	bool override;            /* swallow the program's later keepalive calls */
 	unsigned nopts;
 	struct kashim_sockopt opts[5];
+	unsigned char own[5];     /* KASHIM_FS_OWN bit of each option */
 	const struct kashim_settings *settings; /* for log lines and reports */
 };
 
