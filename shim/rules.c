@@ -104,6 +104,10 @@ void kashim_rules_build(struct kashim_runtime *rt, struct kashim_ruleset *set, k
 			kashim_settings_apply_env(s, get, NULL);
 			kashim_settings_finish(s);
 			out->spec = &set->rule[i].spec;
+			out->v4 = out->spec->family != AF_INET6;
+			out->v6 = out->spec->family != AF_INET;
+			out->v4net = out->spec->v4;
+			out->v4mask = out->spec->v4mask; /* 0 for "*" */
 			profile_from(&out->profile, s);
 			out++;
 		}
@@ -152,8 +156,17 @@ void kashim_rules_socket(int fd)
 static const struct kashim_profile *match(const struct kashim_rt_rule *rules, unsigned n,
 					  const struct kashim_profile *base, const struct kashim_addr *a)
 {
+	if (a->family == AF_INET) {
+		for (unsigned i = 0; i < n; i++) {
+			const struct kashim_rt_rule *r = &rules[i];
+
+			if (r->v4 && !((a->v4 ^ r->v4net) & r->v4mask) && kashim_spec_match(r->spec, a))
+				return &r->profile;
+		}
+		return base;
+	}
 	for (unsigned i = 0; i < n; i++)
-		if (kashim_spec_match(rules[i].spec, a))
+		if (rules[i].v6 && kashim_spec_match(rules[i].spec, a))
 			return &rules[i].profile;
 	return base;
 }

@@ -29,6 +29,11 @@ struct kashim_profile {
 };
 
 struct kashim_rt_rule {
+	/* An IPv4 address is tried against the spec's IPv4 part kept here
+	 * (no pointer to follow, no family test per rule); IPv6 uses @spec. */
+	bool v4;                        /* the spec can match an IPv4 address */
+	bool v6;                        /* ...an IPv6 address */
+	uint32_t v4net, v4mask;
 	const struct kashim_spec *spec; /* in the ruleset: no memcpy import */
 	struct kashim_profile profile;
 };
