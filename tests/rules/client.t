@@ -39,6 +39,9 @@ for k in c-127.0.0.1 c-127.0.0.2 c-::1 c-off c-norule c-mapped; do
 	r_expect control-$k "$R_TMP/plain" $k "$R_UNTOUCHED"
 done
 r_expect control-c-off-own "$R_TMP/plain" c-off-own "1/777/${R_UNTOUCHED#*/*/}"
+# The same under KASHIM_DEBUG, whose decisions take the slow paths and are logged.
+r_shim "$R_TMP/debug" KASHIM_DEBUG=1 -- client
+if cmp -s "$R_TMP/shim" "$R_TMP/debug"; then pass debug-run-agrees; else fail debug-run-agrees "$(diff "$R_TMP/shim" "$R_TMP/debug")"; fi
 check rule-decisions-logged grep -q "rule destination \"127.0.0.2\" at line 4" "$R_LOG"
 
 # The environment beats the file, rules included: KASHIM_IDLE replaces every

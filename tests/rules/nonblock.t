@@ -18,7 +18,9 @@ destination "127.0.0.1:$((BASE + 33))" { idle = 33 interval = 3 override = true 
 CONF
 
 r_shim "$R_TMP/shim" -- nonblock
+r_shim "$R_TMP/debug" KASHIM_DEBUG=1 -- nonblock
 r_plain "$R_TMP/plain" nonblock
+if cmp -s "$R_TMP/shim" "$R_TMP/debug"; then pass debug-run-agrees; else fail debug-run-agrees "$(diff "$R_TMP/shim" "$R_TMP/debug")"; fi
 r_expect nonblocking-connect-errno "$R_TMP/shim" nb-errno 115
 r_expect control-nonblocking-connect-errno "$R_TMP/plain" nb-errno 115
 r_expect nonblocking-connect-configured "$R_TMP/shim" nb 1/31/3/5/0

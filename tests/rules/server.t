@@ -25,7 +25,9 @@ destination "*:$((BASE + 12))" { idle = 1 }
 CONF
 
 r_shim "$R_TMP/shim" -- server
+r_shim "$R_TMP/debug" KASHIM_DEBUG=1 -- server
 r_plain "$R_TMP/plain" server
+if cmp -s "$R_TMP/shim" "$R_TMP/debug"; then pass debug-run-agrees; else fail debug-run-agrees "$(diff "$R_TMP/shim" "$R_TMP/debug")"; fi
 r_expect listen-rule-first-port "$R_TMP/shim" accepted-10 1/70/9/5/0
 r_expect listen-rule-second-port "$R_TMP/shim" accepted-11 1/71/9/3/0
 r_expect listener-without-rule-gets-program-settings "$R_TMP/shim" accepted-12 1/100/9/5/0
