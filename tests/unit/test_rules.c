@@ -382,6 +382,32 @@ START_TEST(keywords_in_comments_and_titles_do_not_shift_lines)
 }
 END_TEST
 
+START_TEST(too_many_rules_refuse_the_file)
+{
+	size_t len = (KASHIM_RULES_MAX + 1) * 40;
+	char *conf = malloc(len);
+	size_t used = 0;
+
+	ck_assert_ptr_nonnull(conf);
+	for (int i = 0; i <= KASHIM_RULES_MAX; i++)
+		used += (size_t)snprintf(conf + used, len - used, "destination \"*:%d\" { }\n", i + 1);
+	ck_assert_int_eq(load_rules(conf, "a"), KASHIM_CONF_INVALID);
+	free(conf);
+	ck_assert_msg(strstr(cap.text, ":1025: more than 1024 destination and listen rules; file ignored"), "%s",
+		      cap.text);
+	/* One fewer is fine. */
+	setup();
+	conf = malloc(len);
+	used = 0;
+	for (int i = 0; i < KASHIM_RULES_MAX; i++)
+		used += (size_t)snprintf(conf + used, len - used, "destination \"*:%d\" { }\n", i + 1);
+	ck_assert_int_eq(load_rules(conf, "a"), KASHIM_CONF_APPLIED);
+	free(conf);
+	ck_assert_uint_eq(set->n, KASHIM_RULES_MAX);
+	ck_assert_int_eq(find(KASHIM_RULE_DESTINATION, "10.0.0.1", 1024), 1023);
+}
+END_TEST
+
 START_TEST(the_example_file_has_rules_and_is_valid)
 {
 	ck_assert_int_eq(kashim_conffile_load_rules("keepalive.conf.example", "psql", "psql", &s, &set, &logger), KASHIM_CONF_APPLIED);
@@ -410,6 +436,7 @@ Suite *rules_suite(void)
 	tcase_add_test(tc, bad_specs_refuse_the_file_with_file_and_line);
 	tcase_add_test(tc, every_bad_spec_of_a_file_is_reported);
 	tcase_add_test(tc, keywords_in_comments_and_titles_do_not_shift_lines);
+	tcase_add_test(tc, too_many_rules_refuse_the_file);
 	tcase_add_test(tc, the_example_file_has_rules_and_is_valid);
 	suite_add_tcase(su, tc);
 	return su;
