@@ -121,7 +121,8 @@ static inline bool kashim_spec_match(const struct kashim_spec *spec, const struc
 	return false;
 }
 
-/* Write @a as "10.0.0.1:5432" or "[::1]:443" into @buf; returns buf. */
+/* Write @a as "10.0.0.1:5432" or "[::1]:443" into @buf; returns buf.
+ * Uses inet_ntop: in rules.c, which the shim does not link. */
 const char *kashim_addr_format(const struct kashim_addr *a, char *buf, size_t len);
 
 enum kashim_rule_kind { KASHIM_RULE_DESTINATION, KASHIM_RULE_LISTEN };

@@ -151,8 +151,7 @@ void kashim_rules_socket(int fd)
 	unsettle(fd);
 }
 
-/* The profile for @a among @n rules, or @base. @which gets the rule's
- * description for the debug log. */
+/* The profile of the first of the @n @rules matching @a, or @base. */
 static const struct kashim_profile *match(const struct kashim_rt_rule *rules, unsigned n,
 					  const struct kashim_profile *base, const struct kashim_addr *a)
 {
@@ -337,9 +336,15 @@ bool kashim_rules_adopt(int fd, const struct kashim_runtime *rt, const char *why
 		return false;
 	}
 	p = listener_profile(fd, rt, &a, &known);
-	if (!p->enabled || (!p->override && owner_chose_keepalive(fd))) {
-		decide(fd, rt, p->enabled ? &(struct kashim_profile){.settings = p->settings} : p, why,
-		       known ? &a : NULL, true);
+	if (!p->enabled) {
+		decide(fd, rt, p, why, known ? &a : NULL, true);
+		return false;
+	}
+	/* An owner that turned keepalive on itself keeps its values: settle
+	 * with an empty profile (nothing called). */
+	if (!p->override && owner_chose_keepalive(fd)) {
+		decide(fd, rt, &(struct kashim_profile){.settings = p->settings},
+		       "inherited listener already has SO_KEEPALIVE, kept as it is;", known ? &a : NULL, true);
 		return false;
 	}
 	decide(fd, rt, p, why, known ? &a : NULL, settle);
