@@ -370,8 +370,8 @@ bool kashim_rules_setsockopt(int fd, int name)
 	unsigned char state;
 	int idx;
 
-	if (!kashim_fd_settled(fd) && !kashim_rules_pending(fd) && kashim_fd_is_tcp(fd))
-		kashim_adopt(fd, "setsockopt, inherited");
+	/* Only the state byte decides: no system call for the sockets a
+	 * server accepts (redis sets SO_KEEPALIVE on each), which have none. */
 	state = get_state(fd);
 	if (state & KASHIM_FS_PENDING) {
 		unsigned char *map = atomic_load_explicit(&kashim_fdstate, memory_order_relaxed);

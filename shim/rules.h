@@ -103,8 +103,10 @@ bool kashim_rules_adopt(int fd, const struct kashim_runtime *rt, const char *why
 void kashim_apply_accepted(int fd, int listener, const struct kashim_runtime *rt, const char *why);
 
 /* For setsockopt() when the configuration has rules: true when the
- * program's call of keepalive option @name on @fd must be swallowed. A
- * pending socket remembers that the program chose option @name itself. */
+ * program's call of keepalive option @name on @fd must be swallowed (@fd
+ * was decided by a rule with override = true). A pending socket remembers
+ * that the program chose option @name itself. No system call unless it
+ * swallows. */
 bool kashim_rules_setsockopt(int fd, int name);
 
 #pragma GCC visibility pop
