@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "conffile.h"
+#include "rules.h"
 
 #include <confuse.h>
 #include <errno.h>
@@ -17,6 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define KASHIM_EXPORT __attribute__((visibility("default")))
 
 /* State of the one parse in progress. libconfuse gives its callbacks no user
  * pointer, and its scanner is global anyway, so one parse at a time. */
@@ -81,7 +84,16 @@ static int parse_user_timeout(cfg_t *cfg, cfg_opt_t *opt, const char *value, voi
 	CFG_INT_CB("user_timeout", 0, CFGF_NODEFAULT, parse_user_timeout), \
 	CFG_BOOL("override", cfg_false, CFGF_NODEFAULT)
 
+/* A later rule with the same SPEC in the same scope could never match:
+ * refused, as duplicate program titles are. */
+#define KASHIM_RULE_SECS(opts)                                                             \
+	CFG_SEC("destination", opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES), \
+	CFG_SEC("listen", opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES)
+
 static const char *const range_checked[] = {"idle", "interval", "count"};
+/* Where those options occur: top level, program, rules in both. */
+static const char *const range_scopes[] = {"", "program|", "destination|", "listen|",
+					   "program|destination|", "program|listen|"};
 
 /* Copy the options set in @sec into @s, marking them with @src. */
 static void take_values(cfg_t *sec, struct kashim_settings *s, unsigned char src)
@@ -125,13 +137,14 @@ static bool title_matches(const char *glob, const char *exe_name, const char *ar
 	       (argv0_name && fnmatch(glob, argv0_name, 0) == 0);
 }
 
-/* Open @path for reading and check that it is a regular file of acceptable
- * size, whose size goes to *size. Returns the fd, or -1 (and logs) on any
- * problem except ENOENT, which sets *missing. */
-static int open_config(const char *path, const struct kashim_logger *log, bool *missing,
-		       size_t *size)
+/* Read the whole file into a NUL-terminated buffer, refusing what libconfuse
+ * should never see. Returns NULL (and logs) on any problem except ENOENT,
+ * which sets *missing. */
+static char *read_file(const char *path, const struct kashim_logger *log, bool *missing)
 {
 	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
 	/* O_NONBLOCK: a FIFO nobody writes to must not block the host (open
 	 * would wait forever); fstat() below refuses it. No effect on files. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -143,199 +156,189 @@ static int open_config(const char *path, const struct kashim_logger *log, bool *
 		else
 			kashim_logf(log, KASHIM_LOG_WARN, "%s: cannot open: %s; file ignored",
 				    path, strerror(errno));
-		return -1;
+		return NULL;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		kashim_logf(log, KASHIM_LOG_WARN, "%s: not a regular file; file ignored", path);
-		close(fd);
-		return -1;
+		goto fail;
 	}
 	if (st.st_size > KASHIM_CONF_MAX_BYTES) {
 		kashim_logf(log, KASHIM_LOG_WARN, "%s: larger than %d bytes; file ignored", path,
 			    KASHIM_CONF_MAX_BYTES);
-		close(fd);
-		return -1;
+		goto fail;
 	}
-	*size = (size_t)st.st_size;
-	return fd;
-}
-
-/* Read up to @size bytes of @fd into @buf; returns how many, or -1 with
- * errno set on a read error. A file that shrank meanwhile reads short. */
-static ssize_t read_up_to(int fd, char *buf, size_t size)
-{
-	size_t got = 0;
-
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
+		goto fail;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return -1;
+		if (n < 0) {
+			kashim_logf(log, KASHIM_LOG_WARN, "%s: read error: %s; file ignored", path,
+				    strerror(errno));
+			goto fail;
+		}
 		if (n == 0)
 			break;
 		got += (size_t)n;
 	}
-	return (ssize_t)got;
-}
-
-/* Read the whole file into a NUL-terminated buffer, refusing what libconfuse
- * should never see. Returns NULL (and logs) on any problem except ENOENT,
- * which sets *missing. */
-static char *read_file(const char *path, const struct kashim_logger *log, bool *missing)
-{
-	size_t size;
-	ssize_t got;
-	char *buf;
-	int fd = open_config(path, log, missing, &size);
-
-	if (fd < 0)
-		return NULL;
-	buf = malloc(size + 1);
-	if (!buf) {
-		kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
-		close(fd);
-		return NULL;
-	}
-	got = read_up_to(fd, buf, size);
-	if (got < 0)
-		kashim_logf(log, KASHIM_LOG_WARN, "%s: read error: %s; file ignored", path,
-			    strerror(errno));
-	close(fd);
-	if (got < 0) {
-		free(buf);
-		return NULL;
-	}
 	buf[got] = '\0';
-	if (memchr(buf, '\0', (size_t)got)) {
+	close(fd);
+	if (memchr(buf, '\0', got)) {
 		kashim_logf(log, KASHIM_LOG_WARN, "%s: contains a NUL byte (not a text file); file ignored",
 			    path);
 		free(buf);
 		return NULL;
 	}
 	return buf;
-}
-
-/* Why prescan_refuses() stopped, and on which line. */
-enum prescan_stop { PRESCAN_OK, PRESCAN_ENV_REFERENCE, PRESCAN_OPEN_COMMENT, PRESCAN_OPEN_STRING };
-
-/* Skip the block comment starting at *@p ("/" "*"), counting lines; leaves *p
- * on its closing '/'. False when the file ends inside it. */
-static bool skip_block_comment(const char **p, int *line)
-{
-	const char *q;
-
-	for (q = *p + 2; *q && !(q[0] == '*' && q[1] == '/'); q++)
-		*line += *q == '\n';
-	*p = q;
-	if (!*q)
-		return false;
-	*p = q + 1;
-	return true;
-}
-
-/* Skip the quoted string starting at *@p, counting lines; leaves *p on its
- * closing quote. Inside double quotes a ${ stops the scan (libconfuse would
- * expand it). */
-static enum prescan_stop skip_string(const char **p, int *line)
-{
-	const char *q = *p;
-	char quote = *q;
-
-	for (q++; *q && *q != quote; q++) {
-		if (*q == '\\' && q[1])
-			q++;
-		else if (quote == '"' && q[0] == '$' && q[1] == '{')
-			return PRESCAN_ENV_REFERENCE;
-		*line += *q == '\n';
-	}
-	*p = q;
-	/* Not left to libconfuse: a string ending in a backslash at the end of
-	 * the file is accepted there, and the backslash echoed to the host's
-	 * stdout. */
-	return *q ? PRESCAN_OK : PRESCAN_OPEN_STRING;
-}
-
-/* One pass over @text, skipping comments and quoted strings as libconfuse's
- * scanner does. *@line is where it stopped (or the file's last line);
- * *@open_line where the first still-open section began (0 if none). */
-static enum prescan_stop prescan(const char *text, int *line, int *open_line)
-{
-	int depth = 0;
-
-	*line = 1;
-	*open_line = 0;
-	for (const char *p = text; *p; p++) {
-		if (*p == '\n') {
-			(*line)++;
-		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
-			while (p[1] && p[1] != '\n')
-				p++;
-		} else if (p[0] == '/' && p[1] == '*') {
-			int comment_line = *line;
-
-			/* libconfuse keeps what came before: a truncated file. */
-			if (!skip_block_comment(&p, line)) {
-				*line = comment_line;
-				return PRESCAN_OPEN_COMMENT;
-			}
-		} else if (*p == '"' || *p == '\'') {
-			int string_line = *line;
-			enum prescan_stop stop = skip_string(&p, line);
-
-			if (stop == PRESCAN_OPEN_STRING)
-				*line = string_line;
-			if (stop != PRESCAN_OK)
-				return stop;
-		} else if (p[0] == '$' && p[1] == '{') {
-			return PRESCAN_ENV_REFERENCE;
-		} else if (*p == '{') {
-			if (depth++ == 0)
-				*open_line = *line;
-		} else if (*p == '}') {
-			depth--;
-		}
-	}
-	if (depth <= 0)
-		*open_line = 0;
-	return PRESCAN_OK;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
 }
 
 /*
  * What libconfuse accepts silently but kashim must not: ${VAR} (expanded
  * from the host's environment, which a config shared by every process, and
- * setuid ones, must not depend on) and a section, comment or string still
- * open at the end of the file (a truncated file). Returns true (and logs)
- * when the file must be refused.
+ * setuid ones, must not depend on) and a section still open at the end of
+ * the file (a truncated file). One pass over the text, skipping comments and
+ * quoted strings as libconfuse's scanner does. Returns true (and logs) when
+ * the file must be refused.
  */
-static bool prescan_refuses(const char *path, const char *text, const struct kashim_logger *log)
-{
-	int line, open_line;
-	const char *what = "section";
+/* Where each destination and listen section starts, in file order, with
+ * its depth (0 top level, 1 inside a program section): libconfuse only
+ * knows where a section ends. */
+struct rule_lines {
+	unsigned n;
+	unsigned char depth[KASHIM_RULES_MAX];
+	unsigned char kind[KASHIM_RULES_MAX];
+	int line[KASHIM_RULES_MAX];
+};
 
-	switch (prescan(text, &line, &open_line)) {
-	case PRESCAN_ENV_REFERENCE:
-		kashim_logf(log, KASHIM_LOG_WARN,
-			    "%s:%d: ${...} environment references are not supported (use KASHIM_* variables); file ignored",
-			    path, line);
-		return true;
-	case PRESCAN_OPEN_COMMENT:
-		what = "comment";
-		open_line = line;
-		break;
-	case PRESCAN_OPEN_STRING:
-		what = "string";
-		open_line = line;
-		break;
-	case PRESCAN_OK:
-		if (!open_line)
-			return false;
-		break;
+/* Characters of a keyword and its neighbours: enough to see keywords as
+ * whole words; '/' and '*' stay out, they may start a comment. */
+static bool is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c == '-' || c == '.';
+}
+
+static bool is_word(const char *w, const char *end, const char *keyword)
+{
+	size_t n = strlen(keyword);
+
+	return (size_t)(end - w) == n && !memcmp(w, keyword, n);
+}
+
+static bool note_rule(const char *path, struct rule_lines *rules, enum kashim_rule_kind kind, int depth,
+		      int line, const struct kashim_logger *log)
+{
+	if (rules->n == KASHIM_RULES_MAX) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s:%d: more than %d destination and listen rules; file ignored",
+			    path, line, KASHIM_RULES_MAX);
+		return false;
 	}
+	rules->depth[rules->n] = (unsigned char)(depth > 1 ? 2 : depth);
+	rules->kind[rules->n] = (unsigned char)kind;
+	rules->line[rules->n++] = line;
+	return true;
+}
+
+static bool prescan_refuses(const char *path, const char *text, const struct kashim_logger *log,
+			    struct rule_lines *rules)
+{
+	int line = 1, depth = 0, open_line = 0;
+	/* What the last word was, for rule_lines: "program" (its title
+	 * follows), "destination"/"listen" (a rule whose line is this). */
+	enum { WORD_OTHER, WORD_PROGRAM, WORD_RULE } last = WORD_OTHER;
+
+	for (const char *p = text; *p; p++) {
+		if (is_word_char(*p)) {
+			const char *w = p;
+
+			while (is_word_char(p[1]))
+				p++;
+			if (last == WORD_OTHER && is_word(w, p + 1, "program")) {
+				last = WORD_PROGRAM;
+			} else if (last == WORD_OTHER &&
+				   (is_word(w, p + 1, "destination") || is_word(w, p + 1, "listen"))) {
+				if (!note_rule(path, rules,
+					       is_word(w, p + 1, "listen") ? KASHIM_RULE_LISTEN
+									   : KASHIM_RULE_DESTINATION,
+					       depth, line, log))
+					return true;
+				last = WORD_RULE;
+			} else {
+				last = WORD_OTHER;
+			}
+			continue;
+		}
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			last = WORD_OTHER;
+		if (*p == '\n') {
+			line++;
+		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
+			while (p[1] && p[1] != '\n')
+				p++;
+		} else if (p[0] == '/' && p[1] == '*') {
+			int comment_line = line;
+
+			for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
+				line += *p == '\n';
+			/* libconfuse keeps what came before: a truncated file. */
+			if (!*p) {
+				kashim_logf(log, KASHIM_LOG_WARN,
+					    "%s:%d: comment opened here is not closed before the end of the file; file ignored",
+					    path, comment_line);
+				return true;
+			}
+			p++;
+		} else if (*p == '"' || *p == '\'') {
+			char quote = *p;
+			int string_line = line;
+
+			last = WORD_OTHER;
+
+			for (p++; *p && *p != quote; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				else if (quote == '"' && p[0] == '$' && p[1] == '{')
+					goto env_reference;
+				line += *p == '\n';
+			}
+			/* Not left to libconfuse: a string ending in a backslash at
+			 * the end of the file is accepted there, and the backslash
+			 * echoed to the host's stdout. */
+			if (!*p) {
+				kashim_logf(log, KASHIM_LOG_WARN,
+					    "%s:%d: string opened here is not closed before the end of the file; file ignored",
+					    path, string_line);
+				return true;
+			}
+		} else if (p[0] == '$' && p[1] == '{') {
+			goto env_reference;
+		} else if (*p == '{') {
+			if (depth++ == 0)
+				open_line = line;
+		} else if (*p == '}') {
+			depth--;
+		}
+	}
+	if (depth > 0) {
+		kashim_logf(log, KASHIM_LOG_WARN,
+			    "%s:%d: section opened here is not closed before the end of the file; file ignored",
+			    path, open_line);
+		return true;
+	}
+	return false;
+env_reference:
 	kashim_logf(log, KASHIM_LOG_WARN,
-		    "%s:%d: %s opened here is not closed before the end of the file; file ignored",
-		    path, open_line, what);
+		    "%s:%d: ${...} environment references are not supported (use KASHIM_* variables); file ignored",
+		    path, line);
 	return true;
 }
 
@@ -352,55 +355,57 @@ static ssize_t discard_write(void *cookie, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
-/* Install kashim's error function and range checks on a fresh @cfg. */
-static void config_set_checks(cfg_t *cfg)
-{
-	cfg_set_error_function(cfg, conf_error);
-	for (size_t i = 0; i < sizeof range_checked / sizeof range_checked[0]; i++) {
-		char name[64];
+/* Where the next rule of each kind at each depth starts (rule_lines). */
+struct rule_cursor {
+	const struct rule_lines *lines;
+	unsigned next[2][2]; /* [depth][kind] */
+};
 
-		cfg_set_validate_func(cfg, range_checked[i], validate_range);
-		snprintf(name, sizeof name, "program|%s", range_checked[i]);
-		cfg_set_validate_func(cfg, name, validate_range);
-	}
+static int rule_line(struct rule_cursor *cur, int depth, enum kashim_rule_kind kind, int fallback)
+{
+	const struct rule_lines *l = cur->lines;
+	unsigned *i = &cur->next[depth][kind];
+
+	while (*i < l->n && (l->depth[*i] != depth || l->kind[*i] != kind))
+		(*i)++;
+	return *i < l->n ? l->line[(*i)++] : fallback;
 }
 
-/* cfg_parse_buf() with flex's ECHO going to a stream without an fd that
- * drops it; the previous output (a host program may share this libconfuse)
- * is restored. Stores cfg_parse_buf()'s result in *@rc; false (logged) when
- * the stream cannot be made and nothing was parsed. */
-static bool parse_quietly(cfg_t *cfg, const char *text, const char *path,
-			  const struct kashim_logger *log, int *rc)
+/*
+ * Check the SPEC of every rule directly in @scope (the top level, depth 0,
+ * or a program section, depth 1), logging each bad one with its line.
+ * When @set is not NULL, append the good ones to it, each with @base's
+ * settings and its own keys on top.
+ */
+static void scope_rules(cfg_t *scope, int depth, struct rule_cursor *cur, struct parse_ctx *ctx,
+			const struct kashim_settings *base, struct kashim_ruleset *set)
 {
-	FILE *echo_sink, *previous_out;
+	for (int kind = KASHIM_RULE_DESTINATION; kind <= KASHIM_RULE_LISTEN; kind++) {
+		const char *name = kashim_rule_kind_name(kind);
 
-	echo_sink = fopencookie(NULL, "w", (cookie_io_functions_t){.write = discard_write});
-	if (!echo_sink) {
-		kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
-		return false;
-	}
-	previous_out = cfg_yyget_out();
-	cfg_yyset_out(echo_sink);
-	*rc = cfg_parse_buf(cfg, text);
-	cfg_yyset_out(previous_out ? previous_out : stdout);
-	fclose(echo_sink);
-	return true;
-}
+		for (unsigned i = 0; i < cfg_size(scope, name); i++) {
+			cfg_t *sec = cfg_getnsec(scope, name, i);
+			const char *title = cfg_title(sec);
+			int line = rule_line(cur, depth, kind, sec->line);
+			struct kashim_spec spec;
+			char why[160];
+			struct kashim_rule *r;
 
-/* Apply a parsed file to @s: its top level, then the first program section
- * whose title matches either name. */
-static void apply_parsed(cfg_t *cfg, const char *path, const char *exe_name,
-			 const char *argv0_name, struct kashim_settings *s)
-{
-	snprintf(s->file, sizeof s->file, "%s", path);
-	take_values(cfg, s, KASHIM_SRC_FILE);
-	for (unsigned i = 0; i < cfg_size(cfg, "program"); i++) {
-		cfg_t *sec = cfg_getnsec(cfg, "program", i);
-
-		if (title_matches(cfg_title(sec), exe_name, argv0_name)) {
-			snprintf(s->section, sizeof s->section, "%s", cfg_title(sec));
-			take_values(sec, s, KASHIM_SRC_SECTION);
-			break;
+			if (!kashim_spec_parse(title, &spec, why, sizeof why)) {
+				ctx->problems++;
+				kashim_logf(ctx->log, KASHIM_LOG_WARN, "%s:%d: %s \"%.64s\": %s; file ignored",
+					    ctx->path, line, name, title, why);
+				continue;
+			}
+			if (!set)
+				continue;
+			r = &set->rule[set->n++];
+			r->kind = (unsigned char)kind;
+			r->spec = spec;
+			r->settings = *base;
+			snprintf(r->settings.rule, sizeof r->settings.rule, "%s \"%.*s\" at line %d", name,
+				 KASHIM_SPEC_TEXT, title, line);
+			take_values(sec, &r->settings, KASHIM_SRC_RULE);
 		}
 	}
 }
@@ -409,39 +414,117 @@ KASHIM_EXPORT enum kashim_conf_result
 kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_name,
 		     struct kashim_settings *s, const struct kashim_logger *log)
 {
-	cfg_opt_t program_opts[] = {KASHIM_OPTS, CFG_END()};
+	return kashim_conffile_load_rules(path, exe_name, argv0_name, s, NULL, log);
+}
+
+KASHIM_EXPORT enum kashim_conf_result
+kashim_conffile_load_rules(const char *path, const char *exe_name, const char *argv0_name,
+			   struct kashim_settings *s, struct kashim_ruleset **rules,
+			   const struct kashim_logger *log)
+{
+	cfg_opt_t rule_opts[] = {KASHIM_OPTS, CFG_END()};
+	cfg_opt_t program_opts[] = {KASHIM_OPTS, KASHIM_RULE_SECS(rule_opts), CFG_END()};
 	cfg_opt_t opts[] = {
 		KASHIM_OPTS,
 		CFG_SEC("program", program_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		KASHIM_RULE_SECS(rule_opts),
 		CFG_END()};
 	struct parse_ctx ctx = {.log = log, .path = path};
 	struct kashim_settings next = *s;
 	enum kashim_conf_result result = KASHIM_CONF_INVALID;
+	struct rule_lines *lines;
+	struct rule_cursor cur = {0};
+	struct kashim_ruleset *set = NULL;
+	cfg_t *matched = NULL;
 	bool missing;
 	char *text;
 	cfg_t *cfg;
+	FILE *echo_sink, *previous_out;
 	int rc;
 
+	if (rules)
+		*rules = NULL;
 	text = read_file(path, log, &missing);
 	if (!text)
 		return missing ? KASHIM_CONF_MISSING : KASHIM_CONF_INVALID;
-	if (prescan_refuses(path, text, log)) {
+	lines = calloc(1, sizeof *lines);
+	if (!lines || prescan_refuses(path, text, log, lines)) {
+		if (!lines)
+			kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
+		free(lines);
 		free(text);
 		return KASHIM_CONF_INVALID;
 	}
+	cur.lines = lines;
 	cfg = cfg_init(opts, CFGF_NONE);
 	if (!cfg) {
 		kashim_logf(log, KASHIM_LOG_WARN, "%s: libconfuse could not start; file ignored", path);
+		free(lines);
 		free(text);
 		return KASHIM_CONF_INVALID;
 	}
 	current = &ctx;
-	config_set_checks(cfg);
-	if (!parse_quietly(cfg, text, path, log, &rc)) {
-		/* Already logged. */
-	} else if (rc == CFG_SUCCESS && ctx.problems == 0) {
-		apply_parsed(cfg, path, exe_name, argv0_name, &next);
+	cfg_set_error_function(cfg, conf_error);
+	for (size_t i = 0; i < sizeof range_checked / sizeof range_checked[0]; i++) {
+		for (size_t j = 0; j < sizeof range_scopes / sizeof range_scopes[0]; j++) {
+			char name[64];
+
+			snprintf(name, sizeof name, "%s%s", range_scopes[j], range_checked[i]);
+			cfg_set_validate_func(cfg, name, validate_range);
+		}
+	}
+
+	/* A stream without an fd that drops what flex ECHOes; the previous
+	 * output (a host program may share this libconfuse) is restored. */
+	echo_sink = fopencookie(NULL, "w", (cookie_io_functions_t){.write = discard_write});
+	if (!echo_sink) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
+		current = NULL;
+		cfg_free(cfg);
+		free(lines);
+		free(text);
+		return KASHIM_CONF_INVALID;
+	}
+	previous_out = cfg_yyget_out();
+	cfg_yyset_out(echo_sink);
+	rc = cfg_parse_buf(cfg, text);
+	cfg_yyset_out(previous_out ? previous_out : stdout);
+	fclose(echo_sink);
+	if (rc == CFG_SUCCESS && ctx.problems == 0) {
+		snprintf(next.file, sizeof next.file, "%s", path);
+		take_values(cfg, &next, KASHIM_SRC_FILE);
+		for (unsigned i = 0; i < cfg_size(cfg, "program"); i++) {
+			cfg_t *sec = cfg_getnsec(cfg, "program", i);
+
+			if (title_matches(cfg_title(sec), exe_name, argv0_name)) {
+				snprintf(next.section, sizeof next.section, "%s", cfg_title(sec));
+				take_values(sec, &next, KASHIM_SRC_SECTION);
+				matched = sec;
+				break;
+			}
+		}
+		/* Every rule is checked, those of other programs too; the
+		 * matching section's are tried first, then the top level's. */
+		if (rules && lines->n) {
+			set = malloc(sizeof *set + lines->n * sizeof set->rule[0]);
+			if (!set) {
+				kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
+				ctx.problems++;
+			} else {
+				set->n = 0;
+			}
+		}
+		for (unsigned i = 0; i < cfg_size(cfg, "program"); i++) {
+			cfg_t *sec = cfg_getnsec(cfg, "program", i);
+
+			scope_rules(sec, 1, &cur, &ctx, &next, sec == matched ? set : NULL);
+		}
+		scope_rules(cfg, 0, &cur, &ctx, &next, set);
+	}
+	if (rc == CFG_SUCCESS && ctx.problems == 0) {
 		*s = next;
+		if (set && set->n)
+			*rules = set, set = NULL;
 		result = KASHIM_CONF_APPLIED;
 	} else if (ctx.problems == 0) {
 		/* Every other failure was already reported with its line. */
@@ -449,6 +532,8 @@ kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_n
 	}
 	current = NULL;
 	cfg_free(cfg);
+	free(set);
+	free(lines);
 	free(text);
 	return result;
 }

@@ -44,6 +44,7 @@ enum kashim_source {
 	KASHIM_SRC_DEFAULT,
 	KASHIM_SRC_FILE,          /* the config file's top level */
 	KASHIM_SRC_SECTION,       /* the matching program "..." section */
+	KASHIM_SRC_RULE,          /* the destination or listen rule that matched */
 	KASHIM_SRC_LIBKEEPALIVE,  /* KEEPALIVE, KEEPIDLE, KEEPINTVL, KEEPCNT */
 	KASHIM_SRC_ENV            /* KASHIM_* */
 };
@@ -59,6 +60,7 @@ struct kashim_settings {
 	unsigned char source[KASHIM_NFIELDS];
 	char section[128];        /* title of the program section that matched, or "" */
 	char file[256];           /* the config file that was applied, or "" */
+	char rule[160];           /* for KASHIM_SRC_RULE: destination "SPEC" (line N) */
 };
 
 /* Diagnostics sink: every message kashim's config code produces goes here,

@@ -255,6 +255,9 @@ const char *kashim_source_describe(const struct kashim_settings *s,
 	case KASHIM_SRC_SECTION:
 		snprintf(buf, len, "program section \"%s\" in %s", s->section, s->file);
 		break;
+	case KASHIM_SRC_RULE:
+		snprintf(buf, len, "rule %s in %s", s->rule, s->file);
+		break;
 	case KASHIM_SRC_LIBKEEPALIVE:
 		snprintf(buf, len, "environment %s", names[f].libkeepalive);
 		break;

@@ -16,6 +16,7 @@
 #include <netinet/tcp.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 /* True when accept() on @listener needs nothing from kashim. */
 static inline bool accept_passes(int listener)
@@ -35,24 +36,6 @@ static int queued(int listener)
 	if (!get || get(listener, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 || info.tcpi_state != TCP_LISTEN)
 		return -1;
 	return (int)info.tcpi_unacked;
-}
-
-/* True when @fd, which has SO_KEEPALIVE on, has exactly @rt's other
- * keepalive values: set by kashim (an earlier accept on the same listener),
- * or chosen identical. */
-static bool has_our_values(int fd, const struct kashim_runtime *rt)
-{
-	int (*get)(int, int, int, void *, socklen_t *) = KASHIM_REAL(real_getsockopt, "getsockopt");
-
-	for (unsigned i = 1; i < rt->nopts; i++) {
-		int value = -1;
-		socklen_t len = sizeof value;
-
-		if (!get || get(fd, rt->opts[i].level, rt->opts[i].name, &value, &len) != 0 ||
-		    value != rt->opts[i].value)
-			return false;
-	}
-	return true;
 }
 
 /* @fd was accepted on @listener, which kashim has not settled: an inherited
@@ -81,12 +64,18 @@ static void accepted_unsettled(int listener, int fd)
 		goto out;
 	}
 	kashim_mode_decide(rt);
+	if (rt->rules) {
+		/* The listener's rule decides, by its local address. */
+		if (!kashim_rules_accept_unsettled(listener, fd, rt))
+			goto out;
+		goto drained;
+	}
 	if (!rt->enabled) {
 		kashim_fd_settle(listener);
 		goto out;
 	}
 	on = kashim_has_keepalive(listener);
-	if (!on || !has_our_values(listener, rt)) {
+	if (!on || !kashim_has_values(listener, rt->opts, rt->nopts)) {
 		if (on && !rt->override) {
 			/* The owner (a socket unit's KeepAlive=yes) chose: its
 			 * values are on the listener and every connection. */
@@ -99,6 +88,7 @@ static void accepted_unsettled(int listener, int fd)
 		kashim_apply(listener, rt, "listener, inherited");
 	}
 	kashim_apply(fd, rt, "accepted before its listener was configured");
+drained:
 	left = queued(listener);
 	if (left <= 0)
 		kashim_fd_settle(listener);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 /* In .data, not .bss, although it starts as zeros: ld.so maps .data from
  * the file with the rest of the writable segment, while 128 KiB of .bss
@@ -25,7 +26,9 @@ void kashim_mode_decide(const struct kashim_runtime *rt)
 
 	if (rt->debug)
 		return; /* every decision is logged on the slow paths */
-	if (!rt->enabled)
+	if (rt->rules)
+		mode = KASHIM_MODE_RULES;
+	else if (!rt->enabled)
 		mode = KASHIM_MODE_LEAVE;
 	else if (rt->nopts >= 4 && KASHIM_REAL(real_setsockopt, "setsockopt"))
 		mode = KASHIM_MODE_CONFIGURE;
@@ -91,6 +94,22 @@ bool kashim_has_keepalive(int fd)
 	return chose;
 }
 
+bool kashim_has_values(int fd, const struct kashim_sockopt *opts, unsigned n)
+{
+	int (*get)(int, int, int, void *, socklen_t *) = KASHIM_REAL(real_getsockopt, "getsockopt");
+	int saved_errno = errno;
+	bool same = get != NULL;
+
+	for (unsigned i = 1; same && i < n; i++) {
+		int value = -1;
+		socklen_t len = sizeof value;
+
+		same = get(fd, opts[i].level, opts[i].name, &value, &len) == 0 && value == opts[i].value;
+	}
+	errno = saved_errno;
+	return same;
+}
+
 bool kashim_adopt(int fd, const char *why)
 {
 	const struct kashim_runtime *rt;
@@ -111,6 +130,8 @@ bool kashim_adopt(int fd, const char *why)
 		kashim_pending_settle(fd, pending_why, rt);
 		return true;
 	}
+	if (rt->rules)
+		return kashim_rules_adopt(fd, rt, why, true);
 	if (!rt->enabled) {
 		kashim_fd_settle(fd);
 		return false;

@@ -17,13 +17,19 @@
 #include <errno.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 /* Contract: returns exactly what libc's close() returns, with its errno. */
 KASHIM_EXPORT int close(int fd)
 {
 	int (*real)(int) = __atomic_load_n(&real_close, __ATOMIC_RELAXED);
 
-	kashim_fd_forget(fd);
+	/* A settled socket is the only kind whose number can carry a rule's
+	 * decision (override): forget that too. */
+	if (KASHIM_UNLIKELY(kashim_fd_settled(fd)) && (unsigned)fd < KASHIM_FDMAP_FDS) {
+		kashim_fd_clear(fd);
+		kashim_rules_forget(fd);
+	}
 	return real(fd);
 }
 

@@ -11,6 +11,7 @@
 #include <errno.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 /* The first connect() of the process, or one on an fd kashim has not
  * settled (in a program it does not leave alone): adopted, or, if it is
@@ -23,8 +24,13 @@ static __attribute__((noinline)) int connect_slow(int fd, const struct sockaddr 
 		errno = ENOSYS;
 		return -1;
 	}
-	if (!kashim_fd_settled(fd) && kashim_mode_now() != KASHIM_MODE_LEAVE)
-		kashim_adopt(fd, "connect, inherited");
+	if (!kashim_fd_settled(fd) && kashim_mode_now() != KASHIM_MODE_LEAVE) {
+		if (!kashim_rules_pending(fd))
+			kashim_adopt(fd, "connect, inherited");
+		/* With rules, the destination decides (adopt() leaves it pending). */
+		if (kashim_rules_pending(fd))
+			return kashim_rules_connect(fd, addr, len, real);
+	}
 	return real(fd, addr, len);
 }
 

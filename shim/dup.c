@@ -12,12 +12,15 @@
 #include <stdarg.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 /* @to (>= 0) is now a copy of @from; the number's earlier meaning is gone. */
 static int copied(int from, int to)
 {
-	if (to >= 0)
+	if (to >= 0) {
 		kashim_fd_copy(from, to);
+		kashim_rules_copy(from, to);
+	}
 	return to;
 }
 

@@ -29,6 +29,7 @@
 
 #include "../config/conffile.h"
 #include "kashim.h"
+#include "rules.h"
 
 #define KASHIM_PLUGIN_NAME "kashim/libkashim-conf.so"
 
@@ -190,13 +191,15 @@ static void program_names(char *exe, size_t len)
 /* dlopen the config plugin that sits beside this library (build/kashim/ or
  * $(LIBDIR)/kashim/) and let it read @path. libconfuse comes with it. */
 static void load_config_file(struct kashim_settings *s, const char *path, bool required,
-			     const char *exe)
+			     const char *exe, struct kashim_ruleset **rules)
 {
 	Dl_info self;
 	char plugin[PATH_MAX];
 	const char *slash;
 	void *handle;
 	kashim_conffile_load_fn load;
+	kashim_conffile_load_rules_fn load_rules;
+	enum kashim_conf_result r = KASHIM_CONF_INVALID;
 
 	if (access(path, F_OK) != 0 && errno == ENOENT) {
 		if (required)
@@ -217,9 +220,14 @@ static void load_config_file(struct kashim_settings *s, const char *path, bool r
 		return;
 	}
 	load = (kashim_conffile_load_fn)dlsym(handle, "kashim_conffile_load");
-	if (load) {
-		if (load(path, exe, invocation_name, s, &kashim_logger) == KASHIM_CONF_MISSING &&
-		    required)
+	load_rules = (kashim_conffile_load_rules_fn)dlsym(handle, "kashim_conffile_load_rules");
+	if (load_rules || load) {
+		/* The rule table is plain heap memory: it outlives dlclose(). */
+		if (load_rules)
+			r = load_rules(path, exe, invocation_name, s, rules, &kashim_logger);
+		else
+			r = load(path, exe, invocation_name, s, &kashim_logger);
+		if (r == KASHIM_CONF_MISSING && required)
 			kashim_log(KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment",
 				   path);
 	} else {
@@ -254,6 +262,7 @@ static void resolve(struct kashim_runtime *rt)
 	bool secure = (lookup_libc(), secure_execution());
 	const char *config = secure ? NULL : env("KASHIM_CONFIG");
 	char exe[256];
+	struct kashim_ruleset *rules = NULL;
 
 	/* From scratch: a child forked mid-initialisation inherits a half-filled
 	 * struct from its parent. */
@@ -271,19 +280,20 @@ static void resolve(struct kashim_runtime *rt)
 			   KASHIM_SYSCONF_PATH);
 		config = NULL;
 	}
-	load_config_file(&rt->settings, config ? config : KASHIM_SYSCONF_PATH, config != NULL, exe);
+	load_config_file(&rt->settings, config ? config : KASHIM_SYSCONF_PATH, config != NULL, exe, &rules);
 	if (!secure)
 		kashim_settings_apply_env(&rt->settings, env, &kashim_logger);
 	kashim_settings_finish(&rt->settings);
 	precompute(rt);
+	kashim_rules_build(rt, rules, secure ? NULL : env);
 	if (rt->debug) {
 		const struct kashim_settings *s = &rt->settings;
 
 		kashim_log(KASHIM_LOG_DEBUG,
-			   "settings for %s (argv[0] %s): keepalive=%s idle=%d interval=%d count=%d user_timeout=%ld override=%s section=\"%s\" file=\"%s\"%s",
+			   "settings for %s (argv[0] %s): keepalive=%s idle=%d interval=%d count=%d user_timeout=%ld override=%s section=\"%s\" file=\"%s\" rules=%u+%u%s",
 			   rt->program, invocation_name, s->keepalive ? "on" : "off", s->idle,
 			   s->interval, s->count, s->user_timeout, s->override ? "on" : "off", s->section,
-			   s->file, secure ? " (secure-execution: environment ignored)" : "");
+			   s->file, rt->rules ? rt->rules->ndest : 0, rt->rules ? rt->rules->nlisten : 0, secure ? " (secure-execution: environment ignored)" : "");
 	}
 }
 

@@ -38,6 +38,8 @@ extern int (*real_fcntl)(int, int, ...);
 extern int (*real_fcntl64)(int, int, ...);
 extern int (*real_close_range)(unsigned, unsigned, int);
 extern void (*real_closefrom)(int);
+extern int (*real_listen)(int, int);
+extern int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
 
 /* Out of line, for KASHIM_REAL: look @symbol up, store it in *@slot and
  * return it (NULL if absent). */
@@ -64,6 +66,8 @@ struct kashim_sockopt {
 	int value;
 };
 
+struct kashim_rt_rules; /* rules.h */
+
 struct kashim_runtime {
 	bool enabled;               /* keepalive on for this program */
 	bool override;              /* keep our values against the program's setsockopt */
@@ -72,6 +76,7 @@ struct kashim_runtime {
 	unsigned nopts;
 	struct kashim_sockopt opts[5];
 	struct kashim_settings settings;
+	const struct kashim_rt_rules *rules; /* destination/listen rules, or NULL */
 	char program[64];           /* for log lines */
 	char log_path[256];
 };
@@ -146,14 +151,18 @@ static inline void kashim_fd_settle(int fd)
 		__asm__ volatile("lock btsl %1, %0" : "+m"(KASHIM_FDMAP_BITS) : "r"(u) : "cc");
 }
 
+/* Clear @fd's bit; @fd is known to be below KASHIM_FDMAP_FDS. */
+static inline void kashim_fd_clear(int fd)
+{
+	__asm__ volatile("lock btrl %1, %0" : "+m"(KASHIM_FDMAP_BITS) : "r"((unsigned)fd) : "cc");
+}
+
 /* The fd number is closed (or about to be reused): forget what kashim
  * decided about it. A plain bit test first: most fds closed are files. */
 static inline void kashim_fd_forget(int fd)
 {
-	unsigned u = (unsigned)fd;
-
-	if (kashim_fd_settled(fd) && u < KASHIM_FDMAP_FDS)
-		__asm__ volatile("lock btrl %1, %0" : "+m"(KASHIM_FDMAP_BITS) : "r"(u) : "cc");
+	if (kashim_fd_settled(fd) && (unsigned)fd < KASHIM_FDMAP_FDS)
+		kashim_fd_clear(fd);
 }
 #else
 static inline bool kashim_fd_settled(int fd)
@@ -175,13 +184,18 @@ static inline void kashim_fd_settle(int fd)
 					 1UL << (u % KASHIM_FDMAP_WORD_BITS), memory_order_relaxed);
 }
 
-static inline void kashim_fd_forget(int fd)
+static inline void kashim_fd_clear(int fd)
 {
 	unsigned u = (unsigned)fd;
 
-	if (u < KASHIM_FDMAP_FDS && kashim_fd_settled(fd))
-		atomic_fetch_and_explicit(&kashim_fdmap[u / KASHIM_FDMAP_WORD_BITS],
-					  ~(1UL << (u % KASHIM_FDMAP_WORD_BITS)), memory_order_relaxed);
+	atomic_fetch_and_explicit(&kashim_fdmap[u / KASHIM_FDMAP_WORD_BITS], ~(1UL << (u % KASHIM_FDMAP_WORD_BITS)),
+				  memory_order_relaxed);
+}
+
+static inline void kashim_fd_forget(int fd)
+{
+	if ((unsigned)fd < KASHIM_FDMAP_FDS && kashim_fd_settled(fd))
+		kashim_fd_clear(fd);
 }
 #endif
 
@@ -206,9 +220,11 @@ int kashim_close_first(int fd);
  * paths test one byte: CONFIGURE (keepalive on, no debug log, the 4 usual
  * options first, setsockopt resolved) or LEAVE (keepalive off for this
  * program, no debug log: every hook passes straight through, and no fd is
- * settled or adopted). UNKNOWN: take the slow paths. Stored with release by
+ * settled or adopted). RULES: the configuration has destination or listen
+ * rules: connect() and listen() decide (rules.h). UNKNOWN: take the slow
+ * paths. Stored with release by
  * kashim_mode_decide() after the settings are READY, loaded with acquire. */
-enum { KASHIM_MODE_UNKNOWN, KASHIM_MODE_CONFIGURE, KASHIM_MODE_LEAVE };
+enum { KASHIM_MODE_UNKNOWN, KASHIM_MODE_CONFIGURE, KASHIM_MODE_LEAVE, KASHIM_MODE_RULES };
 extern _Atomic unsigned char kashim_mode;
 
 static inline unsigned kashim_mode_now(void)
@@ -242,6 +258,11 @@ bool kashim_fd_is_tcp(int fd);
 /* True when @fd already has SO_KEEPALIVE on (its owner chose keepalive, or
  * it was copied from a listener that has it), without touching errno. */
 bool kashim_has_keepalive(int fd);
+
+/* True when @fd, which has SO_KEEPALIVE on, has the values of @opts[1..@n)
+ * (the options after SO_KEEPALIVE): set by kashim a moment ago, or chosen
+ * identical. errno preserved. */
+bool kashim_has_values(int fd, const struct kashim_sockopt *opts, unsigned n);
 
 /* ---- sockets that appeared while the settings were being read (pending.c) */
 

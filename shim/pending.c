@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 #ifndef SO_COOKIE
 #define SO_COOKIE 57
@@ -145,8 +146,27 @@ void kashim_pending_chosen(int fd)
 	kashim_pending_add(fd, KASHIM_PENDING_CHOSEN);
 }
 
+/* With destination or listen rules: a socket is decided by its address. */
+static void settle_by_rules(int fd, unsigned why, const struct kashim_runtime *rt)
+{
+	if ((why & KASHIM_PENDING_CHOSEN) && !rt->override) {
+		kashim_fd_settle(fd);
+		return;
+	}
+	/* An accepted socket has its listener's local address: its listen
+	 * rule applies. Any other is decided at connect() or listen(). */
+	if (why & KASHIM_PENDING_ACCEPTED)
+		kashim_apply_accepted(fd, fd, rt, "accepted while the settings were read");
+	else
+		kashim_rules_adopt(fd, rt, "made while the settings were read", true);
+}
+
 void kashim_pending_settle(int fd, unsigned why, const struct kashim_runtime *rt)
 {
+	if (rt->rules) {
+		settle_by_rules(fd, why, rt);
+		return;
+	}
 	kashim_fd_settle(fd);
 	if (!rt->enabled)
 		return;

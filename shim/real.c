@@ -23,6 +23,8 @@ int (*real_fcntl)(int, int, ...);
 int (*real_fcntl64)(int, int, ...);
 int (*real_close_range)(unsigned, unsigned, int);
 void (*real_closefrom)(int);
+int (*real_listen)(int, int);
+int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
 
 void *kashim_resolve(void **slot, const char *symbol)
 {

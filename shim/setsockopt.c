@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 static inline bool is_keepalive_option(int level, int name)
 {
@@ -32,10 +33,11 @@ static bool keep_configured(int fd, int name)
 
 	if (kashim_mode_now() == KASHIM_MODE_LEAVE)
 		return false;
+	if (kashim_mode_now() == KASHIM_MODE_RULES)
+		return kashim_rules_setsockopt(fd, name);
 	/* The common case costs no system call: a decided socket, settings
-	 * known, override off. */
-	if (kashim_fd_settled(fd) && atomic_load_explicit(&kashim_state, memory_order_acquire) == KASHIM_READY &&
-	    !kashim_rt.override)
+	 * known, no rules, override off. */
+	if (kashim_mode_now() == KASHIM_MODE_CONFIGURE && kashim_fd_settled(fd) && !kashim_rt.override)
 		return false;
 	if (!kashim_fd_is_tcp(fd))
 		return false;
@@ -44,6 +46,8 @@ static bool keep_configured(int fd, int name)
 		kashim_pending_chosen(fd);
 		return false;
 	}
+	if (rt->rules)
+		return kashim_rules_setsockopt(fd, name);
 	if (!rt->enabled)
 		return false;
 	if (!kashim_fd_settled(fd))

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 /* AF_INET/AF_INET6 stream sockets with protocol 0, TCP or MPTCP (TCP to
  * the program: mptcpize, Go's listeners). The type carries
@@ -153,8 +154,14 @@ static inline __attribute__((always_inline)) void configure(int fd)
  * AF_INET6. */
 static __attribute__((noinline)) int socket_slow(int fd, int domain)
 {
-	const struct kashim_runtime *rt = kashim_runtime();
+	const struct kashim_runtime *rt;
 
+	/* With rules, connect() or listen() decides once the address is known. */
+	if (kashim_mode_now() == KASHIM_MODE_RULES) {
+		kashim_rules_socket(fd);
+		return fd;
+	}
+	rt = kashim_runtime();
 	if (KASHIM_UNLIKELY(!rt)) {
 		int saved_errno = errno;
 
@@ -163,6 +170,12 @@ static __attribute__((noinline)) int socket_slow(int fd, int domain)
 		return fd;
 	}
 	kashim_mode_decide(rt);
+	if (rt->rules) {
+		kashim_rules_socket(fd);
+		if (rt->debug)
+			kashim_log(KASHIM_LOG_DEBUG, "fd %d (socket): rules apply; decided at connect or listen", fd);
+		return fd;
+	}
 	kashim_fd_settle(fd);
 	if (rt->enabled)
 		kashim_apply(fd, rt, domain == AF_INET6 ? "socket AF_INET6" : "socket AF_INET");

@@ -2,12 +2,14 @@
 /*
  * explain.c - ka-run --check: the settings a program would get and where
  * each comes from, resolved with the shim's own code and precedence
- * (defaults, config file top level, first matching program section,
- * libkeepalive's variables, KASHIM_*), and every problem in the config file
- * (with file and line) and in the environment.
+ * (defaults, config file top level, first matching program section, the
+ * first destination or listen rule matching --to/--listen, libkeepalive's
+ * variables, KASHIM_*), and every problem in the config file (with file and
+ * line) and in the environment.
  */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,12 +197,103 @@ static void check_log_env(void)
 			    "environment KASHIM_DEBUG=\"%.64s\" is not on or off; ignored", debug);
 }
 
+void karun_parse_target(const char *option, enum kashim_rule_kind kind, const char *text,
+			struct karun_target *t)
+{
+	char host[256];
+	const char *port, *colon = strrchr(text, ':');
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+	struct addrinfo *res, *ai;
+	int rc;
+
+	t->kind = kind;
+	t->text = text;
+	t->naddr = 0;
+	if (!colon && kind == KASHIM_RULE_LISTEN) {
+		snprintf(host, sizeof host, "0.0.0.0");
+		port = text;
+	} else if (!colon || colon == text) {
+		karun_die("%s %s: expected HOST:PORT", option, text);
+	} else {
+		const char *h = text;
+		size_t len = (size_t)(colon - text);
+
+		if (text[0] == '[' && colon[-1] == ']')
+			h++, len -= 2;
+		else if (memchr(text, ':', len))
+			karun_die("%s %s: an IPv6 address goes in brackets, as [::1]:443", option, text);
+		snprintf(host, sizeof host, "%.*s", (int)len, h);
+		port = colon + 1;
+	}
+	if (!*port || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 || atol(port) < 1 ||
+	    atol(port) > 65535)
+		karun_die("%s %s: the port must be a number from 1 to 65535", option, text);
+	rc = getaddrinfo(host, port, &hints, &res);
+	if (rc != 0)
+		karun_die("%s %s: %s", option, text, gai_strerror(rc));
+	for (ai = res; ai && t->naddr < (int)(sizeof t->addr / sizeof t->addr[0]); ai = ai->ai_next) {
+		struct kashim_addr a;
+		bool seen = false;
+
+		if (!kashim_addr_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &a))
+			continue;
+		for (int i = 0; i < t->naddr; i++)
+			seen |= !memcmp(&t->addr[i], &a, sizeof a);
+		if (!seen)
+			t->addr[t->naddr++] = a;
+	}
+	freeaddrinfo(res);
+	if (!t->naddr)
+		karun_die("%s %s: no IPv4 or IPv6 address", option, text);
+}
+
+static void print_fields(const struct karun *k, const struct kashim_settings *s)
+{
+	char buf[600], val[64];
+
+	for (int f = 0; f < KASHIM_NFIELDS; f++)
+		printf("%-13s %-20s %s\n", kashim_field_name(f), value_text(s, f, val, sizeof val),
+		       describe_source(k, s, f, buf, sizeof buf));
+}
+
+/* For each address of @t: which rule applies, and the settings it gives
+ * (@s, the program's, when none does). */
+static void print_target(const struct karun *k, const struct karun_target *t, struct kashim_ruleset *set,
+			 const struct kashim_settings *s)
+{
+	const char *kind = kashim_rule_kind_name(t->kind);
+	const char *label = t->kind == KASHIM_RULE_LISTEN ? "listen:" : "to:     ";
+	unsigned nkind = 0;
+
+	for (unsigned i = 0; set && i < set->n; i++)
+		nkind += set->rule[i].kind == t->kind;
+	for (int i = 0; i < t->naddr; i++) {
+		char where[80];
+		int r = kashim_rules_find(set, t->kind, &t->addr[i]);
+
+		kashim_addr_format(&t->addr[i], where, sizeof where);
+		if (r < 0) {
+			printf("%s %s: no %s rule matches (%u for this program); the program's settings apply\n",
+			       label, where, kind, nkind);
+			print_fields(k, s);
+			continue;
+		}
+		printf("%s %s: rule %s\n", label, where, set->rule[r].settings.rule);
+		/* The environment beats rules as it beats the file; its problems
+		 * were reported once already. */
+		kashim_settings_apply_env(&set->rule[r].settings, env_get, NULL);
+		kashim_settings_finish(&set->rule[r].settings);
+		print_fields(k, &set->rule[r].settings);
+	}
+}
+
 int karun_explain(const struct karun *k, const struct karun_query *q)
 {
 	const char *path = q->path, *argv0 = q->argv0;
+	struct kashim_ruleset *set = NULL;
 	struct kashim_settings s;
 	const char *config = getenv("KASHIM_CONFIG");
-	char exe[256], arg0[256], how[PATH_MAX + 300], buf[600], val[64];
+	char exe[256], arg0[256], how[PATH_MAX + 300];
 	bool required = config != NULL;
 	enum kashim_conf_result r;
 
@@ -217,7 +310,7 @@ int karun_explain(const struct karun *k, const struct karun_query *q)
 		config = KASHIM_SYSCONF_PATH;
 
 	kashim_settings_defaults(&s);
-	r = kashim_conffile_load(config, path ? exe : NULL, path ? arg0 : NULL, &s, &problem_logger);
+	r = kashim_conffile_load_rules(config, path ? exe : NULL, path ? arg0 : NULL, &s, &set, &problem_logger);
 	if (r == KASHIM_CONF_MISSING && required)
 		kashim_logf(&problem_logger, KASHIM_LOG_WARN, "config file %s does not exist (KASHIM_CONFIG)",
 			    config);
@@ -238,9 +331,19 @@ int karun_explain(const struct karun *k, const struct karun_query *q)
 	} else {
 		printf("program: none given, so no program section applies\n");
 	}
-	for (int f = 0; f < KASHIM_NFIELDS; f++)
-		printf("%-13s %-20s %s\n", kashim_field_name(f), value_text(&s, f, val, sizeof val),
-		       describe_source(k, &s, f, buf, sizeof buf));
+	if (q->target)
+		print_target(k, q->target, set, &s);
+	else
+		print_fields(k, &s);
+	if (set && !q->target) {
+		unsigned n[2] = {0, 0};
+
+		for (unsigned i = 0; i < set->n; i++)
+			n[set->rule[i].kind]++;
+		printf("rules:   %u destination and %u listen rule%s can change these per connection (see --to, --listen)\n",
+		       n[0], n[1], n[1] == 1 ? "" : "s");
+	}
+	free(set);
 	if (path)
 		karun_print_unreachable(stdout, "warning: ", path);
 	if (problems)

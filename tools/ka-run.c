@@ -82,7 +82,8 @@ void karun_warn(const char *fmt, ...)
 static void usage(void)
 {
 	printf("usage: ka-run [OPTION]... [--] COMMAND [ARG]...\n"
-	       "       ka-run [OPTION]... --check [COMMAND [ARG]...]\n"
+	       "       ka-run [OPTION]... --check [--to HOST:PORT | --listen [HOST:]PORT]\n"
+	       "              [COMMAND [ARG]...]\n"
 	       "       ka-run [OPTION]... --systemd-dropin UNIT\n"
 	       "\n"
 	       "Run COMMAND with libkashim.so preloaded, so that its TCP sockets get\n"
@@ -114,7 +115,12 @@ static void usage(void)
 	       "                           the environment (every problem, with file and\n"
 	       "                           line), then print the settings COMMAND would get\n"
 	       "                           and where each comes from (default, file, program\n"
-	       "                           section, environment, ka-run option)\n"
+	       "                           section, rule, environment, ka-run option)\n"
+	       "      --to HOST:PORT       with --check: for a connection COMMAND makes to\n"
+	       "                           HOST:PORT ([V6]:PORT for IPv6), which destination\n"
+	       "                           rule applies and the settings it gives\n"
+	       "      --listen [HOST:]PORT with --check: the same for the connections a\n"
+	       "                           listener on PORT (any address) accepts\n"
 	       "      --systemd-dropin UNIT\n"
 	       "                           do not run anything: print a systemd drop-in for\n"
 	       "                           /etc/systemd/system/UNIT.d/kashim.conf that\n"
@@ -236,7 +242,11 @@ static void set_mode(struct karun *k, enum karun_mode mode)
 
 /* ---- the command line ---------------------------------------------------- */
 
-enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_LOG, OPT_CHECK, OPT_DROPIN };
+enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_LOG, OPT_CHECK, OPT_DROPIN, OPT_TO, OPT_LISTEN };
+
+/* --to / --listen, for --check. */
+static struct karun_target target;
+static bool has_target;
 
 static const struct option long_options[] = {
 	{"config", required_argument, NULL, 'c'},
@@ -250,6 +260,8 @@ static const struct option long_options[] = {
 	{"debug", no_argument, NULL, 'd'},
 	{"check", no_argument, NULL, OPT_CHECK},
 	{"systemd-dropin", required_argument, NULL, OPT_DROPIN},
+	{"to", required_argument, NULL, OPT_TO},
+	{"listen", required_argument, NULL, OPT_LISTEN},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -330,6 +342,14 @@ static void apply_option(struct karun *k, int c, const char *arg)
 	case OPT_DROPIN:
 		set_mode(k, KARUN_DROPIN);
 		k->unit = arg;
+		break;
+	case OPT_TO:
+	case OPT_LISTEN:
+		if (has_target)
+			karun_die("--to and --listen: one at a time");
+		karun_parse_target(c == OPT_TO ? "--to" : "--listen",
+				   c == OPT_TO ? KASHIM_RULE_DESTINATION : KASHIM_RULE_LISTEN, arg, &target);
+		has_target = true;
 		break;
 	}
 }
@@ -419,7 +439,7 @@ static noreturn void run(struct karun *k, char **command)
 static int check(struct karun *k, char **command)
 {
 	char path[PATH_MAX];
-	struct karun_query q = {NULL, NULL};
+	struct karun_query q = {NULL, NULL, has_target ? &target : NULL};
 
 	if (command[0]) {
 		karun_resolve_command(command[0], path, sizeof path);
@@ -450,6 +470,9 @@ int main(int argc, char **argv)
 	static struct karun k;
 	int first = parse_options(&k, argc, argv);
 
+	if (has_target && k.mode != KARUN_CHECK)
+		karun_die("%s goes with --check (see ka-run --help)",
+			  target.kind == KASHIM_RULE_LISTEN ? "--listen" : "--to");
 	switch (k.mode) {
 	case KARUN_RUN:
 		if (first >= argc)

@@ -11,6 +11,8 @@
 
 #include <limits.h>
 #include <stdbool.h>
+
+#include "../config/rules.h"
 #include <stdio.h>
 #include <stdnoreturn.h>
 
@@ -86,10 +88,26 @@ void karun_warn_unreachable(const char *path);
 
 /* What --check explains: the settings a program would get. Destination rules
  * (--to HOST:PORT, --listen PORT) add their fields here. */
-struct karun_query {
-	const char *path;   /* the executable, resolved; NULL: no program */
-	const char *argv0;  /* argv[0] it would get */
+/* --to HOST:PORT or --listen [HOST:]PORT: a connection or listener whose
+ * rule --check shows. */
+struct karun_target {
+	enum kashim_rule_kind kind;
+	const char *text;           /* as given, for messages */
+	struct kashim_addr addr[8]; /* every address HOST resolves to */
+	int naddr;
 };
+
+struct karun_query {
+	const char *path;                   /* the executable, resolved; NULL: no program */
+	const char *argv0;                  /* argv[0] it would get */
+	const struct karun_target *target;  /* NULL: the program's settings alone */
+};
+
+/* Parse @text for option @option ("--to", "--listen"): "HOST:PORT",
+ * "[V6]:PORT" or, for a listener, "PORT" alone (any address); HOST may be a
+ * name. Exits 2 with one line naming the option when it is not valid. */
+void karun_parse_target(const char *option, enum kashim_rule_kind kind, const char *text,
+			struct karun_target *t);
 
 /*
  * Print the settings the program of @q would get, each with its source,

@@ -54,7 +54,7 @@ shim_pid=$!
 (env -u LD_PRELOAD "$PYTHON" "$HX_TMP/mptcp.py" "$HX_TMP/up2" <"$HX_TMP/hold2" >/dev/null) &
 ctl_pid=$!
 exec 7>"$HX_TMP/hold" 8>"$HX_TMP/hold2"
-hx_on_exit "exec 7>&- 8>&-"
+t_on_exit "exec 7>&- 8>&-"
 for _ in $(seq 100); do [ -e "$HX_TMP/up" ] && [ -e "$HX_TMP/up2" ] && break; sleep 0.05; done
 py_pid=$(pgrep -P "$shim_pid" -f mptcp.py || echo "$shim_pid")
 ctl_py=$(pgrep -P "$ctl_pid" -f mptcp.py || echo "$ctl_pid")
