@@ -22,7 +22,7 @@
 static inline bool accept_passes(int listener)
 {
 	/* The mode first: a program kashim leaves alone pays one byte test. */
-	return KASHIM_LIKELY(kashim_mode_now() == KASHIM_MODE_LEAVE || kashim_fd_settled(listener));
+	return KASHIM_LIKELY(kashim_mode_now() == KASHIM_MODE_LEAVE || kashim_fd_decided(listener));
 }
 
 /* Connections waiting in @listener's accept queue (TCP_INFO reports the
@@ -38,15 +38,15 @@ static int queued(int listener)
 	return (int)info.tcpi_unacked;
 }
 
-/* @fd was accepted on @listener, which kashim has not settled: an inherited
+/* @fd was accepted on @listener, which kashim has not decided: an inherited
  * or socket-activated listener. Its connections queued before kashim
  * configured it were copied from it without the options, so every
- * connection accepted while it is unsettled is configured itself (whichever
+ * connection accepted while it is undecided is configured itself (whichever
  * thread accepted it: no lock, no per-listener record). The listener is
- * settled once its queue has been seen empty after it was configured; from
+ * decided once its queue has been seen empty after it was configured; from
  * then on every connection inherits and accept() costs nothing. Several
  * threads may do this at once; each step is idempotent. */
-static void accepted_unsettled(int listener, int fd)
+static void accepted_undecided(int listener, int fd)
 {
 	const struct kashim_runtime *rt;
 	int saved_errno = errno;
@@ -54,7 +54,7 @@ static void accepted_unsettled(int listener, int fd)
 	int left;
 
 	if (!kashim_fd_is_tcp(listener)) {
-		kashim_fd_settle(listener);
+		kashim_fd_decide(listener);
 		goto out;
 	}
 	rt = kashim_runtime();
@@ -66,12 +66,12 @@ static void accepted_unsettled(int listener, int fd)
 	kashim_mode_decide(rt);
 	if (rt->rules) {
 		/* The listener's rule decides, by its local address. */
-		if (!kashim_rules_accept_unsettled(listener, fd, rt))
+		if (!kashim_rules_accept_undecided(listener, fd, rt))
 			goto out;
 		goto drained;
 	}
 	if (!rt->enabled) {
-		kashim_fd_settle(listener);
+		kashim_fd_decide(listener);
 		goto out;
 	}
 	on = kashim_has_keepalive(listener);
@@ -79,7 +79,7 @@ static void accepted_unsettled(int listener, int fd)
 		if (on && !rt->override) {
 			/* The owner (a socket unit's KeepAlive=yes) chose: its
 			 * values are on the listener and every connection. */
-			kashim_fd_settle(listener);
+			kashim_fd_decide(listener);
 			if (rt->debug)
 				kashim_log(KASHIM_LOG_DEBUG,
 					   "fd %d (listener, inherited): already has SO_KEEPALIVE; left as it is", listener);
@@ -91,7 +91,7 @@ static void accepted_unsettled(int listener, int fd)
 drained:
 	left = queued(listener);
 	if (left <= 0)
-		kashim_fd_settle(listener);
+		kashim_fd_decide(listener);
 out:
 	errno = saved_errno;
 }
@@ -99,14 +99,14 @@ out:
 static int after_accept(int listener, int fd)
 {
 	if (fd >= 0)
-		accepted_unsettled(listener, fd);
+		accepted_undecided(listener, fd);
 	return fd;
 }
 
 /* The first accept() of the process, or one on a listener kashim has not
- * settled. The decision to configure the connection is taken before the
+ * decided. The decision to configure the connection is taken before the
  * call: a connection returned to a call that started while the listener was
- * unsettled may have been queued before the listener had the options. */
+ * undecided may have been queued before the listener had the options. */
 static __attribute__((noinline)) int accept_slow(int listener, struct sockaddr *addr, socklen_t *len)
 {
 	int (*real)(int, struct sockaddr *, socklen_t *) = KASHIM_REAL(real_accept, "accept");

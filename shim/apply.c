@@ -1,7 +1,7 @@
 /*
  * SPDX-License-Identifier: MIT
  *
- * apply.c - configuring one socket, and remembering which fds are settled.
+ * apply.c - configuring one socket, and remembering which fds are decided.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -118,7 +118,7 @@ bool kashim_adopt(int fd, const char *why)
 	/* Protocol first: a process whose only sockets are not TCP never
 	 * reads the config. */
 	if (!kashim_fd_is_tcp(fd)) {
-		kashim_fd_settle(fd);
+		kashim_fd_decide(fd);
 		return false;
 	}
 	rt = kashim_runtime();
@@ -127,22 +127,22 @@ bool kashim_adopt(int fd, const char *why)
 	kashim_mode_decide(rt);
 	if (atomic_load_explicit(&kashim_pending_count, memory_order_relaxed) &&
 	    kashim_pending_take(fd, &pending_why)) {
-		kashim_pending_settle(fd, pending_why, rt);
+		kashim_pending_decide(fd, pending_why, rt);
 		return true;
 	}
 	if (rt->rules)
 		return kashim_rules_adopt(fd, rt, why, true);
 	if (!rt->enabled) {
-		kashim_fd_settle(fd);
+		kashim_fd_decide(fd);
 		return false;
 	}
 	if (!rt->override && kashim_has_keepalive(fd)) {
-		kashim_fd_settle(fd);
+		kashim_fd_decide(fd);
 		if (rt->debug)
 			kashim_log(KASHIM_LOG_DEBUG, "fd %d (%s): already has SO_KEEPALIVE; left as it is", fd, why);
 		return false;
 	}
-	kashim_fd_settle(fd);
+	kashim_fd_decide(fd);
 	kashim_apply(fd, rt, why);
 	return true;
 }

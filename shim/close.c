@@ -24,9 +24,9 @@ KASHIM_EXPORT int close(int fd)
 {
 	int (*real)(int) = __atomic_load_n(&real_close, __ATOMIC_RELAXED);
 
-	/* A settled socket is the only kind whose number can carry a rule's
+	/* A decided socket is the only kind whose number can carry a rule's
 	 * decision (override): forget that too. */
-	if (KASHIM_UNLIKELY(kashim_fd_settled(fd)) && (unsigned)fd < KASHIM_FDMAP_FDS) {
+	if (KASHIM_UNLIKELY(kashim_fd_decided(fd)) && (unsigned)fd < KASHIM_FDMAP_FDS) {
 		kashim_fd_clear(fd);
 		kashim_rules_forget(fd);
 	}
@@ -35,7 +35,7 @@ KASHIM_EXPORT int close(int fd)
 
 int kashim_close_first(int fd)
 {
-	int (*real)(int) = (int (*)(int))kashim_resolve((void **)&real_close, "close");
+	int (*real)(int) = (int (*)(int))kashim_lookup_real((void **)&real_close, "close");
 
 	if (KASHIM_UNLIKELY(!real)) {
 		/* Keep the stand-in: a later call tries again. */

@@ -14,7 +14,7 @@
 #include "rules.h"
 
 /* The first connect() of the process, or one on an fd kashim has not
- * settled (in a program it does not leave alone): adopted, or, if it is
+ * decided (in a program it does not leave alone): adopted, or, if it is
  * pending, configured as socket() would have. */
 static __attribute__((noinline)) int connect_slow(int fd, const struct sockaddr *addr, socklen_t len)
 {
@@ -24,7 +24,7 @@ static __attribute__((noinline)) int connect_slow(int fd, const struct sockaddr 
 		errno = ENOSYS;
 		return -1;
 	}
-	if (!kashim_fd_settled(fd) && kashim_mode_now() != KASHIM_MODE_LEAVE) {
+	if (!kashim_fd_decided(fd) && kashim_mode_now() != KASHIM_MODE_LEAVE) {
 		if (!kashim_rules_pending(fd))
 			kashim_adopt(fd, "connect, inherited");
 		/* With rules, the destination decides (adopt() leaves it pending). */
@@ -41,7 +41,7 @@ KASHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 
 	/* The mode first: a program kashim leaves alone pays one byte test. */
 	if (KASHIM_LIKELY(real != NULL) &&
-	    KASHIM_LIKELY(kashim_mode_now() == KASHIM_MODE_LEAVE || kashim_fd_settled(fd)))
+	    KASHIM_LIKELY(kashim_mode_now() == KASHIM_MODE_LEAVE || kashim_fd_decided(fd)))
 		return real(fd, addr, len);
 	return connect_slow(fd, addr, len);
 }

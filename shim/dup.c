@@ -95,7 +95,7 @@ KASHIM_EXPORT int fcntl64(int fd, int cmd, ...)
 	va_start(ap, cmd);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (KASHIM_UNLIKELY(!real) && !(real = (int (*)(int, int, ...))kashim_resolve((void **)&real_fcntl64, "fcntl64")))
+	if (KASHIM_UNLIKELY(!real) && !(real = (int (*)(int, int, ...))kashim_lookup_real((void **)&real_fcntl64, "fcntl64")))
 		real = KASHIM_REAL(real_fcntl, "fcntl");
 	return fcntl_with(real, fd, cmd, arg);
 }

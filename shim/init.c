@@ -174,7 +174,7 @@ static void setup_logging(struct kashim_runtime *rt, bool secure)
 
 /* The program's names for section matching: the basename of /proc/self/exe
  * (what actually runs: python3.11) and of argv[0] (what it was called). */
-static void program_names(char *exe, size_t len)
+static void exe_basename(char *exe, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
@@ -255,7 +255,7 @@ static void precompute(struct kashim_runtime *rt)
 	rt->nopts = n;
 }
 
-static void resolve(struct kashim_runtime *rt)
+static void read_settings(struct kashim_runtime *rt)
 {
 	/* In secure-execution mode (setuid, setgid, capabilities) nothing from
 	 * the environment is trusted: only the compiled-in file is read. */
@@ -272,7 +272,7 @@ static void resolve(struct kashim_runtime *rt)
 		kashim_log(KASHIM_LOG_WARN,
 			   "more than %d KASHIM_* and KEEP* variables in the environment; those after the first %d are read from the live environment",
 			   CAPTURED_MAX, CAPTURED_MAX);
-	program_names(exe, sizeof exe);
+	exe_basename(exe, sizeof exe);
 	snprintf(rt->program, sizeof rt->program, "%s", exe[0] ? exe : invocation_name);
 	kashim_settings_defaults(&rt->settings);
 	if (config && !*config) {
@@ -344,7 +344,7 @@ const struct kashim_runtime *kashim_runtime_init(void)
 		return expected == KASHIM_READY ? &kashim_rt : NULL;
 	}
 	initialising = 1;
-	resolve(&kashim_rt);
+	read_settings(&kashim_rt);
 	initialising = 0;
 	atomic_store(&kashim_state, KASHIM_READY);
 	kashim_mode_decide(&kashim_rt);

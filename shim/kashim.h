@@ -43,7 +43,7 @@ extern int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
 
 /* Out of line, for KASHIM_REAL: look @symbol up, store it in *@slot and
  * return it (NULL if absent). */
-void *kashim_resolve(void **slot, const char *symbol);
+void *kashim_lookup_real(void **slot, const char *symbol);
 
 /* Evaluates to libc's function for @ptr (e.g. real_socket), resolving it on
  * first use. Races are benign: every thread stores the same address. On the
@@ -53,7 +53,7 @@ void *kashim_resolve(void **slot, const char *symbol);
 	__extension__({                                                                \
 		__typeof__(ptr) kashim_fn_ = __atomic_load_n(&(ptr), __ATOMIC_RELAXED); \
 		if (KASHIM_UNLIKELY(kashim_fn_ == NULL))                               \
-			kashim_fn_ = (__typeof__(ptr))kashim_resolve((void **)&(ptr), symbol); \
+			kashim_fn_ = (__typeof__(ptr))kashim_lookup_real((void **)&(ptr), symbol); \
 		kashim_fn_;                                                            \
 	})
 
@@ -112,12 +112,12 @@ extern const struct kashim_logger kashim_logger;
 
 /* ---- sockets (apply.c) ------------------------------------------------- */
 
-/* Bitmap of fds kashim has already decided about ("settled"): created
+/* Bitmap of fds kashim has already decided about ("decided"): created
  * through socket(), adopted once, or chosen for by the program. It follows
  * the fd table: close(), close_range() and closefrom() clear bits, dup(),
  * dup2(), dup3() and fcntl(F_DUPFD*) copy them. connect()/accept() on a
- * settled fd cost no system call. fds at or beyond the map (1 << 20, the
- * default fs.nr_open) are treated as settled: socket() still configures
+ * decided fd cost no system call. fds at or beyond the map (1 << 20, the
+ * default fs.nr_open) are treated as decided: socket() still configures
  * them, but an inherited socket there is never adopted. */
 #define KASHIM_FDMAP_FDS (1 << 20)
 #define KASHIM_FDMAP_WORD_BITS (8 * sizeof(unsigned long))
@@ -132,18 +132,18 @@ extern _Atomic unsigned long kashim_fdmap[KASHIM_FDMAP_FDS / KASHIM_FDMAP_WORD_B
 
 /* 32-bit bit offsets (btl): the fd's own register, no zero-extension, once
  * it is known to be below the map's size. */
-static inline bool kashim_fd_settled(int fd)
+static inline bool kashim_fd_decided(int fd)
 {
 	unsigned u = (unsigned)fd;
-	bool settled;
+	bool decided;
 
 	if (u >= KASHIM_FDMAP_FDS)
 		return true;
-	__asm__("btl %2, %1" : "=@ccc"(settled) : "m"(KASHIM_FDMAP_BITS), "r"(u));
-	return settled;
+	__asm__("btl %2, %1" : "=@ccc"(decided) : "m"(KASHIM_FDMAP_BITS), "r"(u));
+	return decided;
 }
 
-static inline void kashim_fd_settle(int fd)
+static inline void kashim_fd_decide(int fd)
 {
 	unsigned u = (unsigned)fd;
 
@@ -161,11 +161,11 @@ static inline void kashim_fd_clear(int fd)
  * decided about it. A plain bit test first: most fds closed are files. */
 static inline void kashim_fd_forget(int fd)
 {
-	if (kashim_fd_settled(fd) && (unsigned)fd < KASHIM_FDMAP_FDS)
+	if (kashim_fd_decided(fd) && (unsigned)fd < KASHIM_FDMAP_FDS)
 		kashim_fd_clear(fd);
 }
 #else
-static inline bool kashim_fd_settled(int fd)
+static inline bool kashim_fd_decided(int fd)
 {
 	unsigned u = (unsigned)fd;
 
@@ -175,7 +175,7 @@ static inline bool kashim_fd_settled(int fd)
 	       (1UL << (u % KASHIM_FDMAP_WORD_BITS));
 }
 
-static inline void kashim_fd_settle(int fd)
+static inline void kashim_fd_decide(int fd)
 {
 	unsigned u = (unsigned)fd;
 
@@ -194,7 +194,7 @@ static inline void kashim_fd_clear(int fd)
 
 static inline void kashim_fd_forget(int fd)
 {
-	if ((unsigned)fd < KASHIM_FDMAP_FDS && kashim_fd_settled(fd))
+	if ((unsigned)fd < KASHIM_FDMAP_FDS && kashim_fd_decided(fd))
 		kashim_fd_clear(fd);
 }
 #endif
@@ -203,8 +203,8 @@ static inline void kashim_fd_forget(int fd)
  * gets @from's mark. */
 static inline void kashim_fd_copy(int from, int to)
 {
-	if (kashim_fd_settled(from))
-		kashim_fd_settle(to);
+	if (kashim_fd_decided(from))
+		kashim_fd_decide(to);
 	else
 		kashim_fd_forget(to);
 }
@@ -220,7 +220,7 @@ int kashim_close_first(int fd);
  * paths test one byte: CONFIGURE (keepalive on, no debug log, the 4 usual
  * options first, setsockopt resolved) or LEAVE (keepalive off for this
  * program, no debug log: every hook passes straight through, and no fd is
- * settled or adopted). RULES: the configuration has destination or listen
+ * decided or adopted). RULES: the configuration has destination or listen
  * rules: connect() and listen() decide (rules.h). UNKNOWN: take the slow
  * paths. Stored with release by
  * kashim_mode_decide() after the settings are READY, loaded with acquire. */
@@ -245,10 +245,10 @@ void kashim_apply(int fd, const struct kashim_runtime *rt, const char *why);
 void kashim_apply_failed(int fd, const struct kashim_runtime *rt, const struct kashim_sockopt *o);
 
 /* For a socket kashim did not create (inherited, socket-activated, made with
- * syscall()): settle @fd and, if it is TCP, configure it. With override off,
+ * syscall()): mark @fd decided and, if it is TCP, configure it. With override off,
  * a socket that already has SO_KEEPALIVE on is left as its owner set it.
  * While the settings are being read by another thread it does nothing and
- * returns false (@fd stays unsettled). Returns true when kashim configured
+ * returns false (@fd stays undecided). Returns true when kashim configured
  * it. errno is preserved. */
 bool kashim_adopt(int fd, const char *why);
 
@@ -292,9 +292,9 @@ bool kashim_pending_take(int fd, unsigned *why);
 void kashim_pending_chosen(int fd);
 
 /* Configure (or leave, per the settings and @why) one pending socket. */
-void kashim_pending_settle(int fd, unsigned why, const struct kashim_runtime *rt);
+void kashim_pending_decide(int fd, unsigned why, const struct kashim_runtime *rt);
 
-/* Called once by the thread that made kashim_rt READY: settle every entry. */
+/* Called once by the thread that made kashim_rt READY: decide every entry. */
 void kashim_pending_drain(const struct kashim_runtime *rt);
 
 #pragma GCC visibility pop

@@ -82,12 +82,12 @@ static int find(int fd, uint64_t cookie, unsigned *entry)
 }
 
 /* Settle the entry taken from slot @i, unless its fd names another socket now. */
-static void settle_taken(unsigned i, unsigned entry, const struct kashim_runtime *rt)
+static void decide_taken(unsigned i, unsigned entry, const struct kashim_runtime *rt)
 {
 	int fd = fd_of(entry);
 
 	if (cookie_of(fd) == atomic_load(&pending_cookie[i]))
-		kashim_pending_settle(fd, entry & ~PENDING_FD_MASK, rt);
+		kashim_pending_decide(fd, entry & ~PENDING_FD_MASK, rt);
 }
 
 bool kashim_pending_add(int fd, unsigned why)
@@ -110,7 +110,7 @@ bool kashim_pending_add(int fd, unsigned why)
 		 * do. (Sequentially consistent on both sides: one of the two
 		 * sees the other.) */
 		if (atomic_load(&kashim_state) == KASHIM_READY && take_slot(i, entry))
-			settle_taken(i, entry, &kashim_rt);
+			decide_taken(i, entry, &kashim_rt);
 		return true;
 	}
 	return false;
@@ -147,10 +147,10 @@ void kashim_pending_chosen(int fd)
 }
 
 /* With destination or listen rules: a socket is decided by its address. */
-static void settle_by_rules(int fd, unsigned why, const struct kashim_runtime *rt)
+static void decide_by_rules(int fd, unsigned why, const struct kashim_runtime *rt)
 {
 	if ((why & KASHIM_PENDING_CHOSEN) && !rt->override) {
-		kashim_fd_settle(fd);
+		kashim_fd_decide(fd);
 		return;
 	}
 	/* An accepted socket has its listener's local address: its listen
@@ -161,13 +161,13 @@ static void settle_by_rules(int fd, unsigned why, const struct kashim_runtime *r
 		kashim_rules_adopt(fd, rt, "made while the settings were read", true);
 }
 
-void kashim_pending_settle(int fd, unsigned why, const struct kashim_runtime *rt)
+void kashim_pending_decide(int fd, unsigned why, const struct kashim_runtime *rt)
 {
 	if (rt->rules) {
-		settle_by_rules(fd, why, rt);
+		decide_by_rules(fd, why, rt);
 		return;
 	}
-	kashim_fd_settle(fd);
+	kashim_fd_decide(fd);
 	if (!rt->enabled)
 		return;
 	/* The program chose for this socket while the settings were read:
@@ -200,7 +200,7 @@ void kashim_pending_drain(const struct kashim_runtime *rt)
 		unsigned entry = atomic_load(&pending[i]);
 
 		if (entry && !(entry & PENDING_WRITING) && take_slot(i, entry))
-			settle_taken(i, entry, rt);
+			decide_taken(i, entry, rt);
 	}
 	errno = saved_errno;
 }

@@ -26,7 +26,7 @@ void (*real_closefrom)(int);
 int (*real_listen)(int, int);
 int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
 
-void *kashim_resolve(void **slot, const char *symbol)
+void *kashim_lookup_real(void **slot, const char *symbol)
 {
 	void *fn = dlsym(RTLD_NEXT, symbol);
 

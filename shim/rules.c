@@ -120,7 +120,7 @@ void kashim_rules_build(struct kashim_runtime *rt, struct kashim_ruleset *set, k
 	atomic_store_explicit(&kashim_fdstate, map, memory_order_relaxed);
 }
 
-static void unsettle(int fd)
+static void undecide(int fd)
 {
 	unsigned u = (unsigned)fd;
 
@@ -146,9 +146,9 @@ static unsigned char get_state(int fd)
 
 void kashim_rules_socket(int fd)
 {
-	/* The number may have been a settled socket before: it is not now. */
+	/* The number may have been a decided socket before: it is not now. */
 	set_state(fd, KASHIM_FS_PENDING);
-	unsettle(fd);
+	undecide(fd);
 }
 
 /* The profile of the first of the @n @rules matching @a, or @base. */
@@ -186,11 +186,11 @@ static void format_addr(const struct kashim_addr *a, char *buf, size_t len)
 			 (unsigned)(v[1] >> 16 & 0xffff), (unsigned)(v[1] & 0xffff), a->port);
 }
 
-/* Make @p's calls on @fd and record the decision: @fd is settled and no
+/* Make @p's calls on @fd and record the decision: @fd is decided and no
  * longer pending. With override off, the options the program already set
  * itself on @fd (KASHIM_FS_OWN) are left as it set them. errno preserved. */
 static void decide(int fd, const struct kashim_runtime *rt, const struct kashim_profile *p, const char *why,
-		   const struct kashim_addr *a, bool settle)
+		   const struct kashim_addr *a, bool mark)
 {
 	int (*set)(int, int, int, const void *, socklen_t) = KASHIM_REAL(real_setsockopt, "setsockopt");
 	unsigned char own = get_state(fd);
@@ -215,8 +215,8 @@ static void decide(int fd, const struct kashim_runtime *rt, const struct kashim_
 			state = KASHIM_FS_OVERRIDE | (p->settings->user_timeout > 0 ? KASHIM_FS_OVR_UT : 0);
 	}
 	set_state(fd, state);
-	if (settle)
-		kashim_fd_settle(fd);
+	if (mark)
+		kashim_fd_decide(fd);
 	if (KASHIM_UNLIKELY(rt->debug)) {
 		const struct kashim_settings *s = p->settings;
 		char where[80] = "";
@@ -325,7 +325,7 @@ static bool owner_chose_keepalive(int fd)
 	return chose;
 }
 
-bool kashim_rules_adopt(int fd, const struct kashim_runtime *rt, const char *why, bool settle)
+bool kashim_rules_adopt(int fd, const struct kashim_runtime *rt, const char *why, bool mark)
 {
 	const struct kashim_profile *p;
 	struct kashim_addr a;
@@ -340,18 +340,18 @@ bool kashim_rules_adopt(int fd, const struct kashim_runtime *rt, const char *why
 		decide(fd, rt, p, why, known ? &a : NULL, true);
 		return false;
 	}
-	/* An owner that turned keepalive on itself keeps its values: settle
+	/* An owner that turned keepalive on itself keeps its values: mark it decided
 	 * with an empty profile (nothing called). */
 	if (!p->override && owner_chose_keepalive(fd)) {
 		decide(fd, rt, &(struct kashim_profile){.settings = p->settings},
 		       "inherited listener already has SO_KEEPALIVE, kept as it is;", known ? &a : NULL, true);
 		return false;
 	}
-	decide(fd, rt, p, why, known ? &a : NULL, settle);
+	decide(fd, rt, p, why, known ? &a : NULL, mark);
 	return true;
 }
 
-bool kashim_rules_accept_unsettled(int listener, int fd, const struct kashim_runtime *rt)
+bool kashim_rules_accept_undecided(int listener, int fd, const struct kashim_runtime *rt)
 {
 	struct kashim_addr a;
 	bool known;

@@ -93,23 +93,23 @@ int kashim_rules_connect(int fd, const struct sockaddr *addr, socklen_t len,
 			 int (*real)(int, const struct sockaddr *, socklen_t));
 
 /* For kashim_adopt() when the configuration has rules: a listening @fd is
- * matched by its local address and configured (settled only if @settle);
+ * matched by its local address and configured (marked decided only if @mark);
  * any other TCP socket becomes pending, for connect() to decide. Returns
  * true when it configured @fd. errno is preserved. */
-bool kashim_rules_adopt(int fd, const struct kashim_runtime *rt, const char *why, bool settle);
+bool kashim_rules_adopt(int fd, const struct kashim_runtime *rt, const char *why, bool mark);
 
 /* For accept(): configure @fd, accepted on @listener before the listener
  * had its options, as the listener's rule (or the program) says. */
 void kashim_apply_accepted(int fd, int listener, const struct kashim_runtime *rt, const char *why);
 
-/* For accept() on @listener, which kashim has not settled (inherited, or
+/* For accept() on @listener, which kashim has not decided (inherited, or
  * socket-activated), when the configuration has rules: give the listener
  * its rule's options unless it has them already (another thread adopted
  * it a moment ago), and @fd, which may have been queued before, the same.
- * False when the listener is settled here instead: its rule says
+ * False when the listener is decided here instead: its rule says
  * keepalive = false, or its owner turned keepalive on itself with other
  * values (override off); @fd then has what the listener gave it. */
-bool kashim_rules_accept_unsettled(int listener, int fd, const struct kashim_runtime *rt);
+bool kashim_rules_accept_undecided(int listener, int fd, const struct kashim_runtime *rt);
 
 /* dup(), dup2(), fcntl(F_DUPFD): @to names what @from names. */
 static inline void kashim_rules_copy(int from, int to)

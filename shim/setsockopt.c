@@ -37,7 +37,7 @@ static bool keep_configured(int fd, int name)
 		return kashim_rules_setsockopt(fd, name);
 	/* The common case costs no system call: a decided socket, settings
 	 * known, no rules, override off. */
-	if (kashim_mode_now() == KASHIM_MODE_CONFIGURE && kashim_fd_settled(fd) && !kashim_rt.override)
+	if (kashim_mode_now() == KASHIM_MODE_CONFIGURE && kashim_fd_decided(fd) && !kashim_rt.override)
 		return false;
 	if (!kashim_fd_is_tcp(fd))
 		return false;
@@ -50,7 +50,7 @@ static bool keep_configured(int fd, int name)
 		return kashim_rules_setsockopt(fd, name);
 	if (!rt->enabled)
 		return false;
-	if (!kashim_fd_settled(fd))
+	if (!kashim_fd_decided(fd))
 		kashim_adopt(fd, "setsockopt, inherited");
 	if (!rt->override)
 		return false;

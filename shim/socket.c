@@ -7,7 +7,7 @@
  *
  * Every socket a program makes comes through here, so the common cases are
  * kept short (make bench counts them): a TCP socket once the settings are
- * known costs one byte test, the settle bit and the calls; in a program
+ * known costs one byte test, the decided bit and the calls; in a program
  * whose config says keepalive = false, socket() is a jump to libc's.
  */
 #define _GNU_SOURCE
@@ -87,7 +87,7 @@ static inline __attribute__((always_inline)) void configure(int fd)
 	const struct kashim_sockopt *o = kashim_rt.opts;
 	long ret;
 
-	kashim_fd_settle(fd);
+	kashim_fd_decide(fd);
 #define KASHIM_CONFIGURE_ONE(i)                               \
 	do {                                                  \
 		ret = raw_setsockopt(fd, &o[i]);              \
@@ -132,7 +132,7 @@ static inline __attribute__((always_inline)) void configure(int fd)
 	const struct kashim_sockopt *o = kashim_rt.opts;
 	int saved_errno = errno;
 
-	kashim_fd_settle(fd);
+	kashim_fd_decide(fd);
 #define KASHIM_CONFIGURE_ONE(i)                                                                   \
 	do {                                                                                      \
 		if (KASHIM_UNLIKELY(set(fd, o[i].level, o[i].name, &o[i].value, sizeof(int)) != 0)) \
@@ -176,7 +176,7 @@ static __attribute__((noinline)) int socket_slow(int fd, int domain)
 			kashim_log(KASHIM_LOG_DEBUG, "fd %d (socket): rules apply; decided at connect or listen", fd);
 		return fd;
 	}
-	kashim_fd_settle(fd);
+	kashim_fd_decide(fd);
 	if (rt->enabled)
 		kashim_apply(fd, rt, domain == AF_INET6 ? "socket AF_INET6" : "socket AF_INET");
 	else if (rt->debug)
@@ -188,18 +188,17 @@ static __attribute__((noinline)) int socket_slow(int fd, int domain)
 static inline __attribute__((always_inline)) int socket_with(int (*real)(int, int, int), unsigned mode,
 							       int domain, int type, int protocol)
 {
-	/* The domain of a TCP request, else 0: decided before the call so that
-	 * one register, not three, lives across it (the empty asm keeps the
-	 * compiler from moving the test after the call). */
+	/* The domain of a TCP request, else 0. (An empty asm that pinned this
+	 * test before the call, so one register lives across it, now costs an
+	 * instruction more than it saves: make bench, socket 125 with it, 124
+	 * without.) */
 	int tcp_domain = KASHIM_LIKELY(is_tcp_request(domain, type, protocol)) ? domain : 0;
-	int fd;
+	int fd = real(domain, type, protocol);
 
-	__asm__ volatile("" : "+r"(tcp_domain)::"memory");
-	fd = real(domain, type, protocol);
 	if (fd < 0)
 		return fd;
 	if (!tcp_domain) {
-		kashim_fd_settle(fd);
+		kashim_fd_decide(fd);
 		return fd;
 	}
 	if (KASHIM_LIKELY(mode == KASHIM_MODE_CONFIGURE)) {

@@ -17,9 +17,9 @@
 #      before the listener had the options: each is configured as it is
 #      accepted, and the listener once, on the first; the first accept reads
 #      SO_PROTOCOL, SO_KEEPALIVE and TCP_INFO, each later one while the
-#      listener is unsettled also the listener's 3 values (another thread
+#      listener is undecided also the listener's 3 values (another thread
 #      may have configured it: no lock, no per-listener record); once TCP_INFO
-#      shows the queue empty the listener is settled, and the K-Q made after
+#      shows the queue empty the listener is decided, and the K-Q made after
 #      the Q-th accept inherit at no cost)
 # and every shim run's connections carry keepalive with the configured idle.
 source "$(dirname "$0")/../lib/common.sh"
