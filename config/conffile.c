@@ -29,6 +29,9 @@ struct parse_ctx {
 };
 static struct parse_ctx *current;
 
+/* Set by kashim_conffile_load_cgroup() for the parse it runs. */
+static const struct kashim_conf_cgroup_query *cgroup_query;
+
 static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	char msg[384];
@@ -265,6 +268,20 @@ env_reference:
 	return true;
 }
 
+/* Apply the first cgroup section, in file order, that the query matches. */
+static void take_cgroup_section(cfg_t *cfg, struct kashim_settings *s)
+{
+	for (unsigned i = 0; i < cfg_size(cfg, "cgroup"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "cgroup", i);
+
+		if (cgroup_query->match(cgroup_query->ctx, cfg_title(sec), sec->line)) {
+			snprintf(s->section, sizeof s->section, "%s", cfg_title(sec));
+			take_values(sec, s, KASHIM_SRC_SECTION);
+			return;
+		}
+	}
+}
+
 /* libconfuse's flex scanner ECHOes input that no rule matches to
  * cfg_yyout, which is stdout unless set: the host's stdout must never see
  * it. libconfuse exports these two but does not declare them. */
@@ -286,6 +303,7 @@ kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_n
 	cfg_opt_t opts[] = {
 		KASHIM_OPTS,
 		CFG_SEC("program", program_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_SEC("cgroup", program_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_END()};
 	struct parse_ctx ctx = {.log = log, .path = path};
 	struct kashim_settings next = *s;
@@ -317,6 +335,8 @@ kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_n
 		cfg_set_validate_func(cfg, range_checked[i], validate_range);
 		snprintf(name, sizeof name, "program|%s", range_checked[i]);
 		cfg_set_validate_func(cfg, name, validate_range);
+		snprintf(name, sizeof name, "cgroup|%s", range_checked[i]);
+		cfg_set_validate_func(cfg, name, validate_range);
 	}
 
 	/* A stream without an fd that drops what flex ECHOes; the previous
@@ -346,6 +366,8 @@ kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_n
 				break;
 			}
 		}
+		if (cgroup_query)
+			take_cgroup_section(cfg, &next);
 		*s = next;
 		result = KASHIM_CONF_APPLIED;
 	} else if (ctx.problems == 0) {
@@ -355,5 +377,17 @@ kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_n
 	current = NULL;
 	cfg_free(cfg);
 	free(text);
+	return result;
+}
+
+enum kashim_conf_result
+kashim_conffile_load_cgroup(const char *path, const struct kashim_conf_cgroup_query *query,
+			    struct kashim_settings *s, const struct kashim_logger *log)
+{
+	enum kashim_conf_result result;
+
+	cgroup_query = query;
+	result = kashim_conffile_load(path, NULL, NULL, s, log);
+	cgroup_query = NULL;
 	return result;
 }
