@@ -94,18 +94,23 @@ int kashim_sock_ops(struct bpf_sock_ops *skops)
 	}
 	override = kashim_conf.override;
 	app = override ? 0 : st->app_set;
-	/* Keepalive already on, by a call we did not see (a listener's
-	 * owner in another cgroup): the owner chose, as the shim respects. */
+	/* Keepalive already on by a call we did not see (made before the
+	 * attachment, or by a listener's owner elsewhere): the owner chose,
+	 * and the shim leaves such sockets alone too. */
 	if (!override && !(app & KASHIM_BPF_APP_KEEPALIVE) &&
-	    bpf_getsockopt(skops, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == 0 && on)
-		app |= KASHIM_BPF_APP_KEEPALIVE;
-	if (app & KASHIM_BPF_APP_KEEPALIVE) {
-		/* SO_KEEPALIVE on or off is the application's: its own
-		 * timings are too, and ours would only half-apply. */
+	    bpf_getsockopt(skops, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == 0 && on) {
 		__sync_fetch_and_add(&kashim_counts.app_chose, 1);
 		return 1;
 	}
-	set_int(skops, SOL_SOCKET, SO_KEEPALIVE, 1);
+	/* As with the shim, which sets everything at socket() and lets the
+	 * application's later calls overwrite: each option it set stays its
+	 * own, the others are ours (SO_KEEPALIVE 0 keeps probes off). */
+	if (app & KASHIM_BPF_APP_KEEPALIVE) {
+		__sync_fetch_and_add(&kashim_counts.app_chose, 1);
+	} else {
+		set_int(skops, SOL_SOCKET, SO_KEEPALIVE, 1);
+		__sync_fetch_and_add(&kashim_counts.configured, 1);
+	}
 	if (!(app & KASHIM_BPF_APP_IDLE))
 		set_int(skops, SOL_TCP, TCP_KEEPIDLE, kashim_conf.idle);
 	if (!(app & KASHIM_BPF_APP_INTERVAL))
@@ -114,7 +119,6 @@ int kashim_sock_ops(struct bpf_sock_ops *skops)
 		set_int(skops, SOL_TCP, TCP_KEEPCNT, kashim_conf.count);
 	if (kashim_conf.user_timeout > 0 && !(app & KASHIM_BPF_APP_USER_TIMEOUT))
 		set_int(skops, SOL_TCP, TCP_USER_TIMEOUT, kashim_conf.user_timeout);
-	__sync_fetch_and_add(&kashim_counts.configured, 1);
 	return 1;
 }
 

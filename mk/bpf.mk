@@ -37,6 +37,27 @@ $(KB_OBJ): $(wildcard bpf/*.h) $(KB_SKEL)
 
 $(KASHIM_BPF): $(KB_OBJ) $(B)/obj/config/conffile.o $(B)/obj/config/settings.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS) $(shell pkg-config --libs libbpf)
+
+# Test programs the preload cannot reach, for tests/bpf/*.t.
+KBT := $(B)/tests/bpf
+KB_TEST_PROGS := $(KBT)/kb-client $(KBT)/kb-client-static \
+                 $(if $(shell pkg-config --exists liburing 2>/dev/null && echo y),$(KBT)/kb-uring) \
+                 $(if $(shell command -v go 2>/dev/null),$(KBT)/kb-goclient)
+CHECK_DEPS += $(KB_TEST_PROGS)
+$(KBT)/kb-client: tests/bpf/kb-client.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+$(KBT)/kb-client-static: tests/bpf/kb-client.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -static -o $@ $<
+$(KBT)/kb-uring: tests/bpf/kb-client.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_CFLAGS) -DKB_URING $(shell pkg-config --cflags liburing) -o $@ $< \
+		$(shell pkg-config --libs liburing)
+# Go's build cache goes in the build tree: HOME may be unset or read-only.
+$(KBT)/kb-goclient: tests/bpf/kb-goclient.go
+	@mkdir -p $(dir $@)
+	GOCACHE=$(abspath $(B))/go-cache GO111MODULE=off go build -o $@ $<
 else
 $(info kashim-bpf not built: it needs clang, bpftool and libbpf-dev (scripts/install-deps bpf))
 endif
