@@ -274,7 +274,7 @@ static int cmd_attach(int argc, char **argv, bool explain)
 	kashim_settings_defaults(&o.values);
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:c:s:i:n:k:u:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":c:s:i:n:k:u:", longopts, NULL)) != -1) {
 		bool ok = true;
 
 		switch (opt) {
