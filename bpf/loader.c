@@ -198,7 +198,7 @@ static int attach_all(const struct kb_options *given, bool dry_run)
 			continue;
 		}
 		if (rc != KB_EXIT_OK) {
-			kb_err("%s:%d: cgroup section \"%s\": %s; skipped", path, t.line[i], t.v[i], why);
+			kb_err("%s: cgroup section \"%s\": %s; skipped", path, t.v[i], why);
 			continue;
 		}
 		if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK) {
