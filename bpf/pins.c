@@ -325,6 +325,7 @@ static bool read_map(const char *path, void *value, size_t size)
 bool kb_read(uint64_t id, struct kb_attachment *a)
 {
 	char path[600];
+	struct stat st;
 	struct bpf_link_info info;
 	__u32 len = sizeof info;
 	int fd;
@@ -344,6 +345,10 @@ bool kb_read(uint64_t id, struct kb_attachment *a)
 	a->have_conf = read_map(path, &a->conf, sizeof a->conf);
 	snprintf(path, sizeof path, "%s/bss", a->dir);
 	a->have_counts = read_map(path, &a->counts, sizeof a->counts);
+	/* The kernel lets go of a removed cgroup's links a little later (a
+	 * work queue): its directory being gone says it at once. */
+	if (a->have_conf && (stat(a->conf.cgroup, &st) < 0 || st.st_ino != id))
+		a->stale = true;
 	return true;
 }
 

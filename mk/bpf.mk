@@ -62,6 +62,18 @@ else
 $(info kashim-bpf not built: it needs clang, bpftool and libbpf-dev (scripts/install-deps bpf))
 endif
 
+# On a fresh machine this makefile was read before `make check` installed
+# clang, bpftool and libbpf: a second make, run after them, builds it then.
+.PHONY: kb-check-deps
+check: kb-check-deps
+kb-check-deps: | $(B)/.deps-test
+ifeq ($(KASHIM_BPF_BUILD),yes)
+kb-check-deps: $(KASHIM_BPF) $(KB_TEST_PROGS)
+else
+	@if PATH="$$PATH:/usr/sbin:/sbin" command -v bpftool >/dev/null && command -v $(BPF_CLANG) >/dev/null && \
+	    pkg-config --exists libbpf; then $(MAKE) --no-print-directory kb-check-deps; fi
+endif
+
 # Installed with the rest when built; its man page always.
 .PHONY: install-bpf uninstall-bpf
 install: install-bpf
