@@ -191,8 +191,8 @@ static int attach_all(const struct kb_options *given, bool dry_run)
 			}
 			rc = kb_pin_programs(t.v[i], &conf);
 			if (rc == KB_EXIT_OK)
-				printf("pinned programs for %s in %s/%s (BPFProgram=, see --systemd-dropin)\n", t.v[i],
-				       KB_PIN_UNITS, t.v[i]);
+				printf("pinned programs for %s in %s (BPFProgram=, see --systemd-dropin)\n", t.v[i],
+				       kb_unit_pin_dir(t.v[i], why, sizeof why));
 			else
 				worst = KB_EXIT_REFUSED;
 			continue;
@@ -367,6 +367,13 @@ static int cmd_detach(int argc, char **argv)
 	}
 	if (argv[1][0] == '-' && argv[1][1])
 		return bad_usage("detach: unknown option '%s'", argv[1]);
+	/* A unit that is not running: the programs pinned for BPFProgram=. */
+	if (kb_is_unit_name(argv[1]) && geteuid() == 0 &&
+	    kb_cgroup_resolve(argv[1], &cg, (char[8]){0}, 8) != KB_EXIT_OK &&
+	    kb_unpin_unit(argv[1]) == KB_EXIT_OK) {
+		printf("unpinned the programs for %s\n", argv[1]);
+		return KB_EXIT_OK;
+	}
 	if ((rc = resolve(argv[1], &cg)) != KB_EXIT_OK)
 		return rc;
 	if ((rc = need_root("detach")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
@@ -568,7 +575,7 @@ static int cmd_reload(int argc, char **argv)
  * `attach --all` pinned for UNIT; 2 for a bad unit name. */
 static int systemd_dropin(int argc, char **argv)
 {
-	char unit[256];
+	char unit[256], dir[512];
 	const char *name;
 	size_t len;
 
@@ -592,9 +599,9 @@ static int systemd_dropin(int argc, char **argv)
 	       "After=kashim-bpf.service\n"
 	       "\n"
 	       "[Service]\n"
-	       "BPFProgram=sock_ops:%s/%s/sock_ops\n"
-	       "BPFProgram=setsockopt:%s/%s/setsockopt\n",
-	       unit, unit, unit, kb_default_config(), unit, KB_PIN_UNITS, unit, KB_PIN_UNITS, unit);
+	       "BPFProgram=sock_ops:%s/sock_ops\n"
+	       "BPFProgram=setsockopt:%s/setsockopt\n",
+	       unit, unit, unit, kb_default_config(), unit, kb_unit_pin_dir(unit, dir, sizeof dir), dir);
 	return KB_EXIT_OK;
 }
 

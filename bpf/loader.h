@@ -124,6 +124,15 @@ int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bo
  * KB_PIN_UNITS/@unit/, for systemd's BPFProgram=. */
 int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf);
 
+/* The directory the programs for systemd unit @unit are pinned in:
+ * KB_PIN_UNITS/UNIT with '.' as '_' (bpffs refuses dots). */
+const char *kb_unit_pin_dir(const char *unit, char *buf, size_t len);
+
+/* Unpin the programs pinned for systemd unit @unit (cgroups that still
+ * have them attached keep them until the unit stops). KB_EXIT_USAGE when
+ * there are none. */
+int kb_unpin_unit(const char *unit);
+
 /* Detach and unpin the attachment of cgroup id @id. KB_EXIT_USAGE when it
  * has none. */
 int kb_detach_id(uint64_t id);

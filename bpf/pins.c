@@ -219,6 +219,17 @@ out:
 	return rc;
 }
 
+const char *kb_unit_pin_dir(const char *unit, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s/", KB_PIN_UNITS);
+
+	/* bpffs refuses names with a dot. */
+	for (; *unit && n + 1 < len; unit++)
+		buf[n++] = *unit == '.' ? '_' : *unit;
+	buf[n < len ? n : len - 1] = '\0';
+	return buf;
+}
+
 int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf)
 {
 	char dir[512], path[600];
@@ -229,7 +240,7 @@ int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf)
 		kb_err("cannot create %s: %s", KB_PIN_UNITS, strerror(errno));
 		return KB_EXIT_REFUSED;
 	}
-	snprintf(dir, sizeof dir, "%s/%s", KB_PIN_UNITS, unit);
+	kb_unit_pin_dir(unit, dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/data", dir);
 	/* Already loaded (systemd may have attached them): new settings. */
 	if (access(path, F_OK) == 0) {
@@ -271,6 +282,22 @@ int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf)
 	}
 	kashim_bpf__destroy(skel);
 	return rc;
+}
+
+int kb_unpin_unit(const char *unit)
+{
+	char dir[512];
+	struct stat st;
+
+	kb_unit_pin_dir(unit, dir, sizeof dir);
+	if (stat(dir, &st) < 0)
+		return KB_EXIT_USAGE;
+	unpin_dir(dir);
+	if (stat(dir, &st) == 0) {
+		kb_err("cannot remove %s: %s", dir, strerror(errno));
+		return KB_EXIT_REFUSED;
+	}
+	return KB_EXIT_OK;
 }
 
 /* Detach the link pinned at @path (if any) and unpin it. */
