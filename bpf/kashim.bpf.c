@@ -12,9 +12,10 @@
  *                     vetoes them (the application still gets success).
  *
  * Programs of deeper cgroups run first: the first copy that sees a socket
- * claims it in the shared socket storage, and the copies of ancestor
- * cgroups then leave it alone; so the most specific attachment wins, and
- * an exempt one (keepalive = false) claims sockets to keep them untouched.
+ * decides for it (sock_ops: a mark in the event's reply; setsockopt: the
+ * owner in the shared socket storage), and the copies of ancestor cgroups
+ * then leave it alone; so the most specific attachment wins, and an exempt
+ * one (keepalive = false) decides to leave its sockets untouched.
  *
  * Built against <linux/bpf.h> only (no vmlinux.h, no CO-RE): the object
  * loads on kernels without BTF for vmlinux.
@@ -51,8 +52,8 @@ struct {
 	__type(value, struct kashim_sk);
 } kashim_sk_state SEC(".maps");
 
-/* The socket's state when this copy decides for it, NULL when another
- * (deeper) attachment claimed it first or no storage could be had. */
+/* setsockopt: the socket's state when this copy decides for it, NULL when
+ * another (deeper) attachment claimed it first or no storage could be had. */
 static __always_inline struct kashim_sk *claim(struct bpf_sock *sk)
 {
 	struct kashim_sk *st;
@@ -75,42 +76,52 @@ static __always_inline void set_int(struct bpf_sock_ops *skops, int level, int n
 		__sync_fetch_and_add(&kashim_counts.failed, 1);
 }
 
+/* Written into skops->reply by the first (deepest) copy that runs for a
+ * connection event: the kernel ignores the reply of these events, and every
+ * copy of the run sees the same context, so the copies of ancestor cgroups
+ * know that a more specific attachment decided, with no socket storage to
+ * allocate per connection. */
+#define KASHIM_DECIDED 0x6b617368 /* "kash" */
+
 SEC("sockops")
 int kashim_sock_ops(struct bpf_sock_ops *skops)
 {
 	struct kashim_sk *st;
-	__u32 app, override;
+	struct bpf_sock *sk;
+	__u32 app = 0;
 	int on = 0;
 
 	if (skops->op != BPF_SOCK_OPS_TCP_CONNECT_CB &&
 	    skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
 		return 1;
-	st = claim(skops->sk);
-	if (!st)
+	if (skops->reply == KASHIM_DECIDED)
 		return 1;
+	skops->reply = KASHIM_DECIDED;
 	if (!kashim_conf.keepalive) {
 		__sync_fetch_and_add(&kashim_counts.exempt, 1);
 		return 1;
 	}
-	override = kashim_conf.override;
-	app = override ? 0 : st->app_set;
-	/* Keepalive already on by a call we did not see (made before the
-	 * attachment, or by a listener's owner elsewhere): the owner chose,
-	 * and the shim leaves such sockets alone too. */
-	if (!override && !(app & KASHIM_BPF_APP_KEEPALIVE) &&
-	    bpf_getsockopt(skops, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == 0 && on) {
-		__sync_fetch_and_add(&kashim_counts.app_chose, 1);
-		return 1;
+	/* The application's recorded choices (there is storage only when it
+	 * made a keepalive call; accepted connections inherit the listener's). */
+	sk = skops->sk;
+	if (!kashim_conf.override && sk) {
+		st = bpf_sk_storage_get(&kashim_sk_state, sk, 0, 0);
+		if (st && st->owner == kashim_conf.instance)
+			app = st->app_set;
+		/* Keepalive already on by a call we did not see (made before
+		 * the attachment, or by a listener's owner elsewhere): the
+		 * owner chose, and the shim leaves such sockets alone too. */
+		if (!(app & KASHIM_BPF_APP_KEEPALIVE) &&
+		    bpf_getsockopt(skops, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == 0 && on) {
+			__sync_fetch_and_add(&kashim_counts.app_chose, 1);
+			return 1;
+		}
 	}
 	/* As with the shim, which sets everything at socket() and lets the
 	 * application's later calls overwrite: each option it set stays its
-	 * own, the others are ours (SO_KEEPALIVE 0 keeps probes off). */
-	if (app & KASHIM_BPF_APP_KEEPALIVE) {
-		__sync_fetch_and_add(&kashim_counts.app_chose, 1);
-	} else {
-		set_int(skops, SOL_SOCKET, SO_KEEPALIVE, 1);
-		__sync_fetch_and_add(&kashim_counts.configured, 1);
-	}
+	 * own, the others are ours (SO_KEEPALIVE 0 keeps probes off). The
+	 * timings go first: set after SO_KEEPALIVE, TCP_KEEPIDLE would re-arm
+	 * the keepalive timer a second time. */
 	if (!(app & KASHIM_BPF_APP_IDLE))
 		set_int(skops, SOL_TCP, TCP_KEEPIDLE, kashim_conf.idle);
 	if (!(app & KASHIM_BPF_APP_INTERVAL))
@@ -119,6 +130,12 @@ int kashim_sock_ops(struct bpf_sock_ops *skops)
 		set_int(skops, SOL_TCP, TCP_KEEPCNT, kashim_conf.count);
 	if (kashim_conf.user_timeout > 0 && !(app & KASHIM_BPF_APP_USER_TIMEOUT))
 		set_int(skops, SOL_TCP, TCP_USER_TIMEOUT, kashim_conf.user_timeout);
+	if (app & KASHIM_BPF_APP_KEEPALIVE) {
+		__sync_fetch_and_add(&kashim_counts.app_chose, 1);
+	} else {
+		set_int(skops, SOL_SOCKET, SO_KEEPALIVE, 1);
+		__sync_fetch_and_add(&kashim_counts.configured, 1);
+	}
 	return 1;
 }
 

@@ -435,7 +435,10 @@ static void status_json(const struct kb_attachment *list, size_t n)
 			       (unsigned long long)k->configured, (unsigned long long)(k->app_chose + k->exempt),
 			       (unsigned long long)k->app_chose, (unsigned long long)k->exempt,
 			       (unsigned long long)k->vetoed, (unsigned long long)k->failed);
-		printf("}");
+		printf(", \"sock_ops_run_time_ns\": %llu, \"sock_ops_run_cnt\": %llu, "
+		       "\"setsockopt_run_time_ns\": %llu, \"setsockopt_run_cnt\": %llu}",
+		       (unsigned long long)a->run_time_ns[0], (unsigned long long)a->run_cnt[0],
+		       (unsigned long long)a->run_time_ns[1], (unsigned long long)a->run_cnt[1]);
 	}
 	printf("%s]}\n", n ? "\n" : "");
 }

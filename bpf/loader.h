@@ -110,6 +110,9 @@ struct kb_attachment {
 	bool have_conf, have_counts;
 	struct kashim_bpf_conf conf;
 	struct kashim_bpf_counts counts;
+	/* In-kernel cost of its sock_ops [0] and setsockopt [1] programs, kept
+	 * while sysctl kernel.bpf_stats_enabled is 1. */
+	uint64_t run_time_ns[2], run_cnt[2];
 };
 
 /* Make sure bpffs is mounted at KB_BPFFS and KB_PIN_ROOT exists. */

@@ -332,6 +332,29 @@ int kb_detach_id(uint64_t id)
 	return KB_EXIT_OK;
 }
 
+/* The run statistics of the program behind the link pinned at @path. */
+static void read_prog_stats(const char *path, uint64_t *run_time_ns, uint64_t *run_cnt)
+{
+	struct bpf_link_info link;
+	struct bpf_prog_info prog;
+	__u32 len = sizeof link;
+	int fd = bpf_obj_get(path), pfd;
+
+	if (fd < 0)
+		return;
+	memset(&link, 0, sizeof link);
+	if (bpf_obj_get_info_by_fd(fd, &link, &len) == 0 && (pfd = bpf_prog_get_fd_by_id(link.prog_id)) >= 0) {
+		memset(&prog, 0, sizeof prog);
+		len = sizeof prog;
+		if (bpf_obj_get_info_by_fd(pfd, &prog, &len) == 0) {
+			*run_time_ns = prog.run_time_ns;
+			*run_cnt = prog.run_cnt;
+		}
+		close(pfd);
+	}
+	close(fd);
+}
+
 /* Look up key 0 of the array map pinned at @path into @value (@size bytes). */
 static bool read_map(const char *path, void *value, size_t size)
 {
@@ -368,6 +391,9 @@ bool kb_read(uint64_t id, struct kb_attachment *a)
 	/* A link whose cgroup was removed reports cgroup id 0. */
 	a->stale = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.cgroup.cgroup_id != id;
 	close(fd);
+	read_prog_stats(path, &a->run_time_ns[0], &a->run_cnt[0]);
+	snprintf(path, sizeof path, "%s/setsockopt", a->dir);
+	read_prog_stats(path, &a->run_time_ns[1], &a->run_cnt[1]);
 	snprintf(path, sizeof path, "%s/data", a->dir);
 	a->have_conf = read_map(path, &a->conf, sizeof a->conf);
 	snprintf(path, sizeof path, "%s/bss", a->dir);
