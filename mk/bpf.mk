@@ -78,8 +78,16 @@ endif
 .PHONY: install-bpf uninstall-bpf
 install: install-bpf
 uninstall: uninstall-bpf
-install-bpf:
-	@set -e; $(kashim_install_shell_functions); \
+# It runs before install's own recipe: whatever that recipe refuses (paths,
+# a library built for another SYSCONFDIR) must leave nothing behind, so
+# the same cases write nothing here (install reports them).
+install-bpf: all
+	@set -e; \
+	case "$(SBINDIR)$(MANDIR)$(DOCDIR)$(LIBDIR)$(BINDIR)$(SYSCONFDIR)" in *\ *) exit 0;; esac; \
+	for d in "$(SBINDIR)" "$(MANDIR)" "$(DOCDIR)" "$(LIBDIR)" "$(BINDIR)" "$(SYSCONFDIR)"; do \
+		case "$$d" in /*) ;; *) exit 0;; esac; done; \
+	tr '\0' '\n' <$(LIB) | grep -qxF '$(SYSCONFDIR)/keepalive.conf' || exit 0; \
+	$(kashim_install_shell_functions); \
 	for d in $(MANDIR)/man8 $(DOCDIR); do kashim_mkdir "$$d"; done; \
 	if [ -x $(KASHIM_BPF) ]; then kashim_mkdir "$(SBINDIR)"; \
 		install -m 755 $(KASHIM_BPF) "$(DESTDIR)$(SBINDIR)/kashim-bpf"; fi; \
