@@ -59,7 +59,7 @@ $(KBT)/kb-goclient: tests/bpf/kb-goclient.go
 	@mkdir -p $(dir $@)
 	GOCACHE=$(abspath $(B))/go-cache GO111MODULE=off go build -o $@ $<
 else
-$(info kashim-bpf not built: it needs clang, bpftool and libbpf-dev (scripts/install-deps bpf))
+$(info kashim-bpf not built: it needs clang, bpftool and libbpf-dev (scripts/install-deps test installs them))
 endif
 
 # On a fresh machine this makefile was read before `make check` installed
