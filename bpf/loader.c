@@ -128,23 +128,19 @@ static void print_settings(const char *verb, const struct kashim_bpf_conf *c)
 
 struct titles {
 	char **v;
-	int *line;
 	size_t n;
 };
 
-static void add_title(void *ctx, const char *title, int line)
+static void add_title(void *ctx, const char *title)
 {
 	struct titles *t = ctx;
 	char **v = realloc(t->v, (t->n + 1) * sizeof *v);
-	int *l = realloc(t->line, (t->n + 1) * sizeof *l);
 
-	if (v)
-		t->v = v;
-	if (l)
-		t->line = l;
-	if (!v || !l || !(t->v[t->n] = strdup(title)))
+	if (!v)
 		return;
-	t->line[t->n++] = line;
+	t->v = v;
+	if ((t->v[t->n] = strdup(title)))
+		t->n++;
 }
 
 /* attach --all: every cgroup section of the file. A section naming a
@@ -219,7 +215,6 @@ static int attach_all(const struct kb_options *given, bool dry_run)
 	for (size_t i = 0; i < t.n; i++)
 		free(t.v[i]);
 	free(t.v);
-	free(t.line);
 	return worst;
 }
 

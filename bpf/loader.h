@@ -93,9 +93,9 @@ const char *kb_source_text(const struct kashim_bpf_conf *conf, enum kashim_field
 void kb_profile_explain(FILE *out, const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf);
 
 /* The titles of every cgroup section of @path, for attach --all: calls
- * @each(ctx, title, line). Returns KB_EXIT_OK, or KB_EXIT_USAGE when the
+ * @each(ctx, title). Returns KB_EXIT_OK, or KB_EXIT_USAGE when the
  * file is missing or invalid (reported). */
-int kb_profile_sections(const char *path, void (*each)(void *ctx, const char *title, int line), void *ctx);
+int kb_profile_sections(const char *path, void (*each)(void *ctx, const char *title), void *ctx);
 
 /* The default config file (SYSCONFDIR/keepalive.conf). */
 const char *kb_default_config(void);

@@ -92,13 +92,12 @@ struct match_ctx {
 
 /* A section applies when its title names the same cgroup (by id), or, with
  * -s, when it is exactly the title asked for. */
-static bool match_title(void *ctx, const char *title, int line)
+static bool match_title(void *ctx, const char *title)
 {
 	struct match_ctx *m = ctx;
 	struct kb_cgroup other;
 	char why[256];
 
-	(void)line;
 	if (m->section)
 		m->matched = !strcmp(title, m->section);
 	else
@@ -235,19 +234,19 @@ void kb_profile_explain(FILE *out, const struct kb_cgroup *cg, const struct kash
 }
 
 struct list_ctx {
-	void (*each)(void *ctx, const char *title, int line);
+	void (*each)(void *ctx, const char *title);
 	void *ctx;
 };
 
-static bool list_title(void *ctx, const char *title, int line)
+static bool list_title(void *ctx, const char *title)
 {
 	struct list_ctx *l = ctx;
 
-	l->each(l->ctx, title, line);
+	l->each(l->ctx, title);
 	return false;
 }
 
-int kb_profile_sections(const char *path, void (*each)(void *ctx, const char *title, int line), void *ctx)
+int kb_profile_sections(const char *path, void (*each)(void *ctx, const char *title), void *ctx)
 {
 	const struct kashim_logger log = {.write = log_stderr};
 	struct list_ctx l = {.each = each, .ctx = ctx};

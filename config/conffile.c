@@ -274,7 +274,7 @@ static void take_cgroup_section(cfg_t *cfg, struct kashim_settings *s)
 	for (unsigned i = 0; i < cfg_size(cfg, "cgroup"); i++) {
 		cfg_t *sec = cfg_getnsec(cfg, "cgroup", i);
 
-		if (cgroup_query->match(cgroup_query->ctx, cfg_title(sec), sec->line)) {
+		if (cgroup_query->match(cgroup_query->ctx, cfg_title(sec))) {
 			snprintf(s->section, sizeof s->section, "%s", cfg_title(sec));
 			take_values(sec, s, KASHIM_SRC_SECTION);
 			return;

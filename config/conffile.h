@@ -35,10 +35,10 @@ typedef enum kashim_conf_result (*kashim_conffile_load_fn)(const char *, const c
 							   const struct kashim_logger *);
 
 /* Which cgroup section applies: @match is called with each cgroup section's
- * title and line, in file order, until it returns true (kashim-bpf resolves
+ * title, in file order, until it returns true (kashim-bpf resolves
  * titles to cgroups; a match callback that always returns false lists them). */
 struct kashim_conf_cgroup_query {
-	bool (*match)(void *ctx, const char *title, int line);
+	bool (*match)(void *ctx, const char *title);
 	void *ctx;
 };
 
