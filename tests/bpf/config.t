@@ -54,6 +54,13 @@ expect_eq "explain: user_timeout from the option" "5000 option -u/--user-timeout
 expect_eq "explain: not attached yet" "no" "$(field attached)"
 out=$("$KASHIM_BPF" explain -c "$conf" -i 12 "$A")
 expect_eq "explain: an option beats the section" "12 option -i/--idle" "$(field idle)"
+out=$("$KASHIM_BPF" explain -c "$conf" -i 17 -n 4 -k 3 -u auto "$A")
+expect_eq "explain: user_timeout auto is (idle + interval x count) x 1000" \
+	"29000 option -u/--user-timeout (auto)" "$(field user_timeout)"
+# A systemd unit name is looked for below the cgroup2 mount.
+kb_mkcg U "u.service" "$B" || fail bpf-config-setup "cannot create a cgroup"
+out=$("$KASHIM_BPF" explain "kbtest-$$-u.service")
+expect_eq "a unit name resolves to its cgroup below the mount" "$U" "$(field cgroup | cut -d' ' -f1)"
 
 "$KASHIM_BPF" attach -c "$conf" -u 5000 "$A" >/dev/null
 expect_eq "attach with the section: exit 0" 0 "$?"
