@@ -31,6 +31,29 @@ run() {
 	fi
 }
 
+# listener VAR CGROUP|- [ENV...]: a python3 server that turns SO_KEEPALIVE
+# off on its listener; VAR gets the options of the connection it accepts.
+listener() {
+	local var=$1 cg=$2 name=l$((n++)) pid_var port
+	shift 2
+	kb_start "$name" "$cg" env "$@" "$PYTHON" -c '
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 0)
+s.bind(("127.0.0.1", 0))
+s.listen()
+print("ready", s.getsockname()[1], flush=True)
+c, _ = s.accept()
+print("accepted x", flush=True)
+time.sleep(60)'
+	pid_var=PID_$name
+	printf -v "$var" %s "no connection"
+	kb_wait "$name" ready || return
+	port=$(kb_field "$name" ready 2)
+	kb_start "$name-client" - "$KBT/kb-client" 127.0.0.1 "$port"
+	kb_wait "$name" accepted && printf -v "$var" %s "$(kb_sockopts "${!pid_var}" "$port")"
+}
+
 for override in off on; do
 	if [ $override = on ]; then flag=--override; else flag=; fi
 	"$KASHIM_BPF" attach -c "$KB_TMP/empty.conf" -i 17 -n 4 -k 3 -u 20000 $flag "$CG" >/dev/null ||
@@ -55,10 +78,15 @@ for override in off on; do
 			"ka=1 idle=7200" "$(cut -d' ' -f1-2 <<<"$ctl")" ;;
 		esac
 	done
+	if [ $override = off ]; then want="ka=0 $OURS"; else want="ka=1 $OURS"; fi
+	listener bpf "$CG"
+	listener shim - "${shim_env[@]}"
+	expect_eq "override $override, listener with SO_KEEPALIVE off: its accepted connection (kashim-bpf)" "$want" "$bpf"
+	expect_eq "override $override, listener with SO_KEEPALIVE off: the shim agrees" "$bpf" "$shim"
 done
 # The counters say what happened: override on vetoed 4 calls.
 vetoed=$("$KASHIM_BPF" status --json | "$PYTHON" -c '
 import json, sys
 print([a["vetoed"] for a in json.load(sys.stdin)["attachments"] if a["cgroup"] == sys.argv[1]])' "$CG")
-expect_eq "status counts the 4 vetoed calls of override on" "[4]" "$vetoed"
+expect_eq "status counts the 5 vetoed calls of override on" "[5]" "$vetoed"
 finish
