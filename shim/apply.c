@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * apply.c - configuring one socket, and remembering which fds are settled.
  */
 #define _GNU_SOURCE
@@ -68,7 +70,8 @@ bool kashim_fd_is_tcp(int fd)
 	int saved_errno = errno;
 	int protocol = 0;
 	socklen_t len = sizeof protocol;
-	bool tcp = get && get(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) == 0 && protocol == IPPROTO_TCP;
+	bool tcp = get && get(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) == 0 &&
+		   (protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP);
 
 	errno = saved_errno;
 	return tcp;
@@ -76,7 +79,7 @@ bool kashim_fd_is_tcp(int fd)
 
 /* With override off, an owner that already turned keepalive on (a systemd
  * socket unit's KeepAlive=yes, a parent that configured it) keeps its values. */
-static bool owner_chose_keepalive(int fd)
+bool kashim_has_keepalive(int fd)
 {
 	int (*get)(int, int, int, void *, socklen_t *) = KASHIM_REAL(real_getsockopt, "getsockopt");
 	int saved_errno = errno;
@@ -88,10 +91,10 @@ static bool owner_chose_keepalive(int fd)
 	return chose;
 }
 
-/* kashim_adopt(), which settles @fd when it configured it only if @settle. */
-static bool adopt(int fd, const char *why, bool settle)
+bool kashim_adopt(int fd, const char *why)
 {
 	const struct kashim_runtime *rt;
+	unsigned pending_why;
 
 	/* Protocol first: a process whose only sockets are not TCP never
 	 * reads the config. */
@@ -101,30 +104,45 @@ static bool adopt(int fd, const char *why, bool settle)
 	}
 	rt = kashim_runtime();
 	if (!rt)
-		return false;
+		return false; /* another thread is reading the settings: later */
 	kashim_mode_decide(rt);
+	if (atomic_load_explicit(&kashim_pending_count, memory_order_relaxed) &&
+	    kashim_pending_take(fd, &pending_why)) {
+		kashim_pending_settle(fd, pending_why, rt);
+		return true;
+	}
 	if (!rt->enabled) {
 		kashim_fd_settle(fd);
 		return false;
 	}
-	if (!rt->override && owner_chose_keepalive(fd)) {
+	if (!rt->override && kashim_has_keepalive(fd)) {
 		kashim_fd_settle(fd);
 		if (rt->debug)
 			kashim_log(KASHIM_LOG_DEBUG, "fd %d (%s): already has SO_KEEPALIVE; left as it is", fd, why);
 		return false;
 	}
-	if (settle)
-		kashim_fd_settle(fd);
+	kashim_fd_settle(fd);
 	kashim_apply(fd, rt, why);
 	return true;
 }
 
-bool kashim_adopt(int fd, const char *why)
+void kashim_fd_forget_range(unsigned first, unsigned last)
 {
-	return adopt(fd, why, true);
-}
+	if (last >= KASHIM_FDMAP_FDS)
+		last = KASHIM_FDMAP_FDS - 1;
+	for (unsigned long fd = first; fd <= last;) {
+		unsigned long bit = fd % KASHIM_FDMAP_WORD_BITS;
+		unsigned long n = KASHIM_FDMAP_WORD_BITS - bit;
+		unsigned long mask;
 
-bool kashim_adopt_unsettled(int fd, const char *why)
-{
-	return adopt(fd, why, false);
+		if (n > last - fd + 1)
+			n = last - fd + 1;
+		mask = (n == KASHIM_FDMAP_WORD_BITS ? ~0UL : (1UL << n) - 1) << bit;
+		if (atomic_load_explicit(&kashim_fdmap[fd / KASHIM_FDMAP_WORD_BITS], memory_order_relaxed) & mask)
+			atomic_fetch_and_explicit(&kashim_fdmap[fd / KASHIM_FDMAP_WORD_BITS], ~mask,
+						  memory_order_relaxed);
+		fd += n;
+	}
+	if (atomic_load_explicit(&kashim_pending_count, memory_order_relaxed))
+		kashim_pending_forget_range(first, last);
 }

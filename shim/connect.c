@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * connect.c - connect(): a TCP socket kashim has not seen (inherited from a
  * parent, or made with syscall(SYS_socket)) is configured before it connects.
  * A socket that socket() already handled costs nothing here, so whatever the
@@ -11,7 +13,8 @@
 #include "kashim.h"
 
 /* The first connect() of the process, or one on an fd kashim has not
- * settled (in a program it does not leave alone). */
+ * settled (in a program it does not leave alone): adopted, or, if it is
+ * pending, configured as socket() would have. */
 static __attribute__((noinline)) int connect_slow(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int (*real)(int, const struct sockaddr *, socklen_t) = KASHIM_REAL(real_connect, "connect");

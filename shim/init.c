@@ -1,12 +1,18 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * init.c - resolve this process's settings exactly once, on first need.
  *
  * Lazy on purpose: a process that never makes a TCP socket never reads the
  * config, never loads libconfuse and never allocates. Settings, lowest
  * precedence first: built-in defaults, keepalive.conf (top level, then the
  * first matching program section), libkeepalive's variables, KASHIM_*.
+ * The variables are the ones the process started with (captured when the
+ * library loads), so a program that clears its environment keeps them.
  * The result is written once into kashim_rt and never changed after
- * kashim_state becomes READY.
+ * kashim_state becomes READY. No thread ever waits for another here: the
+ * settings are read under ld.so's lock (dlsym, dladdr, dlopen), and a
+ * thread that waited for the reader could hold that lock itself.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -14,7 +20,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,8 +38,8 @@
 _Atomic int kashim_state = KASHIM_UNINIT;
 struct kashim_runtime kashim_rt;
 
-/* Set while this thread initialises: a socket() made from inside (a signal
- * handler, a library we load) passes through instead of waiting on itself. */
+/* Set while this thread reads the settings: a hook entered from inside (a
+ * signal handler, a library we load) passes through instead of waiting. */
 static __thread int initialising __attribute__((tls_model("initial-exec")));
 
 /* libc's secure_getenv, getauxval and program_invocation_short_name are
@@ -46,6 +52,71 @@ static __thread int initialising __attribute__((tls_model("initial-exec")));
  * one). A lookup that fails gives the safe answer. */
 static char *(*libc_secure_getenv)(const char *);
 static const char *invocation_name = "";
+
+/* The KASHIM_* and libkeepalive (KEEP*) variables of the environment the
+ * process started with, as "NAME=value\0" strings one after the other,
+ * copied by a constructor before the program can clear or change them.
+ * In .data for the reason kashim_fdmap is (no extra mmap at start). */
+static char captured_env[4096] __attribute__((section(".data.kashim_env")));
+static size_t captured_len;
+static bool captured_overflow;
+static _Atomic bool captured;
+
+/* Cheap on purpose: it runs in every process that preloads kashim. */
+static bool is_kashim_variable(const char *e)
+{
+	if (e[0] != 'K')
+		return false;
+	if (e[1] == 'E')
+		return e[2] == 'E' && e[3] == 'P';
+	return e[1] == 'A' && e[2] == 'S' && e[3] == 'H' && e[4] == 'I' && e[5] == 'M' && e[6] == '_';
+}
+
+static void capture(char **envp)
+{
+	for (; envp && *envp; envp++) {
+		const char *e = *envp;
+		size_t len;
+
+		if (!is_kashim_variable(e))
+			continue;
+		len = strlen(e) + 1;
+		if (len > sizeof captured_env - captured_len) {
+			captured_overflow = true;
+			continue;
+		}
+		memcpy(captured_env + captured_len, e, len);
+		captured_len += len;
+	}
+	atomic_store_explicit(&captured, true, memory_order_release);
+}
+
+/* glibc passes (argc, argv, envp) to the constructors of a library; musl
+ * passes nothing, so there the environment is read from environ. */
+#ifdef __GLIBC__
+__attribute__((constructor)) static void kashim_capture_environment(int argc, char **argv, char **envp)
+{
+	(void)argc, (void)argv;
+	capture(envp);
+}
+#else
+extern char **environ;
+__attribute__((constructor)) static void kashim_capture_environment(void)
+{
+	capture(environ);
+}
+#endif
+
+/* @name's value in the captured environment, or NULL. */
+static const char *captured_value(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (size_t at = 0; at < captured_len; at += strlen(captured_env + at) + 1)
+		if (!strncmp(captured_env + at, name, n) && captured_env[at + n] == '=')
+			return captured_env + at + n + 1;
+	return NULL;
+}
 
 static void lookup_libc(void)
 {
@@ -64,8 +135,16 @@ static bool secure_execution(void)
 	return !aux || aux(AT_SECURE) != 0;
 }
 
+/* A variable the process started with wins; one it did not start with is
+ * read from the live environment (a launcher that sets KASHIM_IDLE before
+ * its first socket). Another library's constructor may run before ours:
+ * then nothing is captured yet and everything is read live. */
 static const char *env(const char *name)
 {
+	const char *value = atomic_load_explicit(&captured, memory_order_acquire) ? captured_value(name) : NULL;
+
+	if (value)
+		return value;
 	return libc_secure_getenv ? libc_secure_getenv(name) : NULL;
 }
 
@@ -180,6 +259,10 @@ static void resolve(struct kashim_runtime *rt)
 	 * struct from its parent. */
 	memset(rt, 0, sizeof *rt);
 	setup_logging(rt, secure);
+	if (captured_overflow && !secure)
+		kashim_log(KASHIM_LOG_WARN,
+			   "the environment's KASHIM_* and KEEP* variables exceed %zu bytes; those beyond were ignored",
+			   sizeof captured_env);
 	program_names(exe, sizeof exe);
 	snprintf(rt->program, sizeof rt->program, "%s", exe[0] ? exe : invocation_name);
 	kashim_settings_defaults(&rt->settings);
@@ -204,33 +287,58 @@ static void resolve(struct kashim_runtime *rt)
 	}
 }
 
+/* In a child forked while another thread was reading the settings, nobody
+ * will finish: start again there. Not when the forking thread is the reader
+ * itself (a signal handler that forked): it finishes in the child too. */
+static void restart_in_child(void)
+{
+	int busy = KASHIM_BUSY;
+
+	if (!initialising)
+		atomic_compare_exchange_strong(&kashim_state, &busy, KASHIM_UNINIT);
+}
+
+/* Once per process, before the first reading starts. glibc's public
+ * pthread_atfork is a static stub calling __register_atfork with the
+ * caller's __dso_handle, which this library (linked -nostartfiles, and
+ * -z nodelete so it is never unloaded) does not have: call the function
+ * behind it. musl has only pthread_atfork. */
+static void watch_fork(void)
+{
+	static atomic_flag registered = ATOMIC_FLAG_INIT;
+	int (*reg)(void (*)(void), void (*)(void), void (*)(void), void *);
+	int (*atfork)(void (*)(void), void (*)(void), void (*)(void));
+
+	if (atomic_flag_test_and_set(&registered))
+		return;
+	reg = (int (*)(void (*)(void), void (*)(void), void (*)(void), void *))dlsym(RTLD_DEFAULT, "__register_atfork");
+	if (reg) {
+		reg(NULL, NULL, restart_in_child, NULL);
+		return;
+	}
+	atfork = (int (*)(void (*)(void), void (*)(void), void (*)(void)))dlsym(RTLD_DEFAULT, "pthread_atfork");
+	if (atfork)
+		atfork(NULL, NULL, restart_in_child);
+}
+
 const struct kashim_runtime *kashim_runtime_init(void)
 {
 	int saved_errno = errno;
-	int self = (int)getpid();
 	int expected = KASHIM_UNINIT;
 
 	if (initialising)
 		return NULL;
-	/* kashim_state holds the initialiser's pid while it works. */
-	while (!atomic_compare_exchange_strong(&kashim_state, &expected, self)) {
-		if (expected == KASHIM_READY)
-			break;
-		/* Another thread of this process is initialising: wait for it.
-		 * A pid other than ours means it was our parent and we were
-		 * forked meanwhile: nobody will finish, so start again. */
-		if (expected != self)
-			atomic_compare_exchange_strong(&kashim_state, &expected, KASHIM_UNINIT);
-		else
-			sched_yield();
-		expected = KASHIM_UNINIT;
+	watch_fork();
+	if (!atomic_compare_exchange_strong(&kashim_state, &expected, KASHIM_BUSY)) {
+		errno = saved_errno;
+		return expected == KASHIM_READY ? &kashim_rt : NULL;
 	}
-	if (expected != KASHIM_READY) {
-		initialising = 1;
-		resolve(&kashim_rt);
-		initialising = 0;
-		atomic_store_explicit(&kashim_state, KASHIM_READY, memory_order_release);
-	}
+	initialising = 1;
+	resolve(&kashim_rt);
+	initialising = 0;
+	atomic_store(&kashim_state, KASHIM_READY);
+	kashim_mode_decide(&kashim_rt);
+	kashim_pending_drain(&kashim_rt);
 	errno = saved_errno;
 	return &kashim_rt;
 }

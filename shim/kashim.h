@@ -31,6 +31,14 @@ extern int (*real_accept)(int, struct sockaddr *, socklen_t *);
 extern int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
 extern int (*real_setsockopt)(int, int, int, const void *, socklen_t);
 extern int (*real_getsockopt)(int, int, int, void *, socklen_t *);
+extern int (*real_close)(int);
+extern int (*real_dup)(int);
+extern int (*real_dup2)(int, int);
+extern int (*real_dup3)(int, int, int);
+extern int (*real_fcntl)(int, int, ...);
+extern int (*real_fcntl64)(int, int, ...);
+extern int (*real_close_range)(unsigned, unsigned, int);
+extern void (*real_closefrom)(int);
 
 /* Out of line, for KASHIM_REAL: look @symbol up, store it in *@slot and
  * return it (NULL if absent). */
@@ -71,18 +79,22 @@ struct kashim_runtime {
 	char log_path[256];
 };
 
-/* kashim_state: UNINIT, READY, or the pid of the process initialising. */
-enum { KASHIM_UNINIT = 0, KASHIM_READY = -1 };
+/* kashim_state: UNINIT, BUSY (one thread is reading the settings) or
+ * READY (kashim_rt is final). */
+enum { KASHIM_UNINIT, KASHIM_BUSY, KASHIM_READY };
 extern _Atomic int kashim_state;
 extern struct kashim_runtime kashim_rt;
 
-/* Slow path of kashim_runtime(): initialise once, or wait for the thread
- * that is doing it. NULL when called from inside the initialisation itself
- * (the caller then passes the call through untouched). */
+/* Slow path of kashim_runtime(): the first caller reads the settings; a
+ * caller that finds another thread doing it (or its own thread, from a
+ * signal handler or a library loaded meanwhile) gets NULL at once and never
+ * waits: it passes the call through and leaves the socket to the pending
+ * list (pending.c), or to connect()/accept(). */
 const struct kashim_runtime *kashim_runtime_init(void);
 
-/* The settings for this process, immutable once returned. The first call
- * reads the environment and the config file; later calls cost one load. */
+/* The settings for this process, immutable once returned, or NULL while
+ * another thread is reading them. The first call reads the environment
+ * captured at load and the config file; later calls cost one load. */
 static inline const struct kashim_runtime *kashim_runtime(void)
 {
 	if (KASHIM_LIKELY(atomic_load_explicit(&kashim_state, memory_order_acquire) == KASHIM_READY))
@@ -98,9 +110,13 @@ extern const struct kashim_logger kashim_logger;
 
 /* ---- sockets (apply.c) ------------------------------------------------- */
 
-/* Bitmap of fds whose TCP-ness kashim has already settled: created through
- * socket(), or adopted once. connect()/accept() on such an fd costs no
- * system call. fds beyond the map are treated as settled (left alone). */
+/* Bitmap of fds kashim has already decided about ("settled"): created
+ * through socket(), adopted once, or chosen for by the program. It follows
+ * the fd table: close(), close_range() and closefrom() clear bits, dup(),
+ * dup2(), dup3() and fcntl(F_DUPFD*) copy them. connect()/accept() on a
+ * settled fd cost no system call. fds at or beyond the map (1 << 20, the
+ * default fs.nr_open) are treated as settled: socket() still configures
+ * them, but an inherited socket there is never adopted. */
 #define KASHIM_FDMAP_FDS (1 << 20)
 #define KASHIM_FDMAP_WORD_BITS (8 * sizeof(unsigned long))
 extern _Atomic unsigned long kashim_fdmap[KASHIM_FDMAP_FDS / KASHIM_FDMAP_WORD_BITS];
@@ -130,6 +146,16 @@ static inline void kashim_fd_settle(int fd)
 	if (u < KASHIM_FDMAP_FDS)
 		__asm__ volatile("lock btsq %1, %0" : "+m"(KASHIM_FDMAP_BITS) : "r"(u) : "cc");
 }
+
+/* The fd number is closed (or about to be reused): forget what kashim
+ * decided about it. A plain bit test first: most fds closed are files. */
+static inline void kashim_fd_forget(int fd)
+{
+	unsigned long u = (unsigned)fd;
+
+	if (kashim_fd_settled(fd) && u < KASHIM_FDMAP_FDS)
+		__asm__ volatile("lock btrq %1, %0" : "+m"(KASHIM_FDMAP_BITS) : "r"(u) : "cc");
+}
 #else
 static inline bool kashim_fd_settled(int fd)
 {
@@ -149,7 +175,29 @@ static inline void kashim_fd_settle(int fd)
 		atomic_fetch_or_explicit(&kashim_fdmap[u / KASHIM_FDMAP_WORD_BITS],
 					 1UL << (u % KASHIM_FDMAP_WORD_BITS), memory_order_relaxed);
 }
+
+static inline void kashim_fd_forget(int fd)
+{
+	unsigned u = (unsigned)fd;
+
+	if (u < KASHIM_FDMAP_FDS && kashim_fd_settled(fd))
+		atomic_fetch_and_explicit(&kashim_fdmap[u / KASHIM_FDMAP_WORD_BITS],
+					  ~(1UL << (u % KASHIM_FDMAP_WORD_BITS)), memory_order_relaxed);
+}
 #endif
+
+/* @to now refers to what @from refers to (dup, dup2, fcntl F_DUPFD): it
+ * gets @from's mark. */
+static inline void kashim_fd_copy(int from, int to)
+{
+	if (kashim_fd_settled(from))
+		kashim_fd_settle(to);
+	else
+		kashim_fd_forget(to);
+}
+
+/* Forget every fd in [@first, @last] (close_range, closefrom). */
+void kashim_fd_forget_range(unsigned first, unsigned last);
 
 /* What the hooks do, decided once the settings are known, so that the hot
  * paths test one byte: CONFIGURE (keepalive on, no debug log, the 4 usual
@@ -180,16 +228,57 @@ void kashim_apply_failed(int fd, const struct kashim_runtime *rt, const struct k
 /* For a socket kashim did not create (inherited, socket-activated, made with
  * syscall()): settle @fd and, if it is TCP, configure it. With override off,
  * a socket that already has SO_KEEPALIVE on is left as its owner set it.
- * Returns true when kashim configured it. errno is preserved. */
+ * While the settings are being read by another thread it does nothing and
+ * returns false (@fd stays unsettled). Returns true when kashim configured
+ * it. errno is preserved. */
 bool kashim_adopt(int fd, const char *why);
 
-/* kashim_adopt(), except that an @fd it configures is left unsettled: the
- * caller settles it (accept.c, once the connections an inherited listener
- * had queued are configured too). */
-bool kashim_adopt_unsettled(int fd, const char *why);
-
-/* True for a TCP socket (SO_PROTOCOL), without touching errno. */
+/* True for a TCP or MPTCP socket (SO_PROTOCOL), without touching errno. */
 bool kashim_fd_is_tcp(int fd);
+
+/* True when @fd already has SO_KEEPALIVE on (its owner chose keepalive, or
+ * it was copied from a listener that has it), without touching errno. */
+bool kashim_has_keepalive(int fd);
+
+/* ---- sockets that appeared while the settings were being read (pending.c) */
+
+/* Why a socket is pending: made by socket(), returned by accept() on a
+ * listener kashim had not configured, and whether the program has since set
+ * a keepalive option on it itself. */
+enum {
+	KASHIM_PENDING_SOCKET = 1u << 24,
+	KASHIM_PENDING_ACCEPTED = 1u << 25,
+	KASHIM_PENDING_CHOSEN = 1u << 26,
+};
+
+/* Number of pending entries; close() and the dup family look at the list
+ * only when it is not zero. */
+extern _Atomic unsigned kashim_pending_count;
+
+/* Remember @fd, a TCP socket that appeared while the settings were not
+ * known, for the thread reading them to configure when it is done (or for
+ * the caller, if that thread finished meanwhile). False when the list is
+ * full: the fd is left for connect()/accept() to adopt. */
+bool kashim_pending_add(int fd, unsigned why);
+
+/* Take @fd out of the list; true (and *why) when it was there. */
+bool kashim_pending_take(int fd, unsigned *why);
+
+/* The program set a keepalive option on @fd while the settings were not
+ * known: note it (adding @fd if needed), so the choice stands. */
+void kashim_pending_chosen(int fd);
+
+/* close(): @fd's number no longer names the pending socket. */
+void kashim_pending_forget(int fd);
+
+/* close_range(), closefrom(): none of [@first, @last] is pending any more. */
+void kashim_pending_forget_range(unsigned first, unsigned last);
+
+/* Configure (or leave, per the settings and @why) one pending socket. */
+void kashim_pending_settle(int fd, unsigned why, const struct kashim_runtime *rt);
+
+/* Called once by the thread that made kashim_rt READY: settle every entry. */
+void kashim_pending_drain(const struct kashim_runtime *rt);
 
 #pragma GCC visibility pop
 

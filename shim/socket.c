@@ -1,4 +1,6 @@
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * socket.c - socket(): configure every new TCP socket right away, so that
  * connect() and accept() on it need nothing more (a listener passes its
  * settings on to every connection it accepts).
@@ -14,19 +16,22 @@
 
 #include "kashim.h"
 
-/* AF_INET/AF_INET6 stream sockets with protocol 0 or TCP. The type carries
+/* AF_INET/AF_INET6 stream sockets with protocol 0, TCP or MPTCP (TCP to
+ * the program: mptcpize, Go's listeners). The type carries
  * SOCK_NONBLOCK|SOCK_CLOEXEC: compare the low bits (SOCK_TYPE_MASK), a bit
  * test would also match SOCK_RAW and SOCK_SEQPACKET. Written as three
  * masked tests, one instruction pair each, because every socket() pays it:
  *   domain - AF_INET has no bit but 8 set  <=> domain is AF_INET (2) or AF_INET6 (10)
  *   (type - SOCK_STREAM) & 0xf == 0       <=> (type & 0xf) == SOCK_STREAM
- *   protocol & ~IPPROTO_TCP == 0           <=> protocol is 0 or 6, or 2 or 4,
- * which the kernel refuses for a stream socket (EPROTONOSUPPORT: no fd). */
+ *   protocol & ~(TCP | MPTCP) == 0         <=> protocol is 0, 6 or 262, or one of
+ * 2, 4, 256, 258, 260, which the kernel refuses for a stream socket
+ * (EPROTONOSUPPORT: no fd). */
 static inline bool is_tcp_request(int domain, int type, int protocol)
 {
-	_Static_assert(AF_INET6 - AF_INET == 8 && SOCK_STREAM == 1 && IPPROTO_TCP == 6, "is_tcp_request");
+	_Static_assert(AF_INET6 - AF_INET == 8 && SOCK_STREAM == 1 && IPPROTO_TCP == 6 && IPPROTO_MPTCP == 262,
+		       "is_tcp_request");
 	return ((unsigned)(domain - AF_INET) & ~8u) == 0 && ((unsigned)(type - SOCK_STREAM) & 0xfu) == 0 &&
-	       ((unsigned)protocol & ~(unsigned)IPPROTO_TCP) == 0;
+	       ((unsigned)protocol & ~(unsigned)(IPPROTO_TCP | IPPROTO_MPTCP)) == 0;
 }
 
 /* Out of line: option @i of kashim_rt failed on @fd. Log it and give the
@@ -74,14 +79,20 @@ static inline __attribute__((always_inline)) void configure(int fd)
 }
 
 /* Everything but the hot path: a socket made before the settings are known
- * (which reads them) or while they are read (left to connect()), and any
- * socket under KASHIM_DEBUG. @domain: AF_INET or AF_INET6. */
+ * (which reads them) or while another thread reads them (noted for it to
+ * configure), and any socket under KASHIM_DEBUG. @domain: AF_INET or
+ * AF_INET6. */
 static __attribute__((noinline)) int socket_slow(int fd, int domain)
 {
 	const struct kashim_runtime *rt = kashim_runtime();
 
-	if (KASHIM_UNLIKELY(!rt))
-		return fd; /* made during our own initialisation: connect() adopts it */
+	if (KASHIM_UNLIKELY(!rt)) {
+		int saved_errno = errno;
+
+		kashim_pending_add(fd, KASHIM_PENDING_SOCKET);
+		errno = saved_errno;
+		return fd;
+	}
 	kashim_mode_decide(rt);
 	kashim_fd_settle(fd);
 	if (rt->enabled)

@@ -98,8 +98,10 @@ static void format_groups(const struct audit_entry *e, char *buf, size_t len)
 	}
 }
 
-/* Contract: the audit as a table, then a one-paragraph summary. */
-static void print_audit_table(const struct audit_entry *entries, size_t n)
+/* Contract: the audit as a table, then a one-paragraph summary. With no
+ * row, says whether that is the whole machine or only what @unreadable
+ * processes (not readable by this user) left to see. */
+static void print_audit_table(const struct audit_entry *entries, size_t n, size_t unreadable)
 {
 	static const char *const headers[] = {"PID", "COMMAND", "ESTABLISHED", "KEEPALIVE_OFF",
 					      "KEEPALIVE_ON (sockets x settings, seconds)", NULL};
@@ -118,6 +120,11 @@ static void print_audit_table(const struct audit_entry *entries, size_t n)
 		conns += entries[i].established;
 		off += entries[i].keepalive_off;
 		procs_off += entries[i].keepalive_off > 0;
+	}
+	if (!n && unreadable) {
+		printf("No established TCP connection in the processes that could be read; %zu could not be read.\n",
+		       unreadable);
+		return;
 	}
 	if (!n) {
 		printf("No process has an established TCP connection.\n");
@@ -250,7 +257,7 @@ int ka_audit_all(bool json)
 	if (json)
 		print_audit_json(entries, n, errors, nerrors);
 	else
-		print_audit_table(entries, n);
+		print_audit_table(entries, n, nerrors);
 	if (nerrors) {
 		status = 1;
 		if (denied)

@@ -23,6 +23,7 @@
 struct ka_socket {
 	int fd;                     /* the descriptor number in the target process */
 	int family;                 /* AF_INET or AF_INET6 */
+	int protocol;               /* IPPROTO_TCP or IPPROTO_MPTCP (TCP to its program) */
 	char local[KA_ADDR_LEN];    /* "127.0.0.1:80", "[::1]:80" */
 	char remote[KA_ADDR_LEN];   /* "-" when not connected */
 	int state;                  /* TCP_ESTABLISHED... from TCP_INFO, -1 unknown */

@@ -74,18 +74,19 @@ static int sockopt_int(int sock, int level, int name, int fallback)
 	return value;
 }
 
-/* Contract: true when @sock is an IPv4 or IPv6 TCP socket. Asked of the
- * socket itself: the /proc link only says "socket:[inode]". SO_TYPE holds
- * the bare type (no SOCK_NONBLOCK/SOCK_CLOEXEC bits). */
-static bool is_tcp_socket(int sock, int *family)
+/* Contract: true when @sock is an IPv4 or IPv6 TCP or MPTCP socket (MPTCP
+ * is TCP to the program, and carries the same keepalive options). Asked of
+ * the socket itself: the /proc link only says "socket:[inode]". SO_TYPE
+ * holds the bare type (no SOCK_NONBLOCK/SOCK_CLOEXEC bits). */
+static bool is_tcp_socket(int sock, int *family, int *protocol)
 {
 	int domain = sockopt_int(sock, SOL_SOCKET, SO_DOMAIN, -1);
 	int type = sockopt_int(sock, SOL_SOCKET, SO_TYPE, -1);
-	int protocol = sockopt_int(sock, SOL_SOCKET, SO_PROTOCOL, -1);
 
+	*protocol = sockopt_int(sock, SOL_SOCKET, SO_PROTOCOL, -1);
 	*family = domain;
 	return (domain == AF_INET || domain == AF_INET6) && type == SOCK_STREAM &&
-	       protocol == IPPROTO_TCP;
+	       (*protocol == IPPROTO_TCP || *protocol == IPPROTO_MPTCP);
 }
 
 /* Contract: writes "ADDR:PORT" (IPv6 as "[ADDR]:PORT") of @sa into @out
@@ -110,7 +111,7 @@ static void format_address(const struct sockaddr_storage *sa, char *out)
 /* Contract: fills @out from the borrowed TCP socket @sock (descriptor @fd in
  * the target). Only get* calls: nothing about the socket changes. A peer
  * that is not connected (listener, closed) reads as "-". */
-static void read_socket(int sock, int fd, int family, struct ka_socket *out)
+static void read_socket(int sock, int fd, int family, int protocol, struct ka_socket *out)
 {
 	struct sockaddr_storage sa;
 	socklen_t len;
@@ -120,6 +121,7 @@ static void read_socket(int sock, int fd, int family, struct ka_socket *out)
 	memset(out, 0, sizeof(*out));
 	out->fd = fd;
 	out->family = family;
+	out->protocol = protocol;
 
 	len = sizeof(sa);
 	memset(&sa, 0, sizeof(sa));
@@ -285,7 +287,7 @@ int ka_read_process(pid_t pid, struct ka_process *proc)
 		char *end;
 		long fd = strtol(entry->d_name, &end, 10);
 		struct ka_socket s;
-		int sock, family;
+		int sock, family, protocol;
 
 		if (*end != '\0' || end == entry->d_name || !entry_is_socket(fd_dir, entry->d_name))
 			continue;
@@ -296,8 +298,8 @@ int ka_read_process(pid_t pid, struct ka_process *proc)
 				err = errno;
 			continue;
 		}
-		if (is_tcp_socket(sock, &family)) {
-			read_socket(sock, (int)fd, family, &s);
+		if (is_tcp_socket(sock, &family, &protocol)) {
+			read_socket(sock, (int)fd, family, protocol, &s);
 			if (append_socket(proc, &s, &cap) < 0)
 				err = ENOMEM;
 		}
