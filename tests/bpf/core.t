@@ -12,7 +12,8 @@ WANT="ka=1 idle=17 intvl=4 cnt=3 uto=20000"
 kb_init bpf-core
 kb_mkcg CG core || { fail bpf-core-setup "cannot create a cgroup"; finish; }
 
-out=$("$KASHIM_BPF" attach -i 17 -n 4 -k 3 -u 20000 "$CG" 2>&1)
+# -c: an empty file, so that no /etc/keepalive.conf here changes the figures.
+out=$("$KASHIM_BPF" attach -c "$KB_EMPTY_CONF" -i 17 -n 4 -k 3 -u 20000 "$CG" 2>&1)
 expect_eq "attach: exit 0" 0 "$?"
 check "attach says what it attached" grep -q "attached $CG: keepalive idle 17 s, interval 4 s, count 3, user_timeout 20000 ms" <<<"$out"
 

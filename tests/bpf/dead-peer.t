@@ -19,7 +19,7 @@ ksnet_init bpf-dead-peer
 trap 'ksnet_cleanup; kb_cleanup' EXIT
 if ! ksnet_topology; then fail bpf-dead-peer-setup "could not build the namespaces"; finish; fi
 kb_mkcg CG deadpeer || { fail bpf-dead-peer-setup "cannot create a cgroup"; finish; }
-"$KASHIM_BPF" attach -i "$IDLE" -n "$INTVL" -k "$CNT" "$CG" >/dev/null ||
+"$KASHIM_BPF" attach -c "$KB_EMPTY_CONF" -i "$IDLE" -n "$INTVL" -k "$CNT" "$CG" >/dev/null ||
 	{ fail bpf-dead-peer-setup "attach failed"; finish; }
 
 ksnet_control "$NS_SRV" srv-bpf serve 7001
