@@ -37,6 +37,7 @@ static void unescape_mount(char *s)
 	*out = '\0';
 }
 
+/* Contract: see loader.h. */
 bool kb_cgroup2_mount(char *buf, size_t len, bool quiet)
 {
 	FILE *f = fopen("/proc/mounts", "re");
@@ -65,6 +66,7 @@ bool kb_cgroup2_mount(char *buf, size_t len, bool quiet)
 	return found;
 }
 
+/* Contract: see loader.h. */
 bool kb_is_unit_name(const char *name)
 {
 	static const char *const suffixes[] = {".service", ".slice", ".scope", ".socket"};
@@ -113,6 +115,7 @@ static void search_dir(const char *dir, struct search *s, int depth)
 	closedir(d);
 }
 
+/* Contract: see loader.h. */
 int kb_cgroup_resolve(const char *name, struct kb_cgroup *cg, char *why, size_t len)
 {
 	char mount[4096], path[4096], real[PATH_MAX];

@@ -70,6 +70,7 @@ static __always_inline struct kashim_sk *claim(struct bpf_sock *sk)
 	return st;
 }
 
+/* bpf_setsockopt of one int option; a refusal is counted, not fatal. */
 static __always_inline void set_int(struct bpf_sock_ops *skops, int level, int name, int value)
 {
 	if (bpf_setsockopt(skops, level, name, &value, sizeof value))
@@ -84,6 +85,8 @@ static __always_inline void set_int(struct bpf_sock_ops *skops, int level, int n
 #define KASHIM_DECIDED 0x6b617368 /* "kash" */
 
 SEC("sockops")
+/* Contract: configures the connection of a connect or accept event as
+ * described at the top of this file; always returns 1 (never refuses). */
 int kashim_sock_ops(struct bpf_sock_ops *skops)
 {
 	struct kashim_sk *st;
@@ -160,6 +163,8 @@ static __always_inline __u32 option_bit(int level, int name)
 }
 
 SEC("cgroup/setsockopt")
+/* Contract: lets every call through (returns 1); records or vetoes the
+ * application's keepalive options on TCP sockets it decides for. */
 int kashim_setsockopt(struct bpf_sockopt *ctx)
 {
 	struct bpf_sock *sk = ctx->sk;

@@ -27,6 +27,7 @@
 #define KASHIM_VERSION "unknown"
 #endif
 
+/* Contract: see loader.h. */
 void kb_err(const char *fmt, ...)
 {
 	va_list ap;
@@ -114,6 +115,7 @@ static int resolve(const char *name, struct kb_cgroup *cg)
 	return rc;
 }
 
+/* Contract: one line on stdout saying what @verb (attached...) did. */
 static void print_settings(const char *verb, const struct kashim_bpf_conf *c)
 {
 	if (!c->keepalive)
@@ -131,6 +133,8 @@ struct titles {
 	size_t n;
 };
 
+/* Contract: appends a copy of @title to the struct titles @ctx (dropped
+ * when out of memory). */
 static void add_title(void *ctx, const char *title)
 {
 	struct titles *t = ctx;
@@ -399,6 +403,7 @@ static void json_string(const char *s)
 	putchar('"');
 }
 
+/* Contract: the attachments as one JSON document on stdout. */
 static void status_json(const struct kb_attachment *list, size_t n)
 {
 	printf("{\"attachments\": [");
@@ -438,6 +443,7 @@ static void status_json(const struct kb_attachment *list, size_t n)
 	printf("%s]}\n", n ? "\n" : "");
 }
 
+/* Contract: the attachments as a table on stdout. */
 static void status_table(const struct kb_attachment *list, size_t n)
 {
 	if (!n) {
@@ -458,6 +464,7 @@ static void status_table(const struct kb_attachment *list, size_t n)
 	}
 }
 
+/* Contract: the status command; its exit status. */
 static int cmd_status(int argc, char **argv)
 {
 	struct kb_attachment *list;
@@ -515,6 +522,7 @@ static int reload_one(const struct kb_attachment *a, const char *config)
 	return rc;
 }
 
+/* Contract: the reload command; its exit status (the worst of all). */
 static int cmd_reload(int argc, char **argv)
 {
 	const char *config = NULL, *name = NULL;
@@ -603,6 +611,7 @@ static int systemd_dropin(int argc, char **argv)
 	return KB_EXIT_OK;
 }
 
+/* Contract: dispatches the command; returns its exit status. */
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;

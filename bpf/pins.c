@@ -45,11 +45,13 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/* Contract: see loader.h. */
 const char *kb_libbpf_reason(void)
 {
 	return libbpf_last[0] ? libbpf_last : "no detail from libbpf";
 }
 
+/* Contract: true when a bpffs is mounted at KB_BPFFS. */
 static bool bpffs_mounted(void)
 {
 	FILE *f = fopen("/proc/mounts", "re");
@@ -65,6 +67,7 @@ static bool bpffs_mounted(void)
 	return found;
 }
 
+/* Contract: see loader.h. */
 int kb_pins_prepare(void)
 {
 	libbpf_set_print(libbpf_print);
@@ -79,6 +82,7 @@ int kb_pins_prepare(void)
 	return KB_EXIT_OK;
 }
 
+/* Contract: KB_PIN_ROOT/ID[/WHAT] into @buf. */
 static void pin_path(char *buf, size_t len, uint64_t id, const char *what)
 {
 	snprintf(buf, len, "%s/%" PRIu64 "%s%s", KB_PIN_ROOT, id, what ? "/" : "", what ? what : "");
@@ -102,6 +106,7 @@ static const char *refusal(int err)
 	}
 }
 
+/* Contract: removes every pin kashim-bpf makes in @dir, then @dir. */
 static void unpin_dir(const char *dir)
 {
 	static const char *const names[] = {"sock_ops", "setsockopt", "data", "bss"};
@@ -163,6 +168,7 @@ static int attach_pin(struct bpf_program *prog, int cgfd, const char *path, cons
 	return KB_EXIT_OK;
 }
 
+/* Contract: see loader.h. */
 int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool *updated)
 {
 	char dir[512], path[600];
@@ -219,6 +225,7 @@ out:
 	return rc;
 }
 
+/* Contract: see loader.h. */
 const char *kb_unit_pin_dir(const char *unit, char *buf, size_t len)
 {
 	size_t n = (size_t)snprintf(buf, len, "%s/", KB_PIN_UNITS);
@@ -230,6 +237,7 @@ const char *kb_unit_pin_dir(const char *unit, char *buf, size_t len)
 	return buf;
 }
 
+/* Contract: see loader.h. */
 int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf)
 {
 	char dir[512], path[600];
@@ -284,6 +292,7 @@ int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf)
 	return rc;
 }
 
+/* Contract: see loader.h. */
 int kb_unpin_unit(const char *unit)
 {
 	char dir[512];
@@ -312,6 +321,7 @@ static void detach_link(const char *path)
 	unlink(path);
 }
 
+/* Contract: see loader.h. */
 int kb_detach_id(uint64_t id)
 {
 	char dir[512], path[600];
@@ -372,6 +382,7 @@ static bool read_map(const char *path, void *value, size_t size)
 	return ok;
 }
 
+/* Contract: see loader.h. */
 bool kb_read(uint64_t id, struct kb_attachment *a)
 {
 	char path[600];
@@ -405,6 +416,7 @@ bool kb_read(uint64_t id, struct kb_attachment *a)
 	return true;
 }
 
+/* Contract: see loader.h. */
 struct kb_attachment *kb_list(size_t *n)
 {
 	struct kb_attachment *list = NULL;
@@ -435,6 +447,7 @@ struct kb_attachment *kb_list(size_t *n)
 	return list;
 }
 
+/* Contract: see loader.h. */
 int kb_write_conf(uint64_t id, const struct kashim_bpf_conf *conf)
 {
 	char path[600];

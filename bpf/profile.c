@@ -28,11 +28,13 @@ static const char *const option_names[KASHIM_NFIELDS] = {
 	[KASHIM_F_USER_TIMEOUT] = "-u/--user-timeout", [KASHIM_F_OVERRIDE] = "--override",
 };
 
+/* Contract: see loader.h. */
 const char *kb_default_config(void)
 {
 	return KASHIM_SYSCONF_PATH;
 }
 
+/* Contract: see loader.h. */
 bool kb_option_set(struct kb_options *o, enum kashim_field f, const char *opt, const char *text)
 {
 	long min = 0, max = 0, v;
@@ -77,6 +79,7 @@ bool kb_option_set(struct kb_options *o, enum kashim_field f, const char *opt, c
 	return true;
 }
 
+/* Contract: the config code's messages, one "kashim-bpf: " line each. */
 static void log_stderr(void *ctx, enum kashim_level level, const char *msg)
 {
 	(void)ctx;
@@ -106,6 +109,7 @@ static bool match_title(void *ctx, const char *title)
 	return m->matched;
 }
 
+/* Contract: see loader.h. */
 int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o, struct kashim_settings *s)
 {
 	const struct kashim_logger log = {.write = log_stderr};
@@ -179,6 +183,7 @@ void kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options
 	snprintf(conf->section, sizeof conf->section, "%s", s->section);
 }
 
+/* Contract: see loader.h. */
 void kb_profile_options_from_conf(const struct kashim_bpf_conf *conf, struct kb_options *o)
 {
 	memset(o, 0, sizeof *o);
@@ -196,6 +201,7 @@ void kb_profile_options_from_conf(const struct kashim_bpf_conf *conf, struct kb_
 	o->values.user_timeout_auto = conf->user_timeout_auto;
 }
 
+/* Contract: see loader.h. */
 const char *kb_source_text(const struct kashim_bpf_conf *conf, enum kashim_field f, char *buf, size_t len)
 {
 	switch (conf->source[f]) {
@@ -215,6 +221,7 @@ const char *kb_source_text(const struct kashim_bpf_conf *conf, enum kashim_field
 	return buf;
 }
 
+/* Contract: see loader.h. */
 void kb_profile_explain(FILE *out, const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf)
 {
 	char src[512];
@@ -238,6 +245,7 @@ struct list_ctx {
 	void *ctx;
 };
 
+/* Contract: hands @title to the list callback; never matches. */
 static bool list_title(void *ctx, const char *title)
 {
 	struct list_ctx *l = ctx;
@@ -246,6 +254,7 @@ static bool list_title(void *ctx, const char *title)
 	return false;
 }
 
+/* Contract: see loader.h. */
 int kb_profile_sections(const char *path, void (*each)(void *ctx, const char *title), void *ctx)
 {
 	const struct kashim_logger log = {.write = log_stderr};

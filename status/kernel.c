@@ -66,6 +66,7 @@ static bool attachment_exempt(const char *dir)
 	return exempt;
 }
 
+/* Contract: see ka_status.h. */
 bool ka_kernel_backend(pid_t pid, char *buf, size_t len)
 {
 	char path[4096], mount[4096], line[4096], cg[8192], pins[600];
