@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 
-// kb-goclient: a Go client for tests/bpf. Go makes its own system calls (no
-// preload reaches it) and Dialer{KeepAlive: -1} turns keepalive off. It
-// reports its socket's options as kb-client does, then waits in Read.
+// kb-goclient [-default] HOST:PORT: a Go client for tests/bpf. Go makes its
+// own system calls (no preload reaches it); Dialer{KeepAlive: -1} turns
+// keepalive off, while the default Dialer (-default) sets its own 15 s after
+// connect. It reports its socket's options as kb-client does, then waits in
+// Read.
 package main
 
 import (
@@ -13,12 +15,17 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: kb-goclient HOST:PORT")
+	args := os.Args[1:]
+	d := net.Dialer{KeepAlive: -1}
+	if len(args) == 2 && args[0] == "-default" {
+		d = net.Dialer{}
+		args = args[1:]
+	}
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: kb-goclient [-default] HOST:PORT")
 		os.Exit(2)
 	}
-	d := net.Dialer{KeepAlive: -1}
-	c, err := d.Dial("tcp", os.Args[1])
+	c, err := d.Dial("tcp", args[0])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -36,7 +43,7 @@ func main() {
 	if ka != 0 {
 		ka = 1
 	}
-	fmt.Printf("connected %s ka=%d idle=%d intvl=%d cnt=%d uto=%d\n", os.Args[1], ka, idle, intvl, cnt, uto)
+	fmt.Printf("connected %s ka=%d idle=%d intvl=%d cnt=%d uto=%d\n", args[0], ka, idle, intvl, cnt, uto)
 	buf := make([]byte, 256)
 	_, err = c.Read(buf)
 	fmt.Printf("result %v\n", err)
