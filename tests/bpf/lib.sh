@@ -14,6 +14,8 @@ KB_PIDS=()
 
 kb_cleanup() {
 	local pid cg i
+	# bash reports each killed background job ("Killed ...") on stderr.
+	exec 2>/dev/null
 	for pid in "${KB_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
 	for ((i = ${#KB_CGROUPS[@]} - 1; i >= 0; i--)); do
 		cg=${KB_CGROUPS[i]}
