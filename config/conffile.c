@@ -30,6 +30,9 @@ struct parse_ctx {
 };
 static struct parse_ctx *current;
 
+/* Set by kashim_conffile_load_cgroup() for the parse it runs. */
+static const struct kashim_conf_cgroup_query *cgroup_query;
+
 static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	char msg[384];
@@ -92,7 +95,7 @@ static int parse_user_timeout(cfg_t *cfg, cfg_opt_t *opt, const char *value, voi
 
 static const char *const range_checked[] = {"idle", "interval", "count"};
 /* Where those options occur: top level, program, rules in both. */
-static const char *const range_scopes[] = {"", "program|", "destination|", "listen|",
+static const char *const range_scopes[] = {"", "program|", "cgroup|", "destination|", "listen|",
 					   "program|destination|", "program|listen|"};
 
 /* Copy the options set in @sec into @s, marking them with @src. */
@@ -342,6 +345,20 @@ env_reference:
 	return true;
 }
 
+/* Apply the first cgroup section, in file order, that the query matches. */
+static void take_cgroup_section(cfg_t *cfg, struct kashim_settings *s)
+{
+	for (unsigned i = 0; i < cfg_size(cfg, "cgroup"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "cgroup", i);
+
+		if (cgroup_query->match(cgroup_query->ctx, cfg_title(sec))) {
+			snprintf(s->section, sizeof s->section, "%s", cfg_title(sec));
+			take_values(sec, s, KASHIM_SRC_SECTION);
+			return;
+		}
+	}
+}
+
 /* libconfuse's flex scanner ECHOes input that no rule matches to
  * cfg_yyout, which is stdout unless set: the host's stdout must never see
  * it. libconfuse exports these two but does not declare them. */
@@ -428,6 +445,7 @@ kashim_conffile_load_rules(const char *path, const char *exe_name, const char *a
 		KASHIM_OPTS,
 		CFG_SEC("program", program_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		KASHIM_RULE_SECS(rule_opts),
+		CFG_SEC("cgroup", rule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_END()};
 	struct parse_ctx ctx = {.log = log, .path = path};
 	struct kashim_settings next = *s;
@@ -503,6 +521,8 @@ kashim_conffile_load_rules(const char *path, const char *exe_name, const char *a
 				break;
 			}
 		}
+		if (cgroup_query)
+			take_cgroup_section(cfg, &next);
 		/* Every rule is checked, those of other programs too; the
 		 * matching section's are tried first, then the top level's. */
 		if (rules && lines->n) {
@@ -535,5 +555,17 @@ kashim_conffile_load_rules(const char *path, const char *exe_name, const char *a
 	free(set);
 	free(lines);
 	free(text);
+	return result;
+}
+
+enum kashim_conf_result
+kashim_conffile_load_cgroup(const char *path, const struct kashim_conf_cgroup_query *query,
+			    struct kashim_settings *s, const struct kashim_logger *log)
+{
+	enum kashim_conf_result result;
+
+	cgroup_query = query;
+	result = kashim_conffile_load(path, NULL, NULL, s, log);
+	cgroup_query = NULL;
 	return result;
 }

@@ -52,4 +52,19 @@ typedef enum kashim_conf_result (*kashim_conffile_load_rules_fn)(const char *, c
 								 struct kashim_ruleset **,
 								 const struct kashim_logger *);
 
+/* Which cgroup section applies: @match is called with each cgroup section's
+ * title, in file order, until it returns true (kashim-bpf resolves
+ * titles to cgroups; a match callback that always returns false lists them). */
+struct kashim_conf_cgroup_query {
+	bool (*match)(void *ctx, const char *title);
+	void *ctx;
+};
+
+/* kashim_conffile_load() for a cgroup: the file's top level, then the first
+ * `cgroup "TITLE"` section @query matches (program sections never apply). */
+enum kashim_conf_result kashim_conffile_load_cgroup(const char *path,
+						    const struct kashim_conf_cgroup_query *query,
+						    struct kashim_settings *s,
+						    const struct kashim_logger *log);
+
 #endif

@@ -4,13 +4,13 @@
 # programs, so `make check` needs it built.
 
 STATUS_SRC := status/main.c status/sockets.c status/output.c status/table.c status/audit.c \
-              status/array.c
+              status/array.c status/kernel.c
 STATUS_OBJ := $(STATUS_SRC:%.c=$(B)/obj/%.o)
 
 all: $(B)/ka-status
 CHECK_DEPS += $(B)/ka-status
 
-$(STATUS_OBJ): status/ka_status.h
+$(STATUS_OBJ): status/ka_status.h bpf/kashim_bpf.h
 
 $(B)/ka-status: $(STATUS_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^

@@ -29,6 +29,7 @@ struct audit_entry {
 	size_t keepalive_off;
 	struct setting_group *groups;   /* keepalive-on sockets, by setting */
 	size_t ngroups;
+	char kernel[256];               /* kashim-bpf attachment, "" when none */
 };
 
 /* Contract: counts @e's established sockets and groups the keepalive-on
@@ -130,6 +131,10 @@ static void print_audit_table(const struct audit_entry *entries, size_t n, size_
 		return;
 	}
 	ka_table_print(&t);
+	for (i = 0; i < n; i++)
+		if (entries[i].kernel[0])
+			printf("%d %s: keepalive from the kernel backend (kashim-bpf on %s)\n",
+			       (int)entries[i].proc.pid, entries[i].proc.comm, entries[i].kernel);
 	printf("\n%zu process%s with established TCP connections (%zu connection%s).\n", n,
 	       n == 1 ? "" : "es", conns, conns == 1 ? "" : "s");
 	if (procs_off)
@@ -159,7 +164,12 @@ static void print_audit_json(const struct audit_entry *entries, size_t n,
 			       "\"user_timeout\": %u}",
 			       g ? ", " : "", e->groups[g].sockets, e->groups[g].idle,
 			       e->groups[g].interval, e->groups[g].count, e->groups[g].user_timeout);
-		fputs("]}", stdout);
+		fputs("]", stdout);
+		if (e->kernel[0]) {
+			fputs(", \"kernel_backend\": ", stdout);
+			ka_json_string(e->kernel);
+		}
+		fputs("}", stdout);
 		conns += e->established;
 		off += e->keepalive_off;
 		procs_off += e->keepalive_off > 0;
@@ -205,6 +215,8 @@ static int audit_process(struct audit *a, pid_t pid)
 		ka_process_free(&e.proc);
 		return -1;
 	}
+	if (e.established > 0)
+		ka_kernel_backend(e.proc.pid, e.kernel, sizeof e.kernel);
 	if (e.established > 0 && ka_array_push(&a->entries, &a->n, &a->cap, &e, sizeof e) == 0)
 		return 0;
 	free(e.groups);

@@ -120,4 +120,12 @@ void ka_json_errors(const struct ka_process *procs, size_t n);
  * be read (reported on stderr). Processes that exit meanwhile are ignored. */
 int ka_audit_all(bool json);
 
+/* ---- kernel.c ------------------------------------------------------------ */
+
+/* ka-status --all: when process @pid's cgroup, or the nearest ancestor that
+ * has one, has a kashim-bpf attachment, put that cgroup's path in @buf
+ * (prefixed "exempt by " for an attachment with keepalive = false) and
+ * return true. */
+bool ka_kernel_backend(pid_t pid, char *buf, size_t len);
+
 #endif
