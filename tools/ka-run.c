@@ -84,6 +84,7 @@ static void usage(void)
 	printf("usage: ka-run [OPTION]... [--] COMMAND [ARG]...\n"
 	       "       ka-run [OPTION]... --check [--to HOST:PORT | --listen [HOST:]PORT]\n"
 	       "              [COMMAND [ARG]...]\n"
+	       "       ka-run [OPTION]... --check --cgroup CGROUP\n"
 	       "       ka-run [OPTION]... --systemd-dropin UNIT\n"
 	       "\n"
 	       "Run COMMAND with libkashim.so preloaded, so that its TCP sockets get\n"
@@ -121,6 +122,9 @@ static void usage(void)
 	       "                           rule applies and the settings it gives\n"
 	       "      --listen [HOST:]PORT with --check: the same for the connections a\n"
 	       "                           listener on PORT (any address) accepts\n"
+	       "      --cgroup CGROUP      with --check: what the kernel backend would give\n"
+	       "                           CGROUP (a cgroup v2 path or a unit name) and from\n"
+	       "                           where (kashim-bpf explain, with these options)\n"
 	       "      --systemd-dropin UNIT\n"
 	       "                           do not run anything: print a systemd drop-in for\n"
 	       "                           /etc/systemd/system/UNIT.d/kashim.conf that\n"
@@ -242,7 +246,10 @@ static void set_mode(struct karun *k, enum karun_mode mode)
 
 /* ---- the command line ---------------------------------------------------- */
 
-enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_LOG, OPT_CHECK, OPT_DROPIN, OPT_TO, OPT_LISTEN };
+enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_LOG, OPT_CHECK, OPT_DROPIN, OPT_TO, OPT_LISTEN, OPT_CGROUP };
+
+/* --cgroup, for --check: the kernel backend's explanation instead. */
+static const char *check_cgroup;
 
 /* --to / --listen, for --check. */
 static struct karun_target target;
@@ -262,6 +269,7 @@ static const struct option long_options[] = {
 	{"systemd-dropin", required_argument, NULL, OPT_DROPIN},
 	{"to", required_argument, NULL, OPT_TO},
 	{"listen", required_argument, NULL, OPT_LISTEN},
+	{"cgroup", required_argument, NULL, OPT_CGROUP},
 	{"help", no_argument, NULL, 'h'},
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
@@ -351,6 +359,9 @@ static void apply_option(struct karun *k, int c, const char *arg)
 				   c == OPT_TO ? KASHIM_RULE_DESTINATION : KASHIM_RULE_LISTEN, arg, &target);
 		has_target = true;
 		break;
+	case OPT_CGROUP:
+		check_cgroup = arg;
+		break;
 	}
 }
 
@@ -436,6 +447,61 @@ static noreturn void run(struct karun *k, char **command)
 	karun_die_status(errno == ENOENT ? 127 : 126, "%s: %s", command[0], strerror(errno));
 }
 
+/* kashim-bpf: beside ka-run (the build tree), in ../sbin of an installed
+ * bin/, else on PATH. */
+static void find_kashim_bpf(char *out, size_t len)
+{
+	char self[PATH_MAX], *slash;
+	static const char *const beside[] = {"kashim-bpf", "../sbin/kashim-bpf"};
+
+	if (realpath("/proc/self/exe", self) && (slash = strrchr(self, '/'))) {
+		*slash = '\0';
+		for (size_t i = 0; i < sizeof beside / sizeof beside[0]; i++) {
+			snprintf(out, len, "%s/%s", self, beside[i]);
+			if (access(out, X_OK) == 0)
+				return;
+		}
+	}
+	if (karun_path_search("kashim-bpf", out, len) != KARUN_FOUND)
+		karun_die("--cgroup: kashim-bpf is not installed (it is built when clang, bpftool and libbpf-dev are present)");
+}
+
+/* --check --cgroup CGROUP: what a cgroup gets from the kernel backend and
+ * from where, explained by kashim-bpf with ka-run's options. Never returns. */
+static noreturn void check_for_cgroup(struct karun *k, char **command)
+{
+	static const struct {
+		enum karun_var var;
+		const char *option;
+	} pass[] = {{KARUN_CONFIG, "-c"}, {KARUN_IDLE, "-i"}, {KARUN_INTERVAL, "-n"},
+		    {KARUN_COUNT, "-k"}, {KARUN_USER_TIMEOUT, "-u"}};
+	char bpf[PATH_MAX];
+	char *argv[20];
+	int n = 0;
+
+	if (command[0])
+		karun_die("--cgroup explains a cgroup, not a COMMAND: '%s'", command[0]);
+	if (has_target)
+		karun_die("--to and --listen go with a COMMAND, not --cgroup (the kernel backend has no rules)");
+	find_kashim_bpf(bpf, sizeof bpf);
+	argv[n++] = bpf;
+	argv[n++] = "explain";
+	for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++) {
+		if (!k->value[pass[i].var][0])
+			continue;
+		argv[n++] = (char *)pass[i].option;
+		argv[n++] = k->value[pass[i].var];
+	}
+	if (k->value[KARUN_KEEPALIVE][0])
+		argv[n++] = "--off";
+	if (k->value[KARUN_OVERRIDE][0])
+		argv[n++] = "--override";
+	argv[n++] = (char *)check_cgroup;
+	argv[n] = NULL;
+	execv(bpf, argv);
+	karun_die_status(126, "%s: %s", bpf, strerror(errno));
+}
+
 static int check(struct karun *k, char **command)
 {
 	char path[PATH_MAX];
@@ -470,6 +536,10 @@ int main(int argc, char **argv)
 	static struct karun k;
 	int first = parse_options(&k, argc, argv);
 
+	if (check_cgroup && k.mode != KARUN_CHECK)
+		karun_die("--cgroup goes with --check (see ka-run --help)");
+	if (check_cgroup)
+		check_for_cgroup(&k, argv + first);
 	if (has_target && k.mode != KARUN_CHECK)
 		karun_die("%s goes with --check (see ka-run --help)",
 			  target.kind == KASHIM_RULE_LISTEN ? "--listen" : "--to");

@@ -105,4 +105,13 @@ expect_eq "the shim accepts a file with cgroup sections (program section applies
 	"$(env LD_PRELOAD="$KASHIM_LIB" KASHIM_CONFIG="$conf" KASHIM_LOG=stderr "$PYTHON" -c "$sockopts" 2>/dev/null)"
 expect_eq "control: the shim refuses the file with the bad cgroup section (defaults apply)" 60 \
 	"$(env LD_PRELOAD="$KASHIM_LIB" KASHIM_CONFIG="$KB_TMP/bad.conf" KASHIM_LOG=stderr "$PYTHON" -c "$sockopts" 2>/dev/null)"
+# ka-run --check --cgroup: the same explanation, with ka-run's options.
+"$KA_RUN" -c "$conf" -i 44 --check --cgroup "$A" >"$KB_TMP/karun.out" 2>&1
+expect_eq "ka-run --check --cgroup: exit 0" 0 "$?"
+"$KASHIM_BPF" explain -c "$conf" -i 44 "$A" >"$KB_TMP/explain.out" 2>&1
+check "ka-run --check --cgroup says what kashim-bpf explain says" cmp -s "$KB_TMP/karun.out" "$KB_TMP/explain.out"
+check "ka-run --check --cgroup: idle 44 from the option, count 6 from the section" \
+	bash -c "grep -Eq '^idle +44 +option' '$KB_TMP/karun.out' && grep -Eq '^count +6 +cgroup section' '$KB_TMP/karun.out'"
+"$KA_RUN" --cgroup "$A" true >/dev/null 2>"$KB_TMP/karun.err"
+expect_eq "ka-run --cgroup without --check: exit 2, one line" "2 1" "$? $(wc -l <"$KB_TMP/karun.err")"
 finish
