@@ -32,9 +32,10 @@ CHECK_CFLAGS   = $(shell pkg-config --cflags check)
 CHECK_LIBS     = $(shell pkg-config --libs check)
 
 B := $(if $(MUSL),build-musl,$(if $(PORTABLE),build-portable,build))
-SHIM_SRC   := shim/real.c shim/init.c shim/log.c shim/apply.c shim/socket.c shim/connect.c \
-              shim/accept.c shim/setsockopt.c config/settings.c
-PLUGIN_SRC := config/conffile.c config/settings.c
+SHIM_SRC   := shim/real.c shim/init.c shim/log.c shim/apply.c shim/pending.c shim/socket.c \
+              shim/connect.c shim/accept.c shim/setsockopt.c shim/close.c shim/dup.c shim/rules.c \
+              config/settings.c
+PLUGIN_SRC := config/conffile.c config/rules.c config/settings.c
 SHIM_OBJ   := $(SHIM_SRC:%.c=$(B)/obj/%.o)
 PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(B)/obj/%.o)
 
@@ -68,8 +69,10 @@ $(B)/obj/%.o: %.c $(wildcard shim/*.h config/*.h) | $(B)/.deps-build
 # (TM clone tables, __cxa_finalize, frame_dummy: nothing a C library with no
 # atexit needs) ld.so resolves 4 fewer symbols in every process, about 2,800
 # instructions (make bench, spawn). DT_INIT_ARRAY constructors still run.
+# -z nodelete: the fork handler registered at the first reading of the
+# settings points into this library, which must never be unloaded.
 $(LIB): $(SHIM_OBJ)
-	$(CC) -shared -nostartfiles -Wl,-z,defs -Wl,-soname,libkashim.so $(LDFLAGS) -o $@ $^
+	$(CC) -shared -nostartfiles -Wl,-z,defs -Wl,-z,nodelete -Wl,-soname,libkashim.so $(LDFLAGS) -o $@ $^
 
 $(PLUGIN): $(PLUGIN_OBJ)
 	@mkdir -p $(dir $@)

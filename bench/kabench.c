@@ -8,6 +8,8 @@
  *   socket   socket(AF_INET, SOCK_STREAM, 0) + close
  *   connect  a loopback client socket + connect, the server's accept, both
  *            closes, all in this one process
+ *   close    open("/dev/null") + close: what every close() of a file pays
+ *            now that kashim interposes close()
  *   spawn    posix_spawn + waitpid of /bin/true (the child inherits the
  *            environment, LD_PRELOAD included)
  * -m makes the four keepalive setsockopt() calls itself on every TCP socket
@@ -22,6 +24,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <spawn.h>
@@ -119,6 +122,15 @@ static void op_connect(void)
 	close(client);
 }
 
+static void op_close(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	if (fd < 0)
+		die("open");
+	close(fd);
+}
+
 static void op_spawn(void)
 {
 	char *argv[] = {"true", NULL};
@@ -187,6 +199,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[optind], "connect")) {
 		op = op_connect;
 		setup_listener();
+	} else if (!strcmp(argv[optind], "close")) {
+		op = op_close;
 	} else if (!strcmp(argv[optind], "spawn")) {
 		op = op_spawn;
 	} else {

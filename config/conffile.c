@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "conffile.h"
+#include "rules.h"
 
 #include <confuse.h>
 #include <errno.h>
@@ -29,6 +30,9 @@ struct parse_ctx {
 	int problems;
 };
 static struct parse_ctx *current;
+
+/* Set by kashim_conffile_load_cgroup() for the parse it runs. */
+static const struct kashim_conf_cgroup_query *cgroup_query;
 
 static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
@@ -84,7 +88,16 @@ static int parse_user_timeout(cfg_t *cfg, cfg_opt_t *opt, const char *value, voi
 	CFG_INT_CB("user_timeout", 0, CFGF_NODEFAULT, parse_user_timeout), \
 	CFG_BOOL("override", cfg_false, CFGF_NODEFAULT)
 
+/* A later rule with the same SPEC in the same scope could never match:
+ * refused, as duplicate program titles are. */
+#define KASHIM_RULE_SECS(opts)                                                             \
+	CFG_SEC("destination", opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES), \
+	CFG_SEC("listen", opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES)
+
 static const char *const range_checked[] = {"idle", "interval", "count"};
+/* Where those options occur: top level, program, rules in both. */
+static const char *const range_scopes[] = {"", "program|", "cgroup|", "destination|", "listen|",
+					   "program|destination|", "program|listen|"};
 
 /* Copy the options set in @sec into @s, marking them with @src. */
 static void take_values(cfg_t *sec, struct kashim_settings *s, unsigned char src)
@@ -200,11 +213,76 @@ fail:
  * quoted strings as libconfuse's scanner does. Returns true (and logs) when
  * the file must be refused.
  */
-static bool prescan_refuses(const char *path, const char *text, const struct kashim_logger *log)
+/* Where each destination and listen section starts, in file order, with
+ * its depth (0 top level, 1 inside a program section): libconfuse only
+ * knows where a section ends. */
+struct rule_lines {
+	unsigned n;
+	unsigned char depth[KASHIM_RULES_MAX];
+	unsigned char kind[KASHIM_RULES_MAX];
+	int line[KASHIM_RULES_MAX];
+};
+
+/* Characters of a keyword and its neighbours: enough to see keywords as
+ * whole words; '/' and '*' stay out, they may start a comment. */
+static bool is_word_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+	       c == '-' || c == '.';
+}
+
+static bool is_word(const char *w, const char *end, const char *keyword)
+{
+	size_t n = strlen(keyword);
+
+	return (size_t)(end - w) == n && !memcmp(w, keyword, n);
+}
+
+static bool note_rule(const char *path, struct rule_lines *rules, enum kashim_rule_kind kind, int depth,
+		      int line, const struct kashim_logger *log)
+{
+	if (rules->n == KASHIM_RULES_MAX) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s:%d: more than %d destination and listen rules; file ignored",
+			    path, line, KASHIM_RULES_MAX);
+		return false;
+	}
+	rules->depth[rules->n] = (unsigned char)(depth > 1 ? 2 : depth);
+	rules->kind[rules->n] = (unsigned char)kind;
+	rules->line[rules->n++] = line;
+	return true;
+}
+
+static bool prescan_refuses(const char *path, const char *text, const struct kashim_logger *log,
+			    struct rule_lines *rules)
 {
 	int line = 1, depth = 0, open_line = 0;
+	/* What the last word was, for rule_lines: "program" (its title
+	 * follows), "destination"/"listen" (a rule whose line is this). */
+	enum { WORD_OTHER, WORD_PROGRAM, WORD_RULE } last = WORD_OTHER;
 
 	for (const char *p = text; *p; p++) {
+		if (is_word_char(*p)) {
+			const char *w = p;
+
+			while (is_word_char(p[1]))
+				p++;
+			if (last == WORD_OTHER && is_word(w, p + 1, "program")) {
+				last = WORD_PROGRAM;
+			} else if (last == WORD_OTHER &&
+				   (is_word(w, p + 1, "destination") || is_word(w, p + 1, "listen"))) {
+				if (!note_rule(path, rules,
+					       is_word(w, p + 1, "listen") ? KASHIM_RULE_LISTEN
+									   : KASHIM_RULE_DESTINATION,
+					       depth, line, log))
+					return true;
+				last = WORD_RULE;
+			} else {
+				last = WORD_OTHER;
+			}
+			continue;
+		}
+		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+			last = WORD_OTHER;
 		if (*p == '\n') {
 			line++;
 		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
@@ -226,6 +304,8 @@ static bool prescan_refuses(const char *path, const char *text, const struct kas
 		} else if (*p == '"' || *p == '\'') {
 			char quote = *p;
 			int string_line = line;
+
+			last = WORD_OTHER;
 
 			for (p++; *p && *p != quote; p++) {
 				if (*p == '\\' && p[1])
@@ -266,6 +346,20 @@ env_reference:
 	return true;
 }
 
+/* Apply the first cgroup section, in file order, that the query matches. */
+static void take_cgroup_section(cfg_t *cfg, struct kashim_settings *s)
+{
+	for (unsigned i = 0; i < cfg_size(cfg, "cgroup"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "cgroup", i);
+
+		if (cgroup_query->match(cgroup_query->ctx, cfg_title(sec))) {
+			snprintf(s->section, sizeof s->section, "%s", cfg_title(sec));
+			take_values(sec, s, KASHIM_SRC_SECTION);
+			return;
+		}
+	}
+}
+
 /* libconfuse's flex scanner ECHOes input that no rule matches to
  * cfg_yyout, which is stdout unless set: the host's stdout must never see
  * it. libconfuse exports these two but does not declare them. */
@@ -279,45 +373,124 @@ static ssize_t discard_write(void *cookie, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
+/* Where the next rule of each kind at each depth starts (rule_lines). */
+struct rule_cursor {
+	const struct rule_lines *lines;
+	unsigned next[2][2]; /* [depth][kind] */
+};
+
+static int rule_line(struct rule_cursor *cur, int depth, enum kashim_rule_kind kind, int fallback)
+{
+	const struct rule_lines *l = cur->lines;
+	unsigned *i = &cur->next[depth][kind];
+
+	while (*i < l->n && (l->depth[*i] != depth || l->kind[*i] != kind))
+		(*i)++;
+	return *i < l->n ? l->line[(*i)++] : fallback;
+}
+
+/*
+ * Check the SPEC of every rule directly in @scope (the top level, depth 0,
+ * or a program section, depth 1), logging each bad one with its line.
+ * When @set is not NULL, append the good ones to it, each with @base's
+ * settings and its own keys on top.
+ */
+static void scope_rules(cfg_t *scope, int depth, struct rule_cursor *cur, struct parse_ctx *ctx,
+			const struct kashim_settings *base, struct kashim_ruleset *set)
+{
+	for (int kind = KASHIM_RULE_DESTINATION; kind <= KASHIM_RULE_LISTEN; kind++) {
+		const char *name = kashim_rule_kind_name(kind);
+
+		for (unsigned i = 0; i < cfg_size(scope, name); i++) {
+			cfg_t *sec = cfg_getnsec(scope, name, i);
+			const char *title = cfg_title(sec);
+			int line = rule_line(cur, depth, kind, sec->line);
+			struct kashim_spec spec;
+			char why[160];
+			struct kashim_rule *r;
+
+			if (!kashim_spec_parse(title, &spec, why, sizeof why)) {
+				ctx->problems++;
+				kashim_logf(ctx->log, KASHIM_LOG_WARN, "%s:%d: %s \"%.64s\": %s; file ignored",
+					    ctx->path, line, name, title, why);
+				continue;
+			}
+			if (!set)
+				continue;
+			r = &set->rule[set->n++];
+			r->kind = (unsigned char)kind;
+			r->spec = spec;
+			r->settings = *base;
+			snprintf(r->settings.rule, sizeof r->settings.rule, "%s \"%.*s\" at line %d", name,
+				 KASHIM_SPEC_TEXT, title, line);
+			take_values(sec, &r->settings, KASHIM_SRC_RULE);
+		}
+	}
+}
+
 KASHIM_EXPORT enum kashim_conf_result
 kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_name,
 		     struct kashim_settings *s, const struct kashim_logger *log)
 {
-	cfg_opt_t program_opts[] = {KASHIM_OPTS, CFG_END()};
+	return kashim_conffile_load_rules(path, exe_name, argv0_name, s, NULL, log);
+}
+
+KASHIM_EXPORT enum kashim_conf_result
+kashim_conffile_load_rules(const char *path, const char *exe_name, const char *argv0_name,
+			   struct kashim_settings *s, struct kashim_ruleset **rules,
+			   const struct kashim_logger *log)
+{
+	cfg_opt_t rule_opts[] = {KASHIM_OPTS, CFG_END()};
+	cfg_opt_t program_opts[] = {KASHIM_OPTS, KASHIM_RULE_SECS(rule_opts), CFG_END()};
 	cfg_opt_t opts[] = {
 		KASHIM_OPTS,
 		CFG_SEC("program", program_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		KASHIM_RULE_SECS(rule_opts),
+		CFG_SEC("cgroup", rule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_END()};
 	struct parse_ctx ctx = {.log = log, .path = path};
 	struct kashim_settings next = *s;
 	enum kashim_conf_result result = KASHIM_CONF_INVALID;
+	struct rule_lines *lines;
+	struct rule_cursor cur = {0};
+	struct kashim_ruleset *set = NULL;
+	cfg_t *matched = NULL;
 	bool missing;
 	char *text;
 	cfg_t *cfg;
 	FILE *echo_sink, *previous_out;
 	int rc;
 
+	if (rules)
+		*rules = NULL;
 	text = read_file(path, log, &missing);
 	if (!text)
 		return missing ? KASHIM_CONF_MISSING : KASHIM_CONF_INVALID;
-	if (prescan_refuses(path, text, log)) {
+	lines = calloc(1, sizeof *lines);
+	if (!lines || prescan_refuses(path, text, log, lines)) {
+		if (!lines)
+			kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
+		free(lines);
 		free(text);
 		return KASHIM_CONF_INVALID;
 	}
+	cur.lines = lines;
 	cfg = cfg_init(opts, CFGF_NONE);
 	if (!cfg) {
 		kashim_logf(log, KASHIM_LOG_WARN, "%s: libconfuse could not start; file ignored", path);
+		free(lines);
 		free(text);
 		return KASHIM_CONF_INVALID;
 	}
 	current = &ctx;
 	cfg_set_error_function(cfg, conf_error);
 	for (size_t i = 0; i < sizeof range_checked / sizeof range_checked[0]; i++) {
-		char name[64];
+		for (size_t j = 0; j < sizeof range_scopes / sizeof range_scopes[0]; j++) {
+			char name[64];
 
-		cfg_set_validate_func(cfg, range_checked[i], validate_range);
-		snprintf(name, sizeof name, "program|%s", range_checked[i]);
-		cfg_set_validate_func(cfg, name, validate_range);
+			snprintf(name, sizeof name, "%s%s", range_scopes[j], range_checked[i]);
+			cfg_set_validate_func(cfg, name, validate_range);
+		}
 	}
 
 	/* A stream without an fd that drops what flex ECHOes; the previous
@@ -327,6 +500,7 @@ kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_n
 		kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
 		current = NULL;
 		cfg_free(cfg);
+		free(lines);
 		free(text);
 		return KASHIM_CONF_INVALID;
 	}
@@ -344,10 +518,34 @@ kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_n
 			if (title_matches(cfg_title(sec), exe_name, argv0_name)) {
 				snprintf(next.section, sizeof next.section, "%s", cfg_title(sec));
 				take_values(sec, &next, KASHIM_SRC_SECTION);
+				matched = sec;
 				break;
 			}
 		}
+		if (cgroup_query)
+			take_cgroup_section(cfg, &next);
+		/* Every rule is checked, those of other programs too; the
+		 * matching section's are tried first, then the top level's. */
+		if (rules && lines->n) {
+			set = malloc(sizeof *set + lines->n * sizeof set->rule[0]);
+			if (!set) {
+				kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
+				ctx.problems++;
+			} else {
+				set->n = 0;
+			}
+		}
+		for (unsigned i = 0; i < cfg_size(cfg, "program"); i++) {
+			cfg_t *sec = cfg_getnsec(cfg, "program", i);
+
+			scope_rules(sec, 1, &cur, &ctx, &next, sec == matched ? set : NULL);
+		}
+		scope_rules(cfg, 0, &cur, &ctx, &next, set);
+	}
+	if (rc == CFG_SUCCESS && ctx.problems == 0) {
 		*s = next;
+		if (set && set->n)
+			*rules = set, set = NULL;
 		result = KASHIM_CONF_APPLIED;
 	} else if (ctx.problems == 0) {
 		/* Every other failure was already reported with its line. */
@@ -355,6 +553,20 @@ kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_n
 	}
 	current = NULL;
 	cfg_free(cfg);
+	free(set);
+	free(lines);
 	free(text);
+	return result;
+}
+
+enum kashim_conf_result
+kashim_conffile_load_cgroup(const char *path, const struct kashim_conf_cgroup_query *query,
+			    struct kashim_settings *s, const struct kashim_logger *log)
+{
+	enum kashim_conf_result result;
+
+	cgroup_query = query;
+	result = kashim_conffile_load(path, NULL, NULL, s, log);
+	cgroup_query = NULL;
 	return result;
 }

@@ -14,6 +14,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Symbols the shim and its config plugin export; everything else is hidden
+ * (-fvisibility=hidden). */
+#define KASHIM_EXPORT __attribute__((visibility("default")))
+
+/* The config file read when KASHIM_CONFIG is unset; the Makefile passes
+ * $(SYSCONFDIR)/keepalive.conf. */
+#ifndef KASHIM_SYSCONF_PATH
+#define KASHIM_SYSCONF_PATH "/etc/keepalive.conf"
+#endif
+
 /* The kernel's ranges (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT). */
 #define KASHIM_IDLE_MAX 32767
 #define KASHIM_INTERVAL_MAX 32767
@@ -35,6 +45,7 @@ enum kashim_source {
 	KASHIM_SRC_DEFAULT,
 	KASHIM_SRC_FILE,          /* the config file's top level */
 	KASHIM_SRC_SECTION,       /* the matching program "..." section */
+	KASHIM_SRC_RULE,          /* the destination or listen rule that matched */
 	KASHIM_SRC_LIBKEEPALIVE,  /* KEEPALIVE, KEEPIDLE, KEEPINTVL, KEEPCNT */
 	KASHIM_SRC_ENV            /* KASHIM_* */
 };
@@ -50,6 +61,7 @@ struct kashim_settings {
 	unsigned char source[KASHIM_NFIELDS];
 	char section[128];        /* title of the program section that matched, or "" */
 	char file[256];           /* the config file that was applied, or "" */
+	char rule[160];           /* for KASHIM_SRC_RULE: destination "SPEC" (line N) */
 };
 
 /* Diagnostics sink: every message kashim's config code produces goes here,
@@ -87,6 +99,13 @@ bool kashim_parse_bool(const char *text, bool *out);
 
 /* Parse a user_timeout value: a number of ms in range, or "auto". */
 bool kashim_parse_user_timeout(const char *text, long *ms, bool *is_auto);
+
+/* Where the shim's messages go (KASHIM_LOG, ka-run --log). */
+enum kashim_log_to { KASHIM_TO_SYSLOG, KASHIM_TO_STDERR, KASHIM_TO_FILE };
+
+/* Parse a log destination: "syslog", "stderr" or an absolute file path
+ * (anything starting with '/'). False for anything else. */
+bool kashim_parse_log_dest(const char *text, enum kashim_log_to *to);
 
 typedef const char *(*kashim_getenv_fn)(const char *name);
 

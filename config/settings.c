@@ -10,31 +10,18 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const field_names[KASHIM_NFIELDS] = {
-	[KASHIM_F_KEEPALIVE] = "keepalive",
-	[KASHIM_F_IDLE] = "idle",
-	[KASHIM_F_INTERVAL] = "interval",
-	[KASHIM_F_COUNT] = "count",
-	[KASHIM_F_USER_TIMEOUT] = "user_timeout",
-	[KASHIM_F_OVERRIDE] = "override",
-};
-
-/* kashim's own variables, one per field. */
-static const char *const env_names[KASHIM_NFIELDS] = {
-	[KASHIM_F_KEEPALIVE] = "KASHIM_KEEPALIVE",
-	[KASHIM_F_IDLE] = "KASHIM_IDLE",
-	[KASHIM_F_INTERVAL] = "KASHIM_INTERVAL",
-	[KASHIM_F_COUNT] = "KASHIM_COUNT",
-	[KASHIM_F_USER_TIMEOUT] = "KASHIM_USER_TIMEOUT",
-	[KASHIM_F_OVERRIDE] = "KASHIM_OVERRIDE",
-};
-
-/* libkeepalive's variables, so its users switch by changing LD_PRELOAD only. */
-static const char *const libkeepalive_names[KASHIM_NFIELDS] = {
-	[KASHIM_F_KEEPALIVE] = "KEEPALIVE",
-	[KASHIM_F_IDLE] = "KEEPIDLE",
-	[KASHIM_F_INTERVAL] = "KEEPINTVL",
-	[KASHIM_F_COUNT] = "KEEPCNT",
+/* Each field's names: in keepalive.conf, as kashim's own variable, and as
+ * libkeepalive's (so its users switch by changing LD_PRELOAD only; NULL
+ * where it has none). */
+static const struct {
+	const char *conf, *env, *libkeepalive;
+} names[KASHIM_NFIELDS] = {
+	[KASHIM_F_KEEPALIVE] = {"keepalive", "KASHIM_KEEPALIVE", "KEEPALIVE"},
+	[KASHIM_F_IDLE] = {"idle", "KASHIM_IDLE", "KEEPIDLE"},
+	[KASHIM_F_INTERVAL] = {"interval", "KASHIM_INTERVAL", "KEEPINTVL"},
+	[KASHIM_F_COUNT] = {"count", "KASHIM_COUNT", "KEEPCNT"},
+	[KASHIM_F_USER_TIMEOUT] = {"user_timeout", "KASHIM_USER_TIMEOUT", NULL},
+	[KASHIM_F_OVERRIDE] = {"override", "KASHIM_OVERRIDE", NULL},
 };
 
 void kashim_vlogf(const struct kashim_logger *log, enum kashim_level level,
@@ -71,7 +58,7 @@ void kashim_settings_defaults(struct kashim_settings *s)
 
 const char *kashim_field_name(enum kashim_field f)
 {
-	return (unsigned)f < KASHIM_NFIELDS ? field_names[f] : "?";
+	return (unsigned)f < KASHIM_NFIELDS ? names[f].conf : "?";
 }
 
 bool kashim_field_range(enum kashim_field f, long *min, long *max)
@@ -147,6 +134,21 @@ bool kashim_parse_user_timeout(const char *text, long *ms, bool *is_auto)
 	return true;
 }
 
+bool kashim_parse_log_dest(const char *text, enum kashim_log_to *to)
+{
+	if (!text)
+		return false;
+	if (!strcmp(text, "syslog"))
+		*to = KASHIM_TO_SYSLOG;
+	else if (!strcmp(text, "stderr"))
+		*to = KASHIM_TO_STDERR;
+	else if (text[0] == '/')
+		*to = KASHIM_TO_FILE;
+	else
+		return false;
+	return true;
+}
+
 /* Store a validated integer into its field. */
 static void set_int_field(struct kashim_settings *s, enum kashim_field f, long v)
 {
@@ -216,7 +218,7 @@ int kashim_settings_apply_env(struct kashim_settings *s, kashim_getenv_fn get,
 	if (!get)
 		return 0;
 	for (int f = 0; f < KASHIM_NFIELDS; f++) {
-		const char *var = libkeepalive_names[f];
+		const char *var = names[f].libkeepalive;
 
 		if (!var || !(text = get(var)))
 			continue;
@@ -232,8 +234,8 @@ int kashim_settings_apply_env(struct kashim_settings *s, kashim_getenv_fn get,
 		bad += !apply_env_value(s, f, var, text, KASHIM_SRC_LIBKEEPALIVE, log);
 	}
 	for (int f = 0; f < KASHIM_NFIELDS; f++) {
-		if ((text = get(env_names[f])))
-			bad += !apply_env_value(s, f, env_names[f], text, KASHIM_SRC_ENV, log);
+		if ((text = get(names[f].env)))
+			bad += !apply_env_value(s, f, names[f].env, text, KASHIM_SRC_ENV, log);
 	}
 	return bad;
 }
@@ -254,11 +256,14 @@ const char *kashim_source_describe(const struct kashim_settings *s,
 	case KASHIM_SRC_SECTION:
 		snprintf(buf, len, "program section \"%s\" in %s", s->section, s->file);
 		break;
+	case KASHIM_SRC_RULE:
+		snprintf(buf, len, "rule %s in %s", s->rule, s->file);
+		break;
 	case KASHIM_SRC_LIBKEEPALIVE:
-		snprintf(buf, len, "environment %s", libkeepalive_names[f]);
+		snprintf(buf, len, "environment %s", names[f].libkeepalive);
 		break;
 	case KASHIM_SRC_ENV:
-		snprintf(buf, len, "environment %s", env_names[f]);
+		snprintf(buf, len, "environment %s", names[f].env);
 		break;
 	default:
 		snprintf(buf, len, "default");

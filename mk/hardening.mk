@@ -9,7 +9,7 @@ HX_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -g -O1
 # Helpers: plain programs that make sockets, linked against nothing of
 # kashim's (the shim reaches them through LD_PRELOAD, as it would any program).
 HX_PROGS := $(HX)/hx-threads $(HX)/hx-fork $(HX)/hx-load $(HX)/hx-probe $(HX)/hx-raw \
-            $(HX)/hx-probe-static
+            $(HX)/hx-probe-static $(HX)/hx-host
 $(HX)/hx-%: tests/hardening/hx-%.c tests/hardening/hx.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) -pthread -o $@ $< -pthread
@@ -24,18 +24,23 @@ $(HX)/libhx-ctor.so: tests/hardening/hx-ctor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $<
 
+# A library whose constructor makes a TCP socket under ld.so's lock.
+$(HX)/libhx-slowctor.so: tests/hardening/hx-slowctor.c tests/hardening/hx.h
+	@mkdir -p $(dir $@)
+	$(CC) $(HX_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $<
+
 # A config plugin that can be held inside kashim's initialisation (fork-exec.t).
 $(HX)/slowconf/kashim/libkashim-conf.so: tests/hardening/hx-slowconf.c $(wildcard config/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $<
 
 # The fuzz target without libFuzzer: replays fuzz/regressions and the corpus.
-$(HX)/fuzz-replay: fuzz/fuzz_conffile.c fuzz/replay.c config/conffile.c config/settings.c \
+$(HX)/fuzz-replay: fuzz/fuzz_conffile.c fuzz/replay.c config/conffile.c config/rules.c config/settings.c \
                    $(wildcard config/*.h) | $(B)/.deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) $(CONFUSE_CFLAGS) -o $@ $(filter %.c,$^) $(CONFUSE_LIBS)
 
-CHECK_DEPS += $(HX_PROGS) $(HX)/libhx-ctor.so $(HX)/slowconf/kashim/libkashim-conf.so $(HX)/fuzz-replay
+CHECK_DEPS += $(HX_PROGS) $(HX)/libhx-ctor.so $(HX)/libhx-slowctor.so $(HX)/slowconf/kashim/libkashim-conf.so $(HX)/fuzz-replay
 
 # ---- make fuzz [FUZZ_SECONDS=60] -----------------------------------------
 # libFuzzer with ASan and UBSan over kashim_conffile_load. New findings land
@@ -65,7 +70,7 @@ else
 FUZZ_CONFUSE :=
 FUZZ_CONFUSE_FLAGS = $(CONFUSE_CFLAGS)
 endif
-$(FUZZ_BIN): fuzz/fuzz_conffile.c config/conffile.c config/settings.c $(wildcard config/*.h) \
+$(FUZZ_BIN): fuzz/fuzz_conffile.c config/conffile.c config/rules.c config/settings.c $(wildcard config/*.h) \
              $(FUZZ_CONFUSE) | $(B)/.deps-build
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_CONFUSE_FLAGS) -o $@ \

@@ -5,11 +5,11 @@
 # What goes where:
 #   $(LIBDIR)/libkashim.so                the shim
 #   $(LIBDIR)/kashim/libkashim-conf.so    its config reader (found beside it)
-#   $(LIBDIR)/kashim/kashim-check         ka-run --check's helper, when built
-#   $(BINDIR)/ka-run, kashim-preload      with the installed library's path
+#   $(BINDIR)/ka-run                      built with the installed library's path
+#   $(BINDIR)/kashim-preload              with the installed library's path
 #   $(BINDIR)/ka-status
 #   $(MANDIR)/man{1,5,7,8}/...            the man pages
-#   $(DOCDIR)/...                         README, keepalive.conf.example, systemd examples
+#   $(DOCDIR)/...                         README, doc/*.md, keepalive.conf.example, systemd examples
 #   $(SYSCONFDIR)/keepalive.conf.example   (KASHIM_SYSCONF_EXAMPLE)
 # libkashim(7) gets the installed paths in place of /usr/local/lib and
 # /etc/keepalive.conf, as the scripts do.
@@ -24,7 +24,7 @@ KASHIM_MAN5 := man/keepalive.conf.5
 KASHIM_MAN7 := man/libkashim.7
 KASHIM_MAN8 := man/kashim-preload.8
 KASHIM_SYSTEMD_DOCS := $(wildcard scripts/systemd/*)
-KASHIM_CHECK_HELPER := $(B)/kashim/kashim-check
+KASHIM_DOCS := $(wildcard doc/*.md)
 KASHIM_STATUS_BIN := $(B)/ka-status
 KASHIM_DIRS_RECORD := $(DOCDIR)/installed-dirs
 # A package build passes KASHIM_DIRS_RECORD= (dpkg owns the directories) and
@@ -32,7 +32,7 @@ KASHIM_DIRS_RECORD := $(DOCDIR)/installed-dirs
 KASHIM_SYSCONF_EXAMPLE := $(SYSCONFDIR)/keepalive.conf.example
 
 # Every file install may put in place, DESTDIR not included; uninstall removes
-# these and nothing else.
+# these and nothing else (kashim-check: what older versions installed).
 KASHIM_INSTALLED_FILES := \
 	$(LIBDIR)/libkashim.so $(LIBDIR)/kashim/libkashim-conf.so $(LIBDIR)/kashim/kashim-check \
 	$(BINDIR)/ka-run $(BINDIR)/ka-status $(BINDIR)/kashim-preload \
@@ -40,7 +40,7 @@ KASHIM_INSTALLED_FILES := \
 	$(addprefix $(MANDIR)/man5/,$(notdir $(KASHIM_MAN5))) \
 	$(addprefix $(MANDIR)/man7/,$(notdir $(KASHIM_MAN7))) \
 	$(addprefix $(MANDIR)/man8/,$(notdir $(KASHIM_MAN8))) \
-	$(DOCDIR)/README.md $(DOCDIR)/keepalive.conf.example \
+	$(DOCDIR)/README.md $(DOCDIR)/keepalive.conf.example $(addprefix $(DOCDIR)/,$(KASHIM_DOCS)) \
 	$(addprefix $(DOCDIR)/systemd/,$(notdir $(KASHIM_SYSTEMD_DOCS))) \
 	$(KASHIM_SYSCONF_EXAMPLE)
 
@@ -72,7 +72,7 @@ define kashim_install_script
 	chmod 755 "$(DESTDIR)$(2).tmp"; mv -f "$(DESTDIR)$(2).tmp" "$(DESTDIR)$(2)"
 endef
 
-install: all $(KASHIM_STATUS_BIN)
+install: all $(KASHIM_STATUS_BIN) $(B)/install/ka-run
 	@set -e; \
 	case "$(LIBDIR)$(BINDIR)$(MANDIR)$(DOCDIR)$(SYSCONFDIR)" in *\ *) \
 		echo "install: installation paths must not contain spaces" >&2; exit 1;; esac; \
@@ -85,12 +85,10 @@ install: all $(KASHIM_STATUS_BIN)
 	fi; \
 	$(kashim_install_shell_functions); \
 	for d in $(LIBDIR)/kashim $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man7 \
-	         $(MANDIR)/man8 $(DOCDIR)/systemd $(if $(KASHIM_SYSCONF_EXAMPLE),$(SYSCONFDIR)); do kashim_mkdir "$$d"; done; \
+	         $(MANDIR)/man8 $(DOCDIR)/systemd $(DOCDIR)/doc $(if $(KASHIM_SYSCONF_EXAMPLE),$(SYSCONFDIR)); do kashim_mkdir "$$d"; done; \
 	install -m 755 $(LIB) "$(DESTDIR)$(LIBDIR)/libkashim.so"; \
 	install -m 755 $(PLUGIN) "$(DESTDIR)$(LIBDIR)/kashim/libkashim-conf.so"; \
-	if [ -x $(KASHIM_CHECK_HELPER) ]; then \
-		install -m 755 $(KASHIM_CHECK_HELPER) "$(DESTDIR)$(LIBDIR)/kashim/kashim-check"; fi; \
-	$(call kashim_install_script,scripts/ka-run,$(BINDIR)/ka-run); \
+	install -m 755 $(B)/install/ka-run "$(DESTDIR)$(BINDIR)/ka-run"; \
 	$(call kashim_install_script,scripts/kashim-preload,$(BINDIR)/kashim-preload); \
 	install -m 755 $(KASHIM_STATUS_BIN) "$(DESTDIR)$(BINDIR)/ka-status"; \
 	install -m 644 $(KASHIM_MAN1) "$(DESTDIR)$(MANDIR)/man1/"; \
@@ -100,6 +98,7 @@ install: all $(KASHIM_STATUS_BIN)
 	chmod 644 "$(DESTDIR)$(MANDIR)/man7/libkashim.7"; \
 	install -m 644 $(KASHIM_MAN8) "$(DESTDIR)$(MANDIR)/man8/"; \
 	install -m 644 README.md keepalive.conf.example "$(DESTDIR)$(DOCDIR)/"; \
+	install -m 644 $(KASHIM_DOCS) "$(DESTDIR)$(DOCDIR)/doc/"; \
 	install -m 644 $(KASHIM_SYSTEMD_DOCS) "$(DESTDIR)$(DOCDIR)/systemd/"; \
 	if [ -n "$(KASHIM_SYSCONF_EXAMPLE)" ]; then \
 		install -m 644 keepalive.conf.example "$(DESTDIR)$(KASHIM_SYSCONF_EXAMPLE)"; fi; \
@@ -118,7 +117,7 @@ uninstall:
 	for f in $(KASHIM_INSTALLED_FILES); do rm -f "$(DESTDIR)$$f"; done; \
 	record="$(DESTDIR)$(KASHIM_DIRS_RECORD)"; dirs=; \
 	if [ -n "$(KASHIM_DIRS_RECORD)" ] && [ -f "$$record" ]; then dirs=$$(tac "$$record"); rm -f "$$record"; fi; \
-	for d in $(DOCDIR)/systemd $(DOCDIR) $(LIBDIR)/kashim; do \
+	for d in $(DOCDIR)/systemd $(DOCDIR)/doc $(DOCDIR) $(LIBDIR)/kashim; do \
 		rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done; \
 	printf '%s\n' "$$dirs" | while IFS= read -r d; do \
 		[ -n "$$d" ] && rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done

@@ -1,20 +1,40 @@
 # SPDX-License-Identifier: MIT
-# ka-run's helper: kashim-check validates keepalive.conf and the environment
-# with the shim's own config code (ka-run --check), and inspects executables
-# the preload cannot reach (static, Go, set-ID). It lives beside the config
-# plugin (build/kashim/, installed to $(LIBDIR)/kashim/), where ka-run looks
-# for it relative to the libkashim.so it preloads.
-KASHIM_CHECK := $(B)/kashim/kashim-check
-KASHIM_CHECK_OBJ := $(B)/obj/tools/kashim-check.o $(B)/obj/tools/kashim-inspect.o \
-                    $(B)/obj/config/conffile.o $(B)/obj/config/settings.o
+# ka-run (tools/*.c): runs a command with the shim preloaded, checks its
+# options with config/'s parsers, explains settings (--check) and writes
+# systemd drop-ins. Built twice: build/ka-run for the source tree (finds the
+# library beside itself), and build/install/ka-run for make install, with
+# the installed library's path compiled in.
+KARUN_SRC := tools/ka-run.c tools/command.c tools/explain.c tools/dropin.c tools/kashim-inspect.c
+KARUN_OBJ := $(KARUN_SRC:%.c=$(B)/obj/%.o) $(B)/obj/config/conffile.o $(B)/obj/config/rules.o \
+             $(B)/obj/config/settings.o
+KARUN := $(B)/ka-run
+KARUN_INSTALLED := $(B)/install/ka-run
 
 $(B)/obj/tools/%.o: tools/%.c $(wildcard tools/*.h config/*.h) | $(B)/.deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(KASHIM_CFLAGS) $(CONFUSE_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(KASHIM_CHECK): $(KASHIM_CHECK_OBJ)
-	@mkdir -p $(dir $@)
+$(KARUN): $(KARUN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS)
 
-all: $(KASHIM_CHECK)
-CHECK_DEPS += $(KASHIM_CHECK)
+# Rebuilt on every install: LIBDIR may differ from one call to the next.
+.PHONY: $(KARUN_INSTALLED)
+$(KARUN_INSTALLED): $(filter-out $(B)/obj/tools/command.o,$(KARUN_OBJ))
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(KASHIM_CFLAGS) $(CONFUSE_CFLAGS) $(CFLAGS) \
+		-DKASHIM_INSTALLED_LIB='"$(LIBDIR)/libkashim.so"' -c tools/command.c -o $(B)/install/command.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(B)/install/command.o $(CONFUSE_LIBS)
+
+all: $(KARUN)
+CHECK_DEPS += $(KARUN)
+
+# For tests/karun/preload.t: a ka-run built as make install builds it, with
+# a compiled-in library path inside the build tree.
+KARUN_TEST_INSTALLED := $(B)/tests/karun/ka-run-installed
+$(KARUN_TEST_INSTALLED): $(filter-out $(B)/obj/tools/command.o,$(KARUN_OBJ)) tools/command.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(KASHIM_CFLAGS) $(CONFUSE_CFLAGS) $(CFLAGS) \
+		-DKASHIM_INSTALLED_LIB='"$(abspath $(B))/tests/karun/installed/libkashim.so"' \
+		-c tools/command.c -o $(B)/tests/karun/command.o
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/tests/karun/command.o $(CONFUSE_LIBS)
+CHECK_DEPS += $(KARUN_TEST_INSTALLED)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # musl.mk - `make MUSL=1`: the shim, its config reader and the tools built
 # with musl-gcc (Debian's musl-tools) into build-musl/, for musl systems
 # (Alpine) and musl containers; and `make PORTABLE=1`: the same for glibc
@@ -25,6 +26,20 @@ CONFUSE_LIBS := -Wl,--exclude-libs,ALL $(CONFUSE_A)
 $(B)/.deps-musl:
 	@scripts/install-deps $(KASHIM_DEPS_MODE) $(if $(MUSL),musl,source)
 	@mkdir -p $(B) && touch $@
+
+ifdef MUSL
+# musl-gcc searches musl's headers only; ka-status reads BPF maps and needs
+# the kernel's (linux/, asm/, asm-generic/ from linux-libc-dev), and only
+# those: the rest of /usr/include is glibc's.
+KERNEL_INCLUDE := $(B)/kernel-include
+KASHIM_CFLAGS += -isystem $(KERNEL_INCLUDE)
+$(B)/.deps-musl: | $(KERNEL_INCLUDE)
+$(KERNEL_INCLUDE):
+	@mkdir -p $@
+	ln -sfn /usr/include/linux $@/linux
+	ln -sfn /usr/include/asm-generic $@/asm-generic
+	ln -sfn /usr/include/$(shell gcc -print-multiarch)/asm $@/asm
+endif
 $(B)/.deps-build: | $(B)/.deps-musl
 
 # -fPIC: the archive goes into the config reader, a shared object.

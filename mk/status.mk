@@ -1,16 +1,17 @@
 # SPDX-License-Identifier: MIT
 # status.mk - ka-status (status/*.c) and `make demo` (scripts/demo).
 # ka-status reads the keepalive settings of live sockets from outside a
-# process; the harness tests (tests/harness/*.t) use it to check real
+# process; the stock-program tests (tests/programs/*.t) use it to check real
 # programs, so `make check` needs it built.
 
-STATUS_SRC := status/main.c status/sockets.c status/output.c status/table.c status/audit.c
+STATUS_SRC := status/main.c status/sockets.c status/output.c status/table.c status/audit.c \
+              status/array.c status/kernel.c
 STATUS_OBJ := $(STATUS_SRC:%.c=$(B)/obj/%.o)
 
 all: $(B)/ka-status
 CHECK_DEPS += $(B)/ka-status
 
-$(STATUS_OBJ): status/ka_status.h
+$(STATUS_OBJ): status/ka_status.h bpf/kashim_bpf.h
 
 $(B)/ka-status: $(STATUS_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * apply.c - configuring one socket, and remembering which fds are settled.
+ * SPDX-License-Identifier: MIT
+ *
+ * apply.c - configuring one socket, and remembering which fds are decided.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 /* In .data, not .bss, although it starts as zeros: ld.so maps .data from
  * the file with the rest of the writable segment, while 128 KiB of .bss
@@ -24,7 +27,9 @@ void kashim_mode_decide(const struct kashim_runtime *rt)
 
 	if (rt->debug)
 		return; /* every decision is logged on the slow paths */
-	if (!rt->enabled)
+	if (rt->rules)
+		mode = KASHIM_MODE_RULES;
+	else if (!rt->enabled)
 		mode = KASHIM_MODE_LEAVE;
 	else if (rt->nopts >= 4 && KASHIM_REAL(real_setsockopt, "setsockopt"))
 		mode = KASHIM_MODE_CONFIGURE;
@@ -69,7 +74,8 @@ bool kashim_fd_is_tcp(int fd)
 	int saved_errno = errno;
 	int protocol = 0;
 	socklen_t len = sizeof protocol;
-	bool tcp = get && get(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) == 0 && protocol == IPPROTO_TCP;
+	bool tcp = get && get(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) == 0 &&
+		   (protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP);
 
 	errno = saved_errno;
 	return tcp;
@@ -77,7 +83,7 @@ bool kashim_fd_is_tcp(int fd)
 
 /* With override off, an owner that already turned keepalive on (a systemd
  * socket unit's KeepAlive=yes, a parent that configured it) keeps its values. */
-static bool owner_chose_keepalive(int fd)
+bool kashim_has_keepalive(int fd)
 {
 	int (*get)(int, int, int, void *, socklen_t *) = KASHIM_REAL(real_getsockopt, "getsockopt");
 	int saved_errno = errno;
@@ -89,43 +95,74 @@ static bool owner_chose_keepalive(int fd)
 	return chose;
 }
 
-/* kashim_adopt(), which settles @fd when it configured it only if @settle. */
-static bool adopt(int fd, const char *why, bool settle)
+bool kashim_has_values(int fd, const struct kashim_sockopt *opts, unsigned n)
 {
-	const struct kashim_runtime *rt;
+	int (*get)(int, int, int, void *, socklen_t *) = KASHIM_REAL(real_getsockopt, "getsockopt");
+	int saved_errno = errno;
+	bool same = get != NULL;
 
-	/* Protocol first: a process whose only sockets are not TCP never
-	 * reads the config. */
-	if (!kashim_fd_is_tcp(fd)) {
-		kashim_fd_settle(fd);
-		return false;
+	for (unsigned i = 1; same && i < n; i++) {
+		int value = -1;
+		socklen_t len = sizeof value;
+
+		same = get(fd, opts[i].level, opts[i].name, &value, &len) == 0 && value == opts[i].value;
 	}
-	rt = kashim_runtime();
-	if (!rt)
-		return false;
-	kashim_mode_decide(rt);
-	if (!rt->enabled) {
-		kashim_fd_settle(fd);
-		return false;
-	}
-	if (!rt->override && owner_chose_keepalive(fd)) {
-		kashim_fd_settle(fd);
-		if (rt->debug)
-			kashim_log(KASHIM_LOG_DEBUG, "fd %d (%s): already has SO_KEEPALIVE; left as it is", fd, why);
-		return false;
-	}
-	if (settle)
-		kashim_fd_settle(fd);
-	kashim_apply(fd, rt, why);
-	return true;
+	errno = saved_errno;
+	return same;
 }
 
 bool kashim_adopt(int fd, const char *why)
 {
-	return adopt(fd, why, true);
+	const struct kashim_runtime *rt;
+	unsigned pending_why;
+
+	/* Protocol first: a process whose only sockets are not TCP never
+	 * reads the config. */
+	if (!kashim_fd_is_tcp(fd)) {
+		kashim_fd_decide(fd);
+		return false;
+	}
+	rt = kashim_runtime();
+	if (!rt)
+		return false; /* another thread is reading the settings: later */
+	kashim_mode_decide(rt);
+	if (atomic_load_explicit(&kashim_pending_count, memory_order_relaxed) &&
+	    kashim_pending_take(fd, &pending_why)) {
+		kashim_pending_decide(fd, pending_why, rt);
+		return true;
+	}
+	if (rt->rules)
+		return kashim_rules_adopt(fd, rt, why, true);
+	if (!rt->enabled) {
+		kashim_fd_decide(fd);
+		return false;
+	}
+	if (!rt->override && kashim_has_keepalive(fd)) {
+		kashim_fd_decide(fd);
+		if (rt->debug)
+			kashim_log(KASHIM_LOG_DEBUG, "fd %d (%s): already has SO_KEEPALIVE; left as it is", fd, why);
+		return false;
+	}
+	kashim_fd_decide(fd);
+	kashim_apply(fd, rt, why);
+	return true;
 }
 
-bool kashim_adopt_unsettled(int fd, const char *why)
+void kashim_fd_forget_range(unsigned first, unsigned last)
 {
-	return adopt(fd, why, false);
+	if (last >= KASHIM_FDMAP_FDS)
+		last = KASHIM_FDMAP_FDS - 1;
+	for (unsigned long fd = first; fd <= last;) {
+		unsigned long bit = fd % KASHIM_FDMAP_WORD_BITS;
+		unsigned long n = KASHIM_FDMAP_WORD_BITS - bit;
+		unsigned long mask;
+
+		if (n > last - fd + 1)
+			n = last - fd + 1;
+		mask = (n == KASHIM_FDMAP_WORD_BITS ? ~0UL : (1UL << n) - 1) << bit;
+		if (atomic_load_explicit(&kashim_fdmap[fd / KASHIM_FDMAP_WORD_BITS], memory_order_relaxed) & mask)
+			atomic_fetch_and_explicit(&kashim_fdmap[fd / KASHIM_FDMAP_WORD_BITS], ~mask,
+						  memory_order_relaxed);
+		fd += n;
+	}
 }

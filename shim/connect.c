@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * connect.c - connect(): a TCP socket kashim has not seen (inherited from a
  * parent, or made with syscall(SYS_socket)) is configured before it connects.
  * A socket that socket() already handled costs nothing here, so whatever the
@@ -10,9 +12,11 @@
 #include <errno.h>
 
 #include "kashim.h"
+#include "rules.h"
 
 /* The first connect() of the process, or one on an fd kashim has not
- * settled (in a program it does not leave alone). */
+ * decided (in a program it does not leave alone): adopted, or, if it is
+ * pending, configured as socket() would have. */
 static __attribute__((noinline)) int connect_slow(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int (*real)(int, const struct sockaddr *, socklen_t) = KASHIM_REAL(real_connect, "connect");
@@ -21,8 +25,13 @@ static __attribute__((noinline)) int connect_slow(int fd, const struct sockaddr 
 		errno = ENOSYS;
 		return -1;
 	}
-	if (!kashim_fd_settled(fd) && kashim_mode_now() != KASHIM_MODE_LEAVE)
-		kashim_adopt(fd, "connect, inherited");
+	if (!kashim_fd_decided(fd) && kashim_mode_now() != KASHIM_MODE_LEAVE) {
+		if (!kashim_rules_pending(fd))
+			kashim_adopt(fd, "connect, inherited");
+		/* With rules, the destination decides (adopt() leaves it pending). */
+		if (kashim_rules_pending(fd))
+			return kashim_rules_connect(fd, addr, len, real);
+	}
 	return real(fd, addr, len);
 }
 
@@ -31,8 +40,9 @@ KASHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int (*real)(int, const struct sockaddr *, socklen_t) = __atomic_load_n(&real_connect, __ATOMIC_RELAXED);
 
+	/* The mode first: a program kashim leaves alone pays one byte test. */
 	if (KASHIM_LIKELY(real != NULL) &&
-	    KASHIM_LIKELY(kashim_fd_settled(fd) || kashim_mode_now() == KASHIM_MODE_LEAVE))
+	    KASHIM_LIKELY(kashim_mode_now() == KASHIM_MODE_LEAVE || kashim_fd_decided(fd)))
 		return real(fd, addr, len);
 	return connect_slow(fd, addr, len);
 }

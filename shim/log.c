@@ -1,15 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * log.c - where kashim's diagnostics go: syslog by default, so nothing ever
  * reaches the host program's stdout/stderr (fd 2 may be a client socket or a
  * data file). KASHIM_LOG=stderr or KASHIM_LOG=/absolute/file opt in.
+ *
+ * Never through libc's syslog(): it keeps its /dev/log socket open on an fd
+ * number between calls, and a program that closes its fds and reuses the
+ * number would have its file written to, closed and replaced by glibc; it
+ * also honours the program's openlog() (ident, LOG_PERROR copies to
+ * stderr). Each message is one datagram on a socket opened and closed here,
+ * and nothing is kept between calls. Messages are rare; the cost is not.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kashim.h"
@@ -28,30 +40,90 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* "Mmm dd hh:mm:ss" (RFC 3164) for @t, in UTC: local time would need the
+ * time-zone lock, which a signal handler or a forked child may find held.
+ * Syslog daemons stamp what arrives on /dev/log with their own time anyway
+ * (journald always, rsyslog's imuxsock by default). */
+static void rfc3164_time(time_t t, char out[16])
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	long days = (long)(t / 86400), secs = (long)(t % 86400);
+	long era, doe, yoe, doy, mp, day, month;
+
+	/* Civil date from days since 1970-01-01 (proleptic Gregorian). */
+	days += 719468;
+	era = days / 146097;
+	doe = days - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	day = doy - (153 * mp + 2) / 5 + 1;
+	month = mp < 10 ? mp + 3 : mp - 9;
+	snprintf(out, 16, "%.3s %2ld %02ld:%02ld:%02ld", months + 3 * (month - 1), day, secs / 3600,
+		 secs / 60 % 60, secs % 60);
+}
+
+/* One message to /dev/log on a socket of its own (datagram, or stream
+ * where the daemon listens on one), closed before returning. Never blocks:
+ * a full or missing receiver loses the message. */
+static void send_to_syslog(const char *line, size_t len)
+{
+	int (*make)(int, int, int) = KASHIM_REAL(real_socket, "socket");
+	int (*conn)(int, const struct sockaddr *, socklen_t) = KASHIM_REAL(real_connect, "connect");
+	int (*done)(int) = KASHIM_REAL(real_close, "close");
+	struct sockaddr_un addr = {.sun_family = AF_UNIX, .sun_path = "/dev/log"};
+	int fd;
+
+	if (!make || !conn || !done)
+		return;
+	fd = make(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	if (conn(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
+		send(fd, line, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} else if (errno == EPROTOTYPE) {
+		done(fd);
+		fd = make(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		/* A stream daemon reads NUL-terminated messages. */
+		if (fd >= 0 && conn(fd, (struct sockaddr *)&addr, sizeof addr) == 0)
+			send(fd, line, len + 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	if (fd >= 0)
+		done(fd);
+}
+
 /* Reads kashim_rt's log fields, which the initialising thread writes first
  * and nobody changes afterwards. */
 static void emit(void *ctx, enum kashim_level level, const char *msg)
 {
 	const struct kashim_runtime *rt = &kashim_rt;
-	char line[640];
+	char line[700];
 	int saved_errno = errno;
 	int len, fd;
 
 	(void)ctx;
 	if (level == KASHIM_LOG_DEBUG && !rt->debug)
 		return;
-	if (rt->log_dest == KASHIM_DEST_SYSLOG) {
-		syslog(LOG_USER | (level == KASHIM_LOG_DEBUG ? LOG_DEBUG : LOG_WARNING), "kashim[%d] %s: %s",
-		       (int)getpid(), rt->program, msg);
-		errno = saved_errno;
-		return;
+	if (rt->log_dest == KASHIM_TO_SYSLOG) {
+		char stamp[16];
+
+		/* time(), not clock_gettime(): the latter would make every
+		 * process that preloads kashim check one more glibc symbol
+		 * version (GLIBC_2.17) at start. */
+		rfc3164_time(time(NULL), stamp);
+		len = snprintf(line, sizeof line, "<%d>%s kashim[%d]: %s: %s",
+			       LOG_USER | (level == KASHIM_LOG_DEBUG ? LOG_DEBUG : LOG_WARNING), stamp,
+			       (int)getpid(), rt->program, msg);
+		if (len >= 0)
+			send_to_syslog(line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
+		goto out;
 	}
 	len = snprintf(line, sizeof line, "kashim[%d] %s: %s\n", (int)getpid(), rt->program, msg);
 	if (len < 0)
 		goto out;
 	if ((size_t)len >= sizeof line)
 		len = sizeof line - 1;
-	if (rt->log_dest == KASHIM_DEST_STDERR) {
+	if (rt->log_dest == KASHIM_TO_STDERR) {
 		write_all(STDERR_FILENO, line, (size_t)len);
 	} else {
 		/* O_NONBLOCK: a FIFO nobody reads must not block the host

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * SPDX-License-Identifier: MIT
+ *
  * socket.c - socket(): configure every new TCP socket right away, so that
  * connect() and accept() on it need nothing more (a listener passes its
  * settings on to every connection it accepts).
  *
  * Every socket a program makes comes through here, so the common cases are
  * kept short (make bench counts them): a TCP socket once the settings are
- * known costs one byte test, the settle bit and the calls; in a program
+ * known costs one byte test, the decided bit and the calls; in a program
  * whose config says keepalive = false, socket() is a jump to libc's.
  */
 #define _GNU_SOURCE
@@ -14,22 +16,94 @@
 #include <netinet/in.h>
 
 #include "kashim.h"
+#include "rules.h"
 
-/* AF_INET/AF_INET6 stream sockets with protocol 0 or TCP. The type carries
+/* AF_INET/AF_INET6 stream sockets with protocol 0, TCP or MPTCP (TCP to
+ * the program: mptcpize, Go's listeners). The type carries
  * SOCK_NONBLOCK|SOCK_CLOEXEC: compare the low bits (SOCK_TYPE_MASK), a bit
  * test would also match SOCK_RAW and SOCK_SEQPACKET. Written as three
  * masked tests, one instruction pair each, because every socket() pays it:
  *   domain - AF_INET has no bit but 8 set  <=> domain is AF_INET (2) or AF_INET6 (10)
  *   (type - SOCK_STREAM) & 0xf == 0       <=> (type & 0xf) == SOCK_STREAM
- *   protocol & ~IPPROTO_TCP == 0           <=> protocol is 0 or 6, or 2 or 4,
- * which the kernel refuses for a stream socket (EPROTONOSUPPORT: no fd). */
+ *   protocol & ~(TCP | MPTCP) == 0         <=> protocol is 0, 6 or 262, or one of
+ * 2, 4, 256, 258, 260, which the kernel refuses for a stream socket
+ * (EPROTONOSUPPORT: no fd). */
 static inline bool is_tcp_request(int domain, int type, int protocol)
 {
-	_Static_assert(AF_INET6 - AF_INET == 8 && SOCK_STREAM == 1 && IPPROTO_TCP == 6, "is_tcp_request");
+	_Static_assert(AF_INET6 - AF_INET == 8 && SOCK_STREAM == 1 && IPPROTO_TCP == 6 && IPPROTO_MPTCP == 262,
+		       "is_tcp_request");
 	return ((unsigned)(domain - AF_INET) & ~8u) == 0 && ((unsigned)(type - SOCK_STREAM) & 0xfu) == 0 &&
-	       ((unsigned)protocol & ~(unsigned)IPPROTO_TCP) == 0;
+	       ((unsigned)protocol & ~(unsigned)(IPPROTO_TCP | IPPROTO_MPTCP)) == 0;
 }
 
+#if defined(__x86_64__) && defined(__linux__)
+#include <sys/syscall.h>
+
+/* setsockopt(2) without libc: the result (0 or -errno) comes back in a
+ * register and errno is never touched, so the hot path needs neither
+ * __errno_location() nor a saved copy, and no call into libc's wrapper
+ * (make bench, socket: 20 instructions fewer per socket). Another
+ * library interposing setsockopt() does not see kashim's own calls. */
+static inline long raw_setsockopt(int fd, const struct kashim_sockopt *o)
+{
+	register long optval __asm__("r10") = (long)&o->value;
+	register long optlen __asm__("r8") = sizeof(int);
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"((long)SYS_setsockopt), "D"((long)fd), "S"((long)o->level), "d"((long)o->name),
+			   "r"(optval), "r"(optlen)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* Out of line: option @i of kashim_rt failed on @fd with error @err. Log
+ * it; the program's errno is untouched. */
+static __attribute__((noinline, cold)) void configure_failed(int fd, unsigned i, long err)
+{
+	int saved_errno = errno;
+
+	errno = (int)-err;
+	kashim_apply_failed(fd, &kashim_rt, &kashim_rt.opts[i]);
+	errno = saved_errno;
+}
+
+/* Out of line: the options after the usual 4 (user_timeout). */
+static __attribute__((noinline)) void configure_more(int fd)
+{
+	for (unsigned i = 4; i < kashim_rt.nopts; i++) {
+		long ret = raw_setsockopt(fd, &kashim_rt.opts[i]);
+
+		if (KASHIM_UNLIKELY(ret != 0))
+			configure_failed(fd, i, ret);
+	}
+}
+
+/* Settle a new TCP socket and make the calls: kashim_apply() with its loop
+ * unrolled for the 4 options every configuration starts with. errno is
+ * never touched. */
+static inline __attribute__((always_inline)) void configure(int fd)
+{
+	const struct kashim_sockopt *o = kashim_rt.opts;
+	long ret;
+
+	kashim_fd_decide(fd);
+#define KASHIM_CONFIGURE_ONE(i)                               \
+	do {                                                  \
+		ret = raw_setsockopt(fd, &o[i]);              \
+		if (KASHIM_UNLIKELY(ret != 0))                \
+			configure_failed(fd, i, ret);         \
+	} while (0)
+	KASHIM_CONFIGURE_ONE(0);
+	KASHIM_CONFIGURE_ONE(1);
+	KASHIM_CONFIGURE_ONE(2);
+	KASHIM_CONFIGURE_ONE(3);
+#undef KASHIM_CONFIGURE_ONE
+	if (KASHIM_UNLIKELY(kashim_rt.nopts > 4))
+		configure_more(fd);
+}
+#else
 /* Out of line: option @i of kashim_rt failed on @fd. Log it and give the
  * program back its errno. */
 static __attribute__((noinline, cold)) void configure_failed(int fd, unsigned i, int saved_errno)
@@ -59,7 +133,7 @@ static inline __attribute__((always_inline)) void configure(int fd)
 	const struct kashim_sockopt *o = kashim_rt.opts;
 	int saved_errno = errno;
 
-	kashim_fd_settle(fd);
+	kashim_fd_decide(fd);
 #define KASHIM_CONFIGURE_ONE(i)                                                                   \
 	do {                                                                                      \
 		if (KASHIM_UNLIKELY(set(fd, o[i].level, o[i].name, &o[i].value, sizeof(int)) != 0)) \
@@ -73,18 +147,37 @@ static inline __attribute__((always_inline)) void configure(int fd)
 	if (KASHIM_UNLIKELY(kashim_rt.nopts > 4))
 		configure_more(fd, set, saved_errno);
 }
+#endif
 
 /* Everything but the hot path: a socket made before the settings are known
- * (which reads them) or while they are read (left to connect()), and any
- * socket under KASHIM_DEBUG. @domain: AF_INET or AF_INET6. */
+ * (which reads them) or while another thread reads them (noted for it to
+ * configure), and any socket under KASHIM_DEBUG. @domain: AF_INET or
+ * AF_INET6. */
 static __attribute__((noinline)) int socket_slow(int fd, int domain)
 {
-	const struct kashim_runtime *rt = kashim_runtime();
+	const struct kashim_runtime *rt;
 
-	if (KASHIM_UNLIKELY(!rt))
-		return fd; /* made during our own initialisation: connect() adopts it */
+	/* With rules, connect() or listen() decides once the address is known. */
+	if (kashim_mode_now() == KASHIM_MODE_RULES) {
+		kashim_rules_socket(fd);
+		return fd;
+	}
+	rt = kashim_runtime();
+	if (KASHIM_UNLIKELY(!rt)) {
+		int saved_errno = errno;
+
+		kashim_pending_add(fd, KASHIM_PENDING_SOCKET);
+		errno = saved_errno;
+		return fd;
+	}
 	kashim_mode_decide(rt);
-	kashim_fd_settle(fd);
+	if (rt->rules) {
+		kashim_rules_socket(fd);
+		if (rt->debug)
+			kashim_log(KASHIM_LOG_DEBUG, "fd %d (socket): rules apply; decided at connect or listen", fd);
+		return fd;
+	}
+	kashim_fd_decide(fd);
 	if (rt->enabled)
 		kashim_apply(fd, rt, domain == AF_INET6 ? "socket AF_INET6" : "socket AF_INET");
 	else if (rt->debug)
@@ -96,18 +189,17 @@ static __attribute__((noinline)) int socket_slow(int fd, int domain)
 static inline __attribute__((always_inline)) int socket_with(int (*real)(int, int, int), unsigned mode,
 							       int domain, int type, int protocol)
 {
-	/* The domain of a TCP request, else 0: decided before the call so that
-	 * one register, not three, lives across it (the empty asm keeps the
-	 * compiler from moving the test after the call). */
+	/* The domain of a TCP request, else 0. (An empty asm that pinned this
+	 * test before the call, so one register lives across it, now costs an
+	 * instruction more than it saves: make bench, socket 125 with it, 124
+	 * without.) */
 	int tcp_domain = KASHIM_LIKELY(is_tcp_request(domain, type, protocol)) ? domain : 0;
-	int fd;
+	int fd = real(domain, type, protocol);
 
-	__asm__ volatile("" : "+r"(tcp_domain)::"memory");
-	fd = real(domain, type, protocol);
 	if (fd < 0)
 		return fd;
 	if (!tcp_domain) {
-		kashim_fd_settle(fd);
+		kashim_fd_decide(fd);
 		return fd;
 	}
 	if (KASHIM_LIKELY(mode == KASHIM_MODE_CONFIGURE)) {

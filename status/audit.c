@@ -30,6 +30,7 @@ struct audit_entry {
 	size_t keepalive_off;
 	struct setting_group *groups;   /* keepalive-on sockets, by setting */
 	size_t ngroups;
+	char kernel[256];               /* kashim-bpf attachment, "" when none */
 };
 
 /* Contract: counts @e's established sockets and groups the keepalive-on
@@ -38,7 +39,7 @@ static int summarise(struct audit_entry *e)
 {
 	size_t i, g;
 
-	e->groups = calloc(e->proc.nsockets ? e->proc.nsockets : 1, sizeof(*e->groups));
+	e->groups = calloc(e->proc.nsockets ? e->proc.nsockets : 1, sizeof *e->groups);
 	if (!e->groups)
 		return -1;
 	for (i = 0; i < e->proc.nsockets; i++) {
@@ -98,8 +99,10 @@ static void format_groups(const struct audit_entry *e, char *buf, size_t len)
 	}
 }
 
-/* Contract: the audit as a table, then a one-paragraph summary. */
-static void print_audit_table(const struct audit_entry *entries, size_t n)
+/* Contract: the audit as a table, then a one-paragraph summary. With no
+ * row, says whether that is the whole machine or only what @unreadable
+ * processes (not readable by this user) left to see. */
+static void print_audit_table(const struct audit_entry *entries, size_t n, size_t unreadable)
 {
 	static const char *const headers[] = {"PID", "COMMAND", "ESTABLISHED", "KEEPALIVE_OFF",
 					      "KEEPALIVE_ON (sockets x settings, seconds)", NULL};
@@ -109,7 +112,7 @@ static void print_audit_table(const struct audit_entry *entries, size_t n)
 
 	ka_table_init(&t, headers, "rlrrl");
 	for (i = 0; i < n; i++) {
-		format_groups(&entries[i], groups, sizeof(groups));
+		format_groups(&entries[i], groups, sizeof groups);
 		ka_table_cell(&t, "%d", (int)entries[i].proc.pid);
 		ka_table_cell(&t, "%s", entries[i].proc.comm);
 		ka_table_cell(&t, "%zu", entries[i].established);
@@ -119,11 +122,20 @@ static void print_audit_table(const struct audit_entry *entries, size_t n)
 		off += entries[i].keepalive_off;
 		procs_off += entries[i].keepalive_off > 0;
 	}
+	if (!n && unreadable) {
+		printf("No established TCP connection in the processes that could be read; %zu could not be read.\n",
+		       unreadable);
+		return;
+	}
 	if (!n) {
 		printf("No process has an established TCP connection.\n");
 		return;
 	}
 	ka_table_print(&t);
+	for (i = 0; i < n; i++)
+		if (entries[i].kernel[0])
+			printf("%d %s: keepalive from the kernel backend (kashim-bpf on %s)\n",
+			       (int)entries[i].proc.pid, entries[i].proc.comm, entries[i].kernel);
 	printf("\n%zu process%s with established TCP connections (%zu connection%s).\n", n,
 	       n == 1 ? "" : "es", conns, conns == 1 ? "" : "s");
 	if (procs_off)
@@ -153,116 +165,116 @@ static void print_audit_json(const struct audit_entry *entries, size_t n,
 			       "\"user_timeout\": %u}",
 			       g ? ", " : "", e->groups[g].sockets, e->groups[g].idle,
 			       e->groups[g].interval, e->groups[g].count, e->groups[g].user_timeout);
-		fputs("]}", stdout);
+		fputs("]", stdout);
+		if (e->kernel[0]) {
+			fputs(", \"kernel_backend\": ", stdout);
+			ka_json_string(e->kernel);
+		}
+		fputs("}", stdout);
 		conns += e->established;
 		off += e->keepalive_off;
 		procs_off += e->keepalive_off > 0;
 	}
 	printf("%s], \"summary\": {\"processes\": %zu, \"established\": %zu, "
-	       "\"processes_with_keepalive_off\": %zu, \"keepalive_off\": %zu}, \"errors\": [",
+	       "\"processes_with_keepalive_off\": %zu, \"keepalive_off\": %zu}, ",
 	       n ? "\n" : "", n, conns, procs_off, off);
-	for (i = 0; i < nerrors; i++) {
-		printf("%s\n  {\"pid\": %d, \"error\": ", i ? "," : "", (int)errors[i].pid);
-		ka_json_string(errors[i].error_text);
-		fputs("}", stdout);
-	}
-	puts(nerrors ? "\n]}" : "]}");
+	ka_json_errors(errors, nerrors);
 }
 
-/* Contract: appends a copy of @item (of @size bytes) to the array *@arr of
- * *@n items with capacity *@cap; -1 on allocation failure. */
-static int push(void **arr, size_t *n, size_t *cap, const void *item, size_t size)
+/* What the audit collects from /proc. */
+struct audit {
+	struct audit_entry *entries;    /* processes with established connections */
+	size_t n, cap;
+	struct ka_process *errors;      /* processes that could not be read */
+	size_t nerrors, errcap;
+	size_t denied;                  /* of which for want of permission */
+};
+
+/* Contract: reads process @pid into @a: an entry when it has established
+ * connections, an error when it cannot be read (unless it exited meanwhile).
+ * Returns 0, -1 when out of memory, or ENOSYS when no process can be read
+ * here (said once on stderr). */
+static int audit_process(struct audit *a, pid_t pid)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 32;
-		void *grown = realloc(*arr, ncap * size);
-		if (!grown)
-			return -1;
-		*arr = grown;
-		*cap = ncap;
+	struct audit_entry e;
+
+	memset(&e, 0, sizeof e);
+	if (ka_read_process(pid, &e.proc) < 0) {
+		/* Without pidfd_getfd no process can be read: say it once. */
+		if (e.proc.error == ENOSYS) {
+			fprintf(stderr, "ka-status: %s\n", e.proc.error_text);
+			return ENOSYS;
+		}
+		ka_process_free(&e.proc);
+		/* Exited since the listing: not the operator's concern. */
+		if (e.proc.error == ESRCH || e.proc.error == ENOENT)
+			return 0;
+		a->denied += e.proc.error == EPERM || e.proc.error == EACCES;
+		return ka_array_push(&a->errors, &a->nerrors, &a->errcap, &e.proc, sizeof e.proc);
 	}
-	memcpy((char *)*arr + *n * size, item, size);
-	(*n)++;
-	return 0;
+	if (summarise(&e) < 0) {
+		ka_process_free(&e.proc);
+		return -1;
+	}
+	if (e.established > 0)
+		ka_kernel_backend(e.proc.pid, e.kernel, sizeof e.kernel);
+	if (e.established > 0 && ka_array_push(&a->entries, &a->n, &a->cap, &e, sizeof e) == 0)
+		return 0;
+	free(e.groups);
+	ka_process_free(&e.proc);
+	return e.established > 0 ? -1 : 0;
+}
+
+/* Contract: the processes that could not be read, on stderr: one line for
+ * all the permission refusals, one per other failure. */
+static void report_errors(const struct audit *a)
+{
+	if (a->denied)
+		fprintf(stderr, "ka-status: %zu process%s could not be read (permission denied): "
+			"run as root to audit every process\n", a->denied, a->denied == 1 ? "" : "es");
+	for (size_t i = 0; i < a->nerrors; i++)
+		if (a->errors[i].error != EPERM && a->errors[i].error != EACCES)
+			fprintf(stderr, "ka-status: pid %d (%s): %s\n", (int)a->errors[i].pid,
+				a->errors[i].comm, a->errors[i].error_text);
+}
+
+static void audit_free(struct audit *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->entries[i].groups);
+		ka_process_free(&a->entries[i].proc);
+	}
+	free(a->entries);
+	free(a->errors);
 }
 
 /* Contract: see ka_status.h. */
 int ka_audit_all(bool json)
 {
-	struct audit_entry *entries = NULL;
-	struct ka_process *errors = NULL;
-	size_t n = 0, cap = 0, nerrors = 0, errcap = 0, denied = 0, i;
+	struct audit a = {0};
 	struct dirent *d;
 	DIR *proc = opendir("/proc");
-	int status = 0;
+	int rc = 0;
 
 	if (!proc) {
 		fprintf(stderr, "ka-status: cannot list /proc: %s\n", strerror(errno));
 		return 1;
 	}
-	while ((d = readdir(proc)) != NULL) {
-		struct audit_entry e;
-
-		if (!isdigit((unsigned char)d->d_name[0]))
-			continue;
-		memset(&e, 0, sizeof(e));
-		if (ka_read_process((pid_t)atoi(d->d_name), &e.proc) < 0) {
-			/* Without pidfd_getfd no process can be read: say it once. */
-			if (e.proc.error == ENOSYS) {
-				fprintf(stderr, "ka-status: %s\n", e.proc.error_text);
-				status = 1;
-				goto out;
-			}
-			/* Exited since the listing: not the operator's concern. */
-			if (e.proc.error != ESRCH && e.proc.error != ENOENT) {
-				denied += e.proc.error == EPERM || e.proc.error == EACCES;
-				ka_process_free(&e.proc);
-				if (push((void **)&errors, &nerrors, &errcap, &e.proc, sizeof(e.proc)) < 0)
-					goto oom;
-			}
-			ka_process_free(&e.proc);
-			continue;
-		}
-		if (summarise(&e) < 0)
-			goto oom;
-		if (e.established == 0) {
-			free(e.groups);
-			ka_process_free(&e.proc);
-			continue;
-		}
-		if (push((void **)&entries, &n, &cap, &e, sizeof(e)) < 0)
-			goto oom;
+	while (rc == 0 && (d = readdir(proc)) != NULL) {
+		if (isdigit((unsigned char)d->d_name[0]))
+			rc = audit_process(&a, (pid_t)atoi(d->d_name));
 	}
 	closedir(proc);
-	proc = NULL;
-
-	qsort(entries, n, sizeof(*entries), by_concern);
-	if (json)
-		print_audit_json(entries, n, errors, nerrors);
-	else
-		print_audit_table(entries, n);
-	if (nerrors) {
-		status = 1;
-		if (denied)
-			fprintf(stderr, "ka-status: %zu process%s could not be read (permission denied): "
-				"run as root to audit every process\n", denied, denied == 1 ? "" : "es");
-		for (i = 0; i < nerrors; i++)
-			if (errors[i].error != EPERM && errors[i].error != EACCES)
-				fprintf(stderr, "ka-status: pid %d (%s): %s\n", (int)errors[i].pid,
-					errors[i].comm, errors[i].error_text);
+	if (rc == 0) {
+		qsort(a.entries, a.n, sizeof *a.entries, by_concern);
+		if (json)
+			print_audit_json(a.entries, a.n, a.errors, a.nerrors);
+		else
+			print_audit_table(a.entries, a.n, a.nerrors);
+		report_errors(&a);
+	} else if (rc < 0) {
+		fputs("ka-status: out of memory\n", stderr);
 	}
-	goto out;
-oom:
-	fputs("ka-status: out of memory\n", stderr);
-	status = 1;
-out:
-	if (proc)
-		closedir(proc);
-	for (i = 0; i < n; i++) {
-		free(entries[i].groups);
-		ka_process_free(&entries[i].proc);
-	}
-	free(entries);
-	free(errors);
-	return status;
+	audit_free(&a);
+	return rc != 0 || a.nerrors ? 1 : 0;
 }

@@ -24,6 +24,7 @@
 struct ka_socket {
 	int fd;                     /* the descriptor number in the target process */
 	int family;                 /* AF_INET or AF_INET6 */
+	int protocol;               /* IPPROTO_TCP or IPPROTO_MPTCP (TCP to its program) */
 	char local[KA_ADDR_LEN];    /* "127.0.0.1:80", "[::1]:80" */
 	char remote[KA_ADDR_LEN];   /* "-" when not connected */
 	int state;                  /* TCP_ESTABLISHED... from TCP_INFO, -1 unknown */
@@ -43,6 +44,13 @@ struct ka_process {
 	int error;                  /* 0, or the errno that stopped the read */
 	char error_text[KA_ERR_LEN];/* operator-facing reason when error != 0 */
 };
+
+/* ---- array.c ------------------------------------------------------------ */
+
+/* Append a copy of @item (@size bytes) to the array *@arrayp (a pointer to
+ * the array's pointer) of *@n items with room for *@cap, growing it.
+ * Returns 0, or -1 when out of memory (the array is then unchanged). */
+int ka_array_push(void *arrayp, size_t *n, size_t *cap, const void *item, size_t size);
 
 /* ---- sockets.c ---------------------------------------------------------- */
 
@@ -99,6 +107,11 @@ void ka_print_json(const struct ka_process *procs, size_t n);
 /* Write @s to stdout as a JSON string literal, quotes and escapes included. */
 void ka_json_string(const char *s);
 
+/* Write the end of a JSON document on stdout: "errors": [...]} with one
+ * {"pid": N, "error": "why"} for each of the @n processes that failed
+ * (error != 0), then a newline. */
+void ka_json_errors(const struct ka_process *procs, size_t n);
+
 /* ---- audit.c ------------------------------------------------------------ */
 
 /* ka-status --all: read every process in /proc, keep those with at least
@@ -107,5 +120,13 @@ void ka_json_string(const char *s);
  * summary. Returns the exit status: 0, or 1 when some processes could not
  * be read (reported on stderr). Processes that exit meanwhile are ignored. */
 int ka_audit_all(bool json);
+
+/* ---- kernel.c ------------------------------------------------------------ */
+
+/* ka-status --all: when process @pid's cgroup, or the nearest ancestor that
+ * has one, has a kashim-bpf attachment, put that cgroup's path in @buf
+ * (prefixed "exempt by " for an attachment with keepalive = false) and
+ * return true. */
+bool ka_kernel_backend(pid_t pid, char *buf, size_t len);
 
 #endif

@@ -80,7 +80,7 @@ static bool parse_pid(const char *s, pid_t *pid)
  * when all were read, 1 otherwise. */
 static int show_processes(char *const *pids, size_t n, bool json)
 {
-	struct ka_process *procs = calloc(n, sizeof(*procs));
+	struct ka_process *procs = calloc(n, sizeof *procs);
 	size_t i;
 	int status = 0;
 

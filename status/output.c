@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "ka_status.h"
@@ -41,8 +42,9 @@ static void json_address(const char *addr)
 /* Contract: one socket as a JSON object, no trailing newline. */
 static void json_socket(const struct ka_socket *s)
 {
-	printf("{\"fd\": %d, \"family\": \"%s\", \"state\": \"%s\", \"local\": ", s->fd,
-	       s->family == AF_INET6 ? "ipv6" : "ipv4", ka_state_name(s->state));
+	printf("{\"fd\": %d, \"family\": \"%s\", \"protocol\": \"%s\", \"state\": \"%s\", \"local\": ",
+	       s->fd, s->family == AF_INET6 ? "ipv6" : "ipv4", s->protocol == IPPROTO_MPTCP ? "mptcp" : "tcp",
+	       ka_state_name(s->state));
 	json_address(s->local);
 	fputs(", \"remote\": ", stdout);
 	json_address(s->remote);
@@ -71,9 +73,17 @@ void ka_print_json(const struct ka_process *procs, size_t n)
 		fputs(procs[i].nsockets ? "\n  ]}" : "]}", stdout);
 		sep = ",";
 	}
-	fputs(*sep ? "\n], \"errors\": [" : "], \"errors\": [", stdout);
-	sep = "";
-	for (i = 0; i < n; i++) {
+	fputs(*sep ? "\n], " : "], ", stdout);
+	ka_json_errors(procs, n);
+}
+
+/* Contract: see ka_status.h. */
+void ka_json_errors(const struct ka_process *procs, size_t n)
+{
+	const char *sep = "";
+
+	fputs("\"errors\": [", stdout);
+	for (size_t i = 0; i < n; i++) {
 		if (!procs[i].error)
 			continue;
 		printf("%s\n  {\"pid\": %d, \"error\": ", sep, (int)procs[i].pid);
@@ -89,19 +99,20 @@ void ka_print_json(const struct ka_process *procs, size_t n)
  * program set them), which tells the operator what turning it on would do. */
 void ka_print_table(const struct ka_process *procs, size_t n)
 {
-	static const char *const headers[] = {"PID", "COMMAND", "FD", "STATE", "LOCAL",
+	static const char *const headers[] = {"PID", "COMMAND", "FD", "PROTO", "STATE", "LOCAL",
 					      "REMOTE", "KEEPALIVE", "IDLE(s)", "INTVL(s)",
 					      "CNT", "USER_TIMEOUT(ms)", NULL};
 	struct ka_table t;
 	size_t i, j, rows = 0;
 
-	ka_table_init(&t, headers, "rlrllllrrrr");
+	ka_table_init(&t, headers, "rlrlllllrrrr");
 	for (i = 0; i < n; i++) {
 		for (j = 0; !procs[i].error && j < procs[i].nsockets; j++) {
 			const struct ka_socket *s = &procs[i].sockets[j];
 			ka_table_cell(&t, "%d", (int)procs[i].pid);
 			ka_table_cell(&t, "%s", procs[i].comm);
 			ka_table_cell(&t, "%d", s->fd);
+			ka_table_cell(&t, "%s", s->protocol == IPPROTO_MPTCP ? "mptcp" : "tcp");
 			ka_table_cell(&t, "%s", ka_state_name(s->state));
 			ka_table_cell(&t, "%s", s->local);
 			ka_table_cell(&t, "%s", s->remote);

@@ -41,7 +41,7 @@ static const char *const state_names[] = {
 /* Contract: a static name for @state, "UNKNOWN" outside the table. */
 const char *ka_state_name(int state)
 {
-	if (state > 0 && (size_t)state < sizeof(state_names) / sizeof(state_names[0]) &&
+	if (state > 0 && (size_t)state < sizeof state_names / sizeof state_names[0] &&
 	    state_names[state])
 		return state_names[state];
 	return "UNKNOWN";
@@ -68,25 +68,26 @@ static int pidfd_dup(int pidfd, int fd)
 static int sockopt_int(int sock, int level, int name, int fallback)
 {
 	int value = 0;
-	socklen_t len = sizeof(value);
+	socklen_t len = sizeof value;
 
 	if (getsockopt(sock, level, name, &value, &len) < 0)
 		return fallback;
 	return value;
 }
 
-/* Contract: true when @sock is an IPv4 or IPv6 TCP socket. Asked of the
- * socket itself: the /proc link only says "socket:[inode]". SO_TYPE holds
- * the bare type (no SOCK_NONBLOCK/SOCK_CLOEXEC bits). */
-static bool is_tcp_socket(int sock, int *family)
+/* Contract: true when @sock is an IPv4 or IPv6 TCP or MPTCP socket (MPTCP
+ * is TCP to the program, and carries the same keepalive options). Asked of
+ * the socket itself: the /proc link only says "socket:[inode]". SO_TYPE
+ * holds the bare type (no SOCK_NONBLOCK/SOCK_CLOEXEC bits). */
+static bool is_tcp_socket(int sock, int *family, int *protocol)
 {
 	int domain = sockopt_int(sock, SOL_SOCKET, SO_DOMAIN, -1);
 	int type = sockopt_int(sock, SOL_SOCKET, SO_TYPE, -1);
-	int protocol = sockopt_int(sock, SOL_SOCKET, SO_PROTOCOL, -1);
 
+	*protocol = sockopt_int(sock, SOL_SOCKET, SO_PROTOCOL, -1);
 	*family = domain;
 	return (domain == AF_INET || domain == AF_INET6) && type == SOCK_STREAM &&
-	       protocol == IPPROTO_TCP;
+	       (*protocol == IPPROTO_TCP || *protocol == IPPROTO_MPTCP);
 }
 
 /* Contract: writes "ADDR:PORT" (IPv6 as "[ADDR]:PORT") of @sa into @out
@@ -97,45 +98,49 @@ static void format_address(const struct sockaddr_storage *sa, char *out)
 
 	if (sa->ss_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
 		snprintf(out, KA_ADDR_LEN, "%s:%u", host, ntohs(in->sin_port));
 	} else if (sa->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
 		snprintf(out, KA_ADDR_LEN, "[%s]:%u", host, ntohs(in6->sin6_port));
 	} else {
 		snprintf(out, KA_ADDR_LEN, "-");
 	}
 }
 
+/* Contract: @sock's own address (@get = getsockname) or its peer's
+ * (getpeername) into @out, "-" when it has none. */
+static void read_address(int sock, int (*get)(int, struct sockaddr *, socklen_t *),
+			 char out[KA_ADDR_LEN])
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+
+	memset(&sa, 0, sizeof sa);
+	if (get(sock, (struct sockaddr *)&sa, &len) == 0)
+		format_address(&sa, out);
+	else
+		snprintf(out, KA_ADDR_LEN, "-");
+}
+
 /* Contract: fills @out from the borrowed TCP socket @sock (descriptor @fd in
  * the target). Only get* calls: nothing about the socket changes. A peer
  * that is not connected (listener, closed) reads as "-". */
-static void read_socket(int sock, int fd, int family, struct ka_socket *out)
+static void read_socket(int sock, int fd, int family, int protocol, struct ka_socket *out)
 {
-	struct sockaddr_storage sa;
-	socklen_t len;
 	struct tcp_info info;
-	socklen_t info_len = sizeof(info);
+	socklen_t info_len = sizeof info;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, sizeof *out);
 	out->fd = fd;
 	out->family = family;
+	out->protocol = protocol;
 
-	len = sizeof(sa);
-	memset(&sa, 0, sizeof(sa));
-	if (getsockname(sock, (struct sockaddr *)&sa, &len) == 0)
-		format_address(&sa, out->local);
-	else
-		snprintf(out->local, sizeof(out->local), "-");
-	len = sizeof(sa);
-	memset(&sa, 0, sizeof(sa));
-	if (getpeername(sock, (struct sockaddr *)&sa, &len) == 0)
-		format_address(&sa, out->remote);
-	else
-		snprintf(out->remote, sizeof(out->remote), "-");
+	read_address(sock, getsockname, out->local);
+	read_address(sock, getpeername, out->remote);
 
-	memset(&info, 0, sizeof(info));
+	memset(&info, 0, sizeof info);
 	out->state = getsockopt(sock, IPPROTO_TCP, TCP_INFO, &info, &info_len) == 0
 			     ? info.tcpi_state
 			     : -1;
@@ -170,7 +175,7 @@ static void set_error(struct ka_process *proc, int err)
 		why = strerror(err);
 		break;
 	}
-	snprintf(proc->error_text, sizeof(proc->error_text), "%s", why);
+	snprintf(proc->error_text, sizeof proc->error_text, "%s", why);
 }
 
 /* Contract: proc->comm from /proc/PID/comm, "?" when it cannot be read. */
@@ -179,12 +184,12 @@ static void read_comm(pid_t pid, struct ka_process *proc)
 	char path[64];
 	FILE *f;
 
-	snprintf(proc->comm, sizeof(proc->comm), "?");
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	snprintf(proc->comm, sizeof proc->comm, "?");
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	if (fgets(proc->comm, sizeof(proc->comm), f))
+	if (fgets(proc->comm, sizeof proc->comm, f))
 		proc->comm[strcspn(proc->comm, "\n")] = '\0';
 	fclose(f);
 }
@@ -199,11 +204,11 @@ static pid_t thread_group_of(pid_t pid)
 	pid_t tgid = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
+	while (fgets(line, sizeof line, f))
 		if (sscanf(line, "Tgid: %d", &tgid) == 1)
 			break;
 	fclose(f);
@@ -215,27 +220,12 @@ static pid_t thread_group_of(pid_t pid)
 static bool entry_is_socket(int dirfd, const char *name)
 {
 	char target[64];
-	ssize_t n = readlinkat(dirfd, name, target, sizeof(target) - 1);
+	ssize_t n = readlinkat(dirfd, name, target, sizeof target - 1);
 
 	if (n <= 0)
 		return false;
 	target[n] = '\0';
 	return strncmp(target, "socket:", 7) == 0;
-}
-
-/* Contract: appends @s to proc->sockets, growing it; -1 (ENOMEM) on failure. */
-static int append_socket(struct ka_process *proc, const struct ka_socket *s, size_t *cap)
-{
-	if (proc->nsockets == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 8;
-		struct ka_socket *grown = realloc(proc->sockets, ncap * sizeof(*grown));
-		if (!grown)
-			return -1;
-		proc->sockets = grown;
-		*cap = ncap;
-	}
-	proc->sockets[proc->nsockets++] = *s;
-	return 0;
 }
 
 /* Order sockets by descriptor number for a stable, readable listing. */
@@ -245,48 +235,41 @@ static int by_fd(const void *a, const void *b)
 	return (x->fd > y->fd) - (x->fd < y->fd);
 }
 
-/* Contract: see ka_status.h. The pidfd is taken before /proc/PID/fd is
- * listed, so a pid reused by a new process after the listing cannot lend us
- * its descriptors: pidfd_getfd() then fails with ESRCH. */
-int ka_read_process(pid_t pid, struct ka_process *proc)
+/* Contract: a pidfd for process @pid, or -1 with proc->error set; a thread
+ * id gets the process id to ask for instead. */
+static int open_process(pid_t pid, struct ka_process *proc)
 {
-	char path[64];
+	int pidfd = pidfd_open_pid(pid);
+	int err_open = errno;
+	pid_t tgid;
+
+	if (pidfd >= 0)
+		return pidfd;
+	tgid = thread_group_of(pid);
+	if (tgid > 0 && tgid != pid) {
+		proc->error = EINVAL;
+		snprintf(proc->error_text, sizeof proc->error_text,
+			 "a thread of process %d, not a process: ask for %d", (int)tgid, (int)tgid);
+	} else {
+		set_error(proc, err_open);
+	}
+	return -1;
+}
+
+/* Contract: appends the TCP sockets among the descriptors listed in @dir
+ * (/proc/PID/fd) to proc->sockets, each borrowed through @pidfd and closed
+ * again. Returns 0, or the errno that stopped the reading. */
+static int read_sockets(DIR *dir, int pidfd, struct ka_process *proc)
+{
 	struct dirent *entry;
 	size_t cap = 0;
-	int pidfd, fd_dir, err = 0;
-	DIR *dir;
+	int fd_dir = dirfd(dir), err = 0;
 
-	memset(proc, 0, sizeof(*proc));
-	proc->pid = pid;
-	read_comm(pid, proc);
-
-	pidfd = pidfd_open_pid(pid);
-	if (pidfd < 0) {
-		int err_open = errno;
-		pid_t tgid = thread_group_of(pid);
-		if (tgid > 0 && tgid != pid) {
-			proc->error = EINVAL;
-			snprintf(proc->error_text, sizeof(proc->error_text),
-				 "a thread of process %d, not a process: ask for %d", (int)tgid,
-				 (int)tgid);
-		} else {
-			set_error(proc, err_open);
-		}
-		return -1;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	dir = opendir(path);
-	if (!dir) {
-		set_error(proc, errno);
-		close(pidfd);
-		return -1;
-	}
-	fd_dir = dirfd(dir);
 	while (!err && (entry = readdir(dir)) != NULL) {
 		char *end;
 		long fd = strtol(entry->d_name, &end, 10);
 		struct ka_socket s;
-		int sock, family;
+		int sock, family, protocol;
 
 		if (*end != '\0' || end == entry->d_name || !entry_is_socket(fd_dir, entry->d_name))
 			continue;
@@ -297,20 +280,46 @@ int ka_read_process(pid_t pid, struct ka_process *proc)
 				err = errno;
 			continue;
 		}
-		if (is_tcp_socket(sock, &family)) {
-			read_socket(sock, (int)fd, family, &s);
-			if (append_socket(proc, &s, &cap) < 0)
+		if (is_tcp_socket(sock, &family, &protocol)) {
+			read_socket(sock, (int)fd, family, protocol, &s);
+			if (ka_array_push(&proc->sockets, &proc->nsockets, &cap, &s, sizeof s) < 0)
 				err = ENOMEM;
 		}
 		close(sock);
 	}
+	return err;
+}
+
+/* Contract: see ka_status.h. The pidfd is taken before /proc/PID/fd is
+ * listed, so a pid reused by a new process after the listing cannot lend us
+ * its descriptors: pidfd_getfd() then fails with ESRCH. */
+int ka_read_process(pid_t pid, struct ka_process *proc)
+{
+	char path[64];
+	int pidfd, err;
+	DIR *dir;
+
+	memset(proc, 0, sizeof *proc);
+	proc->pid = pid;
+	read_comm(pid, proc);
+	pidfd = open_process(pid, proc);
+	if (pidfd < 0)
+		return -1;
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	dir = opendir(path);
+	if (!dir) {
+		set_error(proc, errno);
+		close(pidfd);
+		return -1;
+	}
+	err = read_sockets(dir, pidfd, proc);
 	closedir(dir);
 	close(pidfd);
 	if (err) {
 		set_error(proc, err);
 		return -1;
 	}
-	qsort(proc->sockets, proc->nsockets, sizeof(*proc->sockets), by_fd);
+	qsort(proc->sockets, proc->nsockets, sizeof *proc->sockets, by_fd);
 	return 0;
 }
 

@@ -22,7 +22,7 @@ static void out_of_memory(void)
 /* Contract: see ka_status.h. */
 void ka_table_init(struct ka_table *t, const char *const *headers, const char *align)
 {
-	memset(t, 0, sizeof(*t));
+	memset(t, 0, sizeof *t);
 	while (t->ncols < KA_TABLE_MAX_COLS && headers[t->ncols]) {
 		t->headers[t->ncols] = headers[t->ncols];
 		t->right[t->ncols] = align[t->ncols] == 'r';
@@ -40,15 +40,8 @@ void ka_table_cell(struct ka_table *t, const char *fmt, ...)
 	if (vasprintf(&cell, fmt, ap) < 0)
 		out_of_memory();
 	va_end(ap);
-	if (t->ncells == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 64;
-		char **grown = realloc(t->cells, ncap * sizeof(*grown));
-		if (!grown)
-			out_of_memory();
-		t->cells = grown;
-		t->cap = ncap;
-	}
-	t->cells[t->ncells++] = cell;
+	if (ka_array_push(&t->cells, &t->ncells, &t->cap, &cell, sizeof cell) < 0)
+		out_of_memory();
 }
 
 /* Contract: prints @text padded to @width, aligned right or left; the last

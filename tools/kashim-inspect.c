@@ -172,7 +172,6 @@ static void check_secure_exec(const char *path, const struct stat *st, struct ka
 	info->setgid = (st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP) && st->st_gid != getgid();
 	/* Root already holds every capability: file capabilities add nothing. */
 	info->file_caps = getuid() != 0 && getxattr(path, "security.capability", NULL, 0) > 0;
-	info->secure_exec = info->setuid || info->setgid || info->file_caps;
 }
 
 void kashim_inspect_exe(const char *path, struct kashim_exe_info *info)
@@ -186,7 +185,6 @@ void kashim_inspect_exe(const char *path, struct kashim_exe_info *info)
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
-		info->readable = true;
 		if (read_elf_header(fd, &v)) {
 			info->is_elf = true;
 			info->is_static = !has_interp(fd, &v);

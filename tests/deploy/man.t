@@ -3,8 +3,7 @@
 # with man -l, and document every option the commands' --help lists.
 source "$(dirname "$0")/../lib/common.sh"
 cd "$KASHIM_ROOT" || exit 1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+t_tmpdir tmp
 
 pages=(man/ka-run.1 man/ka-status.1 man/keepalive.conf.5 man/libkashim.7 man/kashim-preload.8)
 if ! command -v mandoc >/dev/null || ! command -v man >/dev/null; then

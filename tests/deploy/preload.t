@@ -100,14 +100,13 @@ if ! need_root; then
 	skip "kashim-preload in a private namespace" "needs root for unshare -m and mount"
 	finish
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+t_tmpdir tmp
 # Another library for the site's list: loads cleanly, does nothing.
 echo 'int kashim_test_other;' | ${CC:-gcc} -shared -fPIC -x c - -o "$tmp/other.so"
 before=$(fingerprint /etc/ld.so.preload)
-unshare -m --propagation private bash "$0" inner "$tmp" "$(readlink /proc/self/ns/mnt)"
+t_nested unshare -m --propagation private bash "$0" inner "$tmp" "$(readlink /proc/self/ns/mnt)"
 rc=$?
-[ "$rc" = 0 ] || T_FAILURES=$((T_FAILURES + 1))
+[ "$rc" = 0 ] || [ "$T_FAILURES" -gt 0 ] || fail "inner part" "exited $rc"
 expect_eq "the real /etc/ld.so.preload is untouched" "$before" "$(fingerprint /etc/ld.so.preload)"
 check "the real /etc has no kashim temporary file" \
 	test -z "$(find /etc -maxdepth 1 -name '.ld.so.preload.*')"

@@ -8,14 +8,14 @@
 source "$(dirname "$0")/../lib/common.sh"
 EXAMPLES=$KASHIM_ROOT/scripts/systemd
 
-tmp=$(mktemp -d)
+t_tmpdir tmp
 server_pid=
 cleanup() {
 	[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null
 	wait 2>/dev/null
 	rm -rf "$tmp"
 }
-trap cleanup EXIT
+t_on_exit cleanup
 
 # --- the example units and drop-in ------------------------------------------
 if ! command -v systemd-analyze >/dev/null; then

@@ -14,5 +14,13 @@ fi
 shopt -s nullglob
 inputs=("$KASHIM_ROOT"/fuzz/regressions/* "$KASHIM_ROOT"/fuzz/corpus/*)
 expect_eq "fuzz-replay has regression inputs" yes "$([ -n "$(ls "$KASHIM_ROOT/fuzz/regressions")" ] && echo yes)"
-"$HX/fuzz-replay" "${inputs[@]}"
+# fuzz-replay prints "PASS fuzz-replay NAME" or "FAIL fuzz-replay NAME: why"
+# per input: each becomes a check (read in this shell, so it counts).
+while IFS= read -r line; do
+	case $line in
+	"PASS "*) pass "${line#PASS }" ;;
+	"FAIL "*) line=${line#FAIL }; fail "${line%%: *}" "${line#*: }" ;;
+	*) echo "# $line" ;;
+	esac
+done < <("$HX/fuzz-replay" "${inputs[@]}" 2>&1)
 finish

@@ -28,8 +28,8 @@ run() {
 	env ${pre:+LD_PRELOAD="$pre"} KASHIM_IDLE=$IDLE KASHIM_LOG=$HX_TMP/$label.log \
 		timeout 60 "$HX/hx-load" server $N $ROUNDS $IDLE >"$HX_TMP/$label.out" 2>"$HX_TMP/$label.err" &
 	srv=$!
-	hx_on_exit "kill $srv"
-	if ! hx_wait_for "$HX_TMP/$label.out" '^start ' 10; then
+	t_on_exit "kill $srv"
+	if ! t_wait_for "$HX_TMP/$label.out" '^start ' 10; then
 		fail "load $label" "the server did not start: $(cat "$HX_TMP/$label.err")"
 		return 1
 	fi

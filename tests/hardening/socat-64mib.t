@@ -21,7 +21,7 @@ transfer() {
 	env ${pre:+LD_PRELOAD="$pre"} KASHIM_DEBUG=1 KASHIM_LOG=$HX_TMP/$label.log \
 		socat -u TCP-LISTEN:0,bind=127.0.0.1 OPEN:"$HX_TMP/out",creat,trunc 2>"$HX_TMP/rx.err" &
 	rx=$!
-	hx_on_exit "kill $rx"
+	t_on_exit "kill $rx"
 	port=
 	for ((i = 0; i < 200; i++)); do
 		port=$(ss -Hltnp 2>/dev/null | awk -v pid="pid=$rx," 'index($0, pid) { n = split($4, a, ":"); print a[n] }')

@@ -6,8 +6,7 @@
 # live socket of the same program run under ka-run.
 . "$(dirname "$0")/../lib/common.sh"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+t_tmpdir tmp
 unset LD_PRELOAD KASHIM_IDLE KASHIM_INTERVAL KASHIM_COUNT KASHIM_USER_TIMEOUT KASHIM_KEEPALIVE KASHIM_OVERRIDE \
 	KEEPIDLE KEEPINTVL KEEPCNT KEEPALIVE KASHIM_LOG KASHIM_DEBUG KASHIM_CONFIG
 export -n KASHIM_LIB

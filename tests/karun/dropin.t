@@ -6,8 +6,7 @@
 # Environment= lines set gets the settings; each against a control.
 . "$(dirname "$0")/../lib/common.sh"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+t_tmpdir tmp
 export -n KASHIM_LIB
 unset LD_PRELOAD KASHIM_CONFIG KASHIM_IDLE KASHIM_INTERVAL KASHIM_COUNT KASHIM_USER_TIMEOUT KASHIM_KEEPALIVE \
 	KASHIM_OVERRIDE KASHIM_LOG KASHIM_DEBUG

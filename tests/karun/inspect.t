@@ -6,9 +6,8 @@
 # same program built or copied without the property.
 . "$(dirname "$0")/../lib/common.sh"
 
-tmp=$(mktemp -d)
+t_tmpdir tmp
 chmod 755 "$tmp"
-trap 'rm -rf "$tmp"' EXIT
 export -n KASHIM_LIB
 
 cat >"$tmp/hello.c" <<'C'
@@ -105,13 +104,18 @@ else
 	skip "set-user-ID" "needs root to give a copy to another user"
 fi
 
-# kashim-check --inspect itself: nothing for reachable programs and scripts.
-helper=$KASHIM_ROOT/build/kashim/kashim-check
-expect_eq "--inspect: nothing for a dynamic program" "" "$("$helper" --inspect "$tmp/dynamic")"
-expect_eq "--inspect: nothing for a script" "" "$("$helper" --inspect "$KA_RUN")"
-expect_eq "--inspect: nothing for a non-ELF file" "" "$("$helper" --inspect "$tmp/hello.c")"
+# The same inspection in ka-run --check: no warning for reachable programs,
+# scripts and files that are no ELF at all.
+: >"$tmp/empty.conf"
+printf '#!/bin/sh\necho hi\n' >"$tmp/script"
+printf 'not an executable format\n' >"$tmp/text"
 printf '\177ELF\002\001\001' >"$tmp/truncated"
-"$helper" --inspect "$tmp/truncated" >/dev/null
-expect_eq "--inspect: a truncated ELF header is not an error" 0 "$?"
+chmod +x "$tmp/script" "$tmp/text" "$tmp/truncated"
+for f in dynamic script text truncated; do
+	out=$(KASHIM_CONFIG=$tmp/empty.conf "$KA_RUN" --check "$tmp/$f" 2>&1)
+	rc=$?
+	if [ "$rc" = 0 ] && ! grep -q warning <<<"$out"; then pass "--check: no warning for $f"
+	else fail "--check: no warning for $f" "exit $rc: $out"; fi
+done
 
 finish

@@ -7,8 +7,7 @@
 # installed layout, the path make install writes into it).
 . "$(dirname "$0")/../lib/common.sh"
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+t_tmpdir tmp
 # A second real library to preload beside kashim (ld.so would complain
 # about a missing one on every run).
 other=$($PYTHON -c 'import ctypes.util,sys; print(ctypes.util.find_library("m"))')
@@ -39,6 +38,11 @@ expect_eq "LD_PRELOAD already holding kashim is left as it is" "$KASHIM_LIB $oth
 	"$(LD_PRELOAD="$KASHIM_LIB $other" "$KA_RUN" $PYTHON -c "$show_preload")"
 expect_eq "nested ka-run adds it once" "$other:$KASHIM_LIB" \
 	"$(LD_PRELOAD=$other "$KA_RUN" "$KA_RUN" -i 9 "$KA_RUN" $PYTHON -c "$show_preload")"
+# A long list (more than 8 KiB) is kept whole.
+long=$(printf "$other:%.0s" $(seq 600))
+got=$(LD_PRELOAD=$long "$KA_RUN" $PYTHON -c "$show_preload")
+expect_eq "a long LD_PRELOAD is kept whole (length, last entry)" \
+	"$((${#long} + ${#KASHIM_LIB})) $KASHIM_LIB" "${#got} ${got##*:}"
 # Another copy of libkashim.so is replaced: two copies cannot both work.
 mkdir -p "$tmp/old"
 cp "$KASHIM_LIB" "$tmp/old/libkashim.so"
@@ -107,12 +111,12 @@ rc=$?
 check "a library path with a space is refused (LD_PRELOAD splits on it)" \
 	eval '[ "$rc" = 2 ] && grep -q space "$tmp/err"'
 
-# The installed layout: bin/ka-run finds ../lib/libkashim.so and
-# ../lib/kashim/kashim-check, with no build tree around.
+# The installed layout: bin/ka-run finds ../lib/libkashim.so (and the config
+# reader in ../lib/kashim/), with no build tree around.
 mkdir -p "$tmp/inst/bin" "$tmp/inst/lib/kashim" "$tmp/links"
 cp "$KA_RUN" "$tmp/inst/bin/ka-run"
 cp "$KASHIM_LIB" "$tmp/inst/lib/libkashim.so"
-cp "$KASHIM_ROOT/build/kashim/libkashim-conf.so" "$KASHIM_ROOT/build/kashim/kashim-check" "$tmp/inst/lib/kashim/"
+cp "$KASHIM_ROOT/build/kashim/libkashim-conf.so" "$tmp/inst/lib/kashim/"
 expect_eq "installed layout: finds ../lib" "$tmp/inst/lib/libkashim.so" \
 	"$("$tmp/inst/bin/ka-run" $PYTHON -c "$show_preload")"
 ln -s "$tmp/inst/bin/ka-run" "$tmp/links/ka-run"
@@ -121,24 +125,31 @@ expect_eq "through a symlink: finds the target's ../lib" "$tmp/inst/lib/libkashi
 expect_eq "installed layout: -c section applies (plugin beside the library)" "True 41 10 6 5000" \
 	"$("$tmp/inst/bin/ka-run" -c "$tmp/sections.conf" $PYTHON -c "$sockopts")"
 "$tmp/inst/bin/ka-run" -i 5 --check >/dev/null 2>&1
-check "installed layout: --check finds kashim-check" [ $? = 0 ]
-# make install substitutes KASHIM_INSTALLED_LIB= with the installed path.
-mkdir -p "$tmp/elsewhere"
-sed "s|^KASHIM_INSTALLED_LIB=\$|KASHIM_INSTALLED_LIB=$tmp/alt/libkashim.so|" "$KA_RUN" >"$tmp/elsewhere/ka-run"
-chmod +x "$tmp/elsewhere/ka-run"
-check "the source has an empty KASHIM_INSTALLED_LIB= line to substitute" grep -qx 'KASHIM_INSTALLED_LIB=' "$KA_RUN"
-expect_eq "KASHIM_INSTALLED_LIB is used when set" "$tmp/alt/libkashim.so" \
+check "installed layout: --check works" [ $? = 0 ]
+# make install builds a ka-run with the installed library's path compiled in
+# (KASHIM_INSTALLED_LIB); mk/karun.mk builds one for this test whose path is
+# build/tests/karun/installed/libkashim.so.
+installed_run=$KASHIM_ROOT/build/tests/karun/ka-run-installed
+installed_lib=$KASHIM_ROOT/build/tests/karun/installed/libkashim.so
+mkdir -p "$tmp/elsewhere" "${installed_lib%/*}"
+t_on_exit "rm -rf '${installed_lib%/*}'"
+cp "$KASHIM_LIB" "$installed_lib"
+cp "$installed_run" "$tmp/elsewhere/ka-run"
+check "the build-tree ka-run has no installed path compiled in" \
+	eval '! grep -qaF /usr/local/lib/libkashim.so "$KA_RUN" && ! grep -qaF "$installed_lib" "$KA_RUN"'
+expect_eq "KASHIM_INSTALLED_LIB is used when set" "$installed_lib" \
 	"$("$tmp/elsewhere/ka-run" $PYTHON -c "$show_preload")"
 expect_eq "KASHIM_LIB beats KASHIM_INSTALLED_LIB" "$KASHIM_LIB" \
 	"$(KASHIM_LIB=$KASHIM_LIB "$tmp/elsewhere/ka-run" $PYTHON -c "$show_preload")"
-# A staged (DESTDIR) or moved tree: the substituted path is missing, the
-# library beside the script is used.
-sed "s|^KASHIM_INSTALLED_LIB=\$|KASHIM_INSTALLED_LIB=$tmp/nowhere/libkashim.so|" "$KA_RUN" >"$tmp/inst/bin/ka-run"
+# A staged (DESTDIR) or moved tree: the compiled-in path is missing, the
+# library beside ka-run is used.
+rm -f "$installed_lib"
+cp "$installed_run" "$tmp/inst/bin/ka-run"
 expect_eq "KASHIM_INSTALLED_LIB missing: falls back to ../lib" "$tmp/inst/lib/libkashim.so" \
 	"$("$tmp/inst/bin/ka-run" $PYTHON -c "$show_preload")"
 rm "$tmp/inst/lib/libkashim.so"
 "$tmp/inst/bin/ka-run" true 2>"$tmp/err"
 rc=$?
-check "no library found: exit 2 with a hint" eval '[ "$rc" = 2 ] && grep -q KASHIM_LIB "$tmp/err" && grep -q nowhere "$tmp/err"'
+check "no library found: exit 2 with a hint" eval '[ "$rc" = 2 ] && grep -q KASHIM_LIB "$tmp/err" && grep -qF "$installed_lib" "$tmp/err"'
 
 finish

@@ -35,7 +35,6 @@ ksnet_cleanup() {
 	done
 	wait 2>/dev/null
 	if [ "$T_FAILURES" -gt 0 ] && [ -n "$KSNET_TMP" ]; then ksnet_dump; fi
-	[ -n "$KSNET_TMP" ] && rm -rf "$KSNET_TMP"
 }
 
 # ksnet_dump: show every program's output, prefixed "# ", to explain a FAIL.
@@ -70,9 +69,8 @@ ksnet_init() {
 		skip "$name" "$why"
 		exit 0
 	fi
-	KSNET_TMP=$(mktemp -d /tmp/ksnet.XXXXXX)
-	trap 'ksnet_cleanup' EXIT
-	trap 'exit 130' INT TERM
+	t_tmpdir KSNET_TMP ksnet
+	t_on_exit ksnet_cleanup
 }
 
 # ksnet_ns NAME: create a namespace with loopback up, remembered for cleanup.

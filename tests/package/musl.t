@@ -7,19 +7,27 @@
 source "$(dirname "$0")/../lib/common.sh"
 cd "$KASHIM_ROOT"
 M=build-musl
-for f in $M/libkashim.so $M/kashim/libkashim-conf.so $M/tests/probe build/tests/probe build/kashim/kashim-check; do
+for f in $M/libkashim.so $M/kashim/libkashim-conf.so $M/ka-run $M/tests/probe build/tests/probe "$KA_RUN"; do
 	[ -f "$f" ] || { fail musl "$f is missing: run make musl build/tests/probe (make check does)"; finish; }
 done
 [ -e /lib/ld-musl-x86_64.so.1 ] || [ -n "$(ls /lib/ld-musl-* 2>/dev/null)" ] ||
 	{ fail musl "no musl loader (/lib/ld-musl-*): scripts/install-deps musl installs musl-tools"; finish; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-HELPER=build/kashim/kashim-check
+# libc FILE: the C library FILE is linked against, from its DT_NEEDED.
+libc() {
+	case $(readelf -d "$1" 2>/dev/null | grep -o 'Shared library: \[libc\.so[^]]*\]') in
+	*'[libc.so.6]') echo glibc ;;
+	*'[libc.so]') echo musl ;;
+	*) echo unknown ;;
+	esac
+}
 kernel_idle=$(cat /proc/sys/net/ipv4/tcp_keepalive_time)
 
-expect_eq "the musl shim is built for musl" musl "$($HELPER --libc $M/libkashim.so)"
-expect_eq "its config reader too" musl "$($HELPER --libc $M/kashim/libkashim-conf.so)"
-expect_eq "control: the glibc shim is built for glibc" glibc "$($HELPER --libc build/libkashim.so)"
+expect_eq "the musl shim is built for musl" musl "$(libc $M/libkashim.so)"
+expect_eq "its config reader too" musl "$(libc $M/kashim/libkashim-conf.so)"
+expect_eq "and ka-run" musl "$(libc $M/ka-run)"
+expect_eq "control: the glibc shim is built for glibc" glibc "$(libc build/libkashim.so)"
 check "the musl config reader needs nothing but musl's libc" \
 	bash -c '[ "$(readelf -d "$1" | grep -c NEEDED)" = 1 ] && readelf -d "$1" | grep -q "NEEDED.*\[libc.so\]"' _ \
 	$M/kashim/libkashim-conf.so
@@ -52,9 +60,9 @@ expect_eq "a program section applies under the musl shim" "on 42 / on 42" \
 expect_eq "control: another program's section does not" "on 50 / on 50" \
 	"$(pair $P env LD_PRELOAD="$MUSL_SHIM" KASHIM_CONFIG="$tmp/other.conf")"
 printf 'idle = 50\nprogram "probe" {\n\tidle = 0\n}\n' >"$tmp/bad.conf"
-expect_eq "the musl kashim-check validates a good file" 0 \
-	"$($M/kashim/kashim-check --validate "$tmp/probe.conf" >/dev/null 2>&1; echo $?)"
-expect_eq "and refuses a bad one" 1 "$($M/kashim/kashim-check --validate "$tmp/bad.conf" >/dev/null 2>&1; echo $?)"
+expect_eq "the musl ka-run --check finds a good file valid" 0 \
+	"$($M/ka-run -c "$tmp/probe.conf" --check >/dev/null 2>&1; echo $?)"
+expect_eq "and a bad one not" 1 "$($M/ka-run -c "$tmp/bad.conf" --check >/dev/null 2>&1; echo $?)"
 
 # The wrong C library's shim is fatal: what ka-run protects against.
 LD_PRELOAD=$MUSL_SHIM /bin/true 2>/dev/null
@@ -75,7 +83,7 @@ expect_eq "KASHIM_LIB=glibc shim for a musl program: refused" 2 "$rc"
 mkdir -p "$tmp/inst/bin" "$tmp/inst/lib/kashim"
 cp "$KA_RUN" "$tmp/inst/bin/ka-run"
 cp build/libkashim.so "$tmp/inst/lib/"
-cp build/kashim/kashim-check build/kashim/libkashim-conf.so "$tmp/inst/lib/kashim/"
+cp build/kashim/libkashim-conf.so "$tmp/inst/lib/kashim/"
 out=$("$tmp/inst/bin/ka-run" -i 33 $P connect 1 2>&1); rc=$?
 expect_eq "no musl build: ka-run refuses a musl program (exit 2)" 2 "$rc"
 check "and says how to get one" grep -q 'make MUSL=1' <<<"$out"

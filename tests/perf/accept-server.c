@@ -7,9 +7,10 @@
  *   accept-server listen K PORTFILE  make the listener itself (socket(),
  *                                    so kashim configures it), write its
  *                                    port to PORTFILE, accept K connections
- *   accept-server fd N K READYFILE   accept K connections on the listening
+ *   accept-server fd N K READYFILE Q accept K connections on the listening
  *                                    socket it inherited as fd N; create
- *                                    READYFILE after the first
+ *                                    READYFILE after the Q-th (the Q
+ *                                    connections queued before it started)
  *   accept-server connect PORT K     connect to 127.0.0.1:PORT K times
  *
  * The server's own calls are exactly two getsockopt() per connection
@@ -67,7 +68,7 @@ static int make_listener(const char *portfile)
 	return fd;
 }
 
-static int serve(int listener, long k, const char *readyfile)
+static int serve(int listener, long k, const char *readyfile, long ready_after)
 {
 	long with_keepalive = 0;
 	int idle = -1;
@@ -86,7 +87,7 @@ static int serve(int listener, long k, const char *readyfile)
 			die("getsockopt TCP_KEEPIDLE");
 		with_keepalive += on != 0;
 		close(fd);
-		if (i == 0 && readyfile) {
+		if (i + 1 == ready_after && readyfile) {
 			FILE *f = fopen(readyfile, "w");
 
 			if (!f || fclose(f) != 0)
@@ -117,11 +118,11 @@ int main(int argc, char **argv)
 	/* A server whose client never comes must not hang the test suite. */
 	alarm(30);
 	if (argc == 4 && !strcmp(argv[1], "listen"))
-		return serve(make_listener(argv[3]), number(argv[2]), NULL);
-	if (argc == 5 && !strcmp(argv[1], "fd"))
-		return serve((int)number(argv[2]), number(argv[3]), argv[4]);
+		return serve(make_listener(argv[3]), number(argv[2]), NULL, 0);
+	if (argc == 6 && !strcmp(argv[1], "fd"))
+		return serve((int)number(argv[2]), number(argv[3]), argv[4], number(argv[5]));
 	if (argc == 4 && !strcmp(argv[1], "connect"))
 		return client(number(argv[2]), number(argv[3]));
-	fprintf(stderr, "usage: accept-server listen K PORTFILE | fd N K READYFILE | connect PORT K\n");
+	fprintf(stderr, "usage: accept-server listen K PORTFILE | fd N K READYFILE Q | connect PORT K\n");
 	return 2;
 }

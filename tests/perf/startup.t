@@ -22,8 +22,7 @@ for f in "$EMPTY" "$KABENCH" "$KASHIM_LIB"; do
 	[ -e "$f" ] || { fail "startup-no-extra-calls" "$f missing: run make check"; finish; }
 done
 
-tmp=$(mktemp -d /tmp/kashim-perf.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+t_tmpdir tmp perf
 printf 'keepalive = true\nidle = 45\n' >"$tmp/keepalive.conf"
 export KASHIM_CONFIG=$tmp/keepalive.conf KASHIM_LOG=$tmp/kashim.log
 

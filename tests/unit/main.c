@@ -8,6 +8,7 @@ Suite *shim_suite(void);
 #else
 Suite *settings_suite(void);
 Suite *conffile_suite(void);
+Suite *rules_suite(void);
 #endif
 
 int main(void)
@@ -19,6 +20,7 @@ int main(void)
 #else
 	SRunner *sr = srunner_create(settings_suite());
 	srunner_add_suite(sr, conffile_suite());
+	srunner_add_suite(sr, rules_suite());
 #endif
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

@@ -73,6 +73,24 @@ START_TEST(parse_bool_and_user_timeout_words)
 }
 END_TEST
 
+START_TEST(parse_log_dest_takes_syslog_stderr_or_an_absolute_path)
+{
+	enum kashim_log_to to = KASHIM_TO_FILE;
+
+	ck_assert(kashim_parse_log_dest("syslog", &to) && to == KASHIM_TO_SYSLOG);
+	ck_assert(kashim_parse_log_dest("stderr", &to) && to == KASHIM_TO_STDERR);
+	ck_assert(kashim_parse_log_dest("/var/log/kashim.log", &to) && to == KASHIM_TO_FILE);
+	/* Case matters, and a relative path would follow each program's cwd. */
+	to = KASHIM_TO_SYSLOG;
+	ck_assert(!kashim_parse_log_dest("Syslog", &to));
+	ck_assert(!kashim_parse_log_dest("STDERR", &to));
+	ck_assert(!kashim_parse_log_dest("kashim.log", &to));
+	ck_assert(!kashim_parse_log_dest("", &to));
+	ck_assert(!kashim_parse_log_dest(NULL, &to));
+	ck_assert_int_eq(to, KASHIM_TO_SYSLOG);
+}
+END_TEST
+
 START_TEST(kashim_variables_override_libkeepalive_ones)
 {
 	static const char *const env[] = {"KEEPIDLE", "30", "KEEPINTVL", "3", "KEEPCNT", "4",
@@ -186,6 +204,7 @@ Suite *settings_suite(void)
 	tcase_add_test(tc, defaults_are_on_60_10_5_no_user_timeout_no_override);
 	tcase_add_test(tc, parse_number_accepts_only_plain_digits_in_range);
 	tcase_add_test(tc, parse_bool_and_user_timeout_words);
+	tcase_add_test(tc, parse_log_dest_takes_syslog_stderr_or_an_absolute_path);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("environment");
 	tcase_add_test(tc, kashim_variables_override_libkeepalive_ones);

@@ -2,8 +2,8 @@
 # Check unit tests: the config code alone, and the shim on real sockets.
 UNIT_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -g
 
-$(B)/tests/test_config: tests/unit/main.c tests/unit/test_settings.c tests/unit/test_conffile.c \
-                        config/settings.c config/conffile.c $(wildcard tests/unit/*.h config/*.h) | $(B)/.deps-build
+$(B)/tests/test_config: tests/unit/main.c tests/unit/test_settings.c tests/unit/test_conffile.c tests/unit/test_rules.c \
+                        config/settings.c config/conffile.c config/rules.c $(wildcard tests/unit/*.h config/*.h) | $(B)/.deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $(CFLAGS) $(CONFUSE_CFLAGS) $(CHECK_CFLAGS) -o $@ \
 		$(filter %.c,$^) $(CONFUSE_LIBS) $(CHECK_LIBS)

@@ -1,14 +1,14 @@
 # SPDX-License-Identifier: MIT
-# lib.sh - shared by the harness tests (tests/harness/*.t), sourced after
-# tests/lib/common.sh. The harness runs stock Debian programs with and
-# without the shim and reads their live sockets with build/ka-status.
+# lib.sh - shared by the stock-program tests (tests/programs/*.t), sourced
+# after tests/lib/common.sh. They run stock Debian programs with and
+# without the shim and read their live sockets with build/ka-status.
 #
-# Every program is started with h_start, which remembers its pid; the EXIT
-# trap kills them all and removes the temporary directory. Waiting is
+# Every program is started with h_start, which remembers its pid; at exit
+# they are all stopped and the temporary directory removed. Waiting is
 # always a bounded poll (h_wait), never a fixed sleep.
 
-H_DIR=$KASHIM_ROOT/tests/harness
-H_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kashim-harness.XXXXXX")
+H_DIR=$KASHIM_ROOT/tests/programs
+t_tmpdir H_TMP programs
 H_PIDS=()
 
 # The values the shim is given: none is a kernel default (7200/75/9), nor
@@ -18,10 +18,7 @@ H_IDLE=17 H_INTVL=7 H_CNT=4
 H_ON="on $H_IDLE $H_INTVL $H_CNT 0"
 
 # Nothing from the caller's environment may reach a control run.
-unset LD_PRELOAD
-for _v in $(compgen -e); do
-	case $_v in KASHIM_* | KEEPALIVE | KEEPIDLE | KEEPINTVL | KEEPCNT) unset "$_v" ;; esac
-done
+t_clean_env
 : >"$H_TMP/empty.conf"
 # The shimmed command prefix: an empty config file so that a real
 # /etc/keepalive.conf cannot change the outcome, logs kept in H_TMP.
@@ -31,7 +28,7 @@ SHIM=("${SHIM_BARE[@]}" KASHIM_CONFIG="$H_TMP/empty.conf"
 	KASHIM_IDLE=$H_IDLE KASHIM_INTERVAL=$H_INTVL KASHIM_COUNT=$H_CNT)
 
 # h_cleanup: stop every program h_start started (TERM, then KILL after a
-# bounded wait) and remove H_TMP. Installed as the EXIT trap.
+# bounded wait). Runs at exit, before H_TMP is removed.
 h_cleanup() {
 	local pid i
 	for pid in "${H_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
@@ -43,9 +40,8 @@ h_cleanup() {
 	done
 	for pid in "${H_PIDS[@]}"; do kill -9 "$pid" 2>/dev/null; done
 	wait 2>/dev/null
-	rm -rf "$H_TMP"
 }
-trap h_cleanup EXIT
+t_on_exit h_cleanup
 
 # h_need NAME PROGRAM...: true when every PROGRAM is installed; otherwise
 # prints "SKIP NAME: ..." and returns 1.
@@ -64,7 +60,7 @@ h_need() {
 # FAIL (make check builds both, so their absence is a real failure).
 h_ready() {
 	if [ ! -x "$KA_STATUS" ] || [ ! -f "$KASHIM_LIB" ]; then
-		fail "harness-prerequisites" "build/ka-status or build/libkashim.so missing: run make"
+		fail "programs-prerequisites" "build/ka-status or build/libkashim.so missing: run make"
 		return 1
 	fi
 }
@@ -102,28 +98,12 @@ EOF
 }
 
 # h_query PID FILTER...: one reading of PID's sockets through ka-status;
-# prints the settings of the first socket matching FILTER (see sockq.py).
-h_query() {
-	local pid=$1
-	shift
-	"$KA_STATUS" --json "$pid" 2>>"$H_TMP/ka-status.err" | "$PYTHON" "$H_DIR/sockq.py" "$@"
-}
+# prints the settings of the first socket matching FILTER (t_socket).
+h_query() { T_KA_STATUS_ERR=$H_TMP/ka-status.err t_socket "$@"; }
 
 # h_wait PID FILTER...: poll h_query for up to 10 s until a socket matches;
 # prints its settings. Returns 1 on timeout or when PID has exited.
-h_wait() {
-	local pid=$1 i out
-	shift
-	for i in $(seq 100); do
-		if out=$(h_query "$pid" "$@"); then
-			echo "$out"
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
+h_wait() { T_KA_STATUS_ERR=$H_TMP/ka-status.err t_wait_socket 10 "$@"; }
 
 # h_diag VAR: a short description of the program started as VAR, for FAIL
 # lines: whether it still runs and the end of its output.
@@ -160,12 +140,9 @@ h_expect() {
 # h_listen_peer VAR: start an unshimmed peer (peer.py listen) that accepts
 # and holds connections without answering; store its port in VAR.
 h_listen_peer() {
-	local var=$1 file="$H_TMP/$1.port" i
+	local var=$1 file="$H_TMP/$1.port"
 	h_start "${var}_pid" "$PYTHON" "$H_DIR/peer.py" listen "$file"
-	for i in $(seq 100); do
-		[ -s "$file" ] && break
-		sleep 0.05
-	done
+	t_wait_file "$file" 5
 	printf -v "$var" %s "$(cat "$file" 2>/dev/null)"
 	[ -n "${!var}" ]
 }
@@ -186,11 +163,4 @@ h_wait_listen() {
 }
 
 # h_wait_file FILE: wait up to 10 s for FILE to exist and be non-empty.
-h_wait_file() {
-	local i
-	for i in $(seq 200); do
-		[ -s "$1" ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+h_wait_file() { t_wait_file "$1" 10; }

@@ -65,10 +65,10 @@ fi
 # Table: a header, one line per socket, columns aligned (the last column is
 # right-aligned, so every line has the same length).
 table=$("$KA_STATUS" "$target")
-check ka-status-table-header grep -q '^ *PID  COMMAND  FD  STATE  *LOCAL  *REMOTE  *KEEPALIVE  *IDLE(s)  *INTVL(s)  *CNT  *USER_TIMEOUT(ms)$' <<<"$table"
+check ka-status-table-header grep -q '^ *PID  COMMAND  FD  PROTO  STATE  *LOCAL  *REMOTE  *KEEPALIVE  *IDLE(s)  *INTVL(s)  *CNT  *USER_TIMEOUT(ms)$' <<<"$table"
 expect_eq ka-status-table-rows 4 "$(wc -l <<<"$table")"
 expect_eq ka-status-table-aligned 1 "$(awk '{ print length($0) }' <<<"$table" | sort -u | wc -l)"
-check ka-status-table-configured grep -Eq "^ *$target +python3 +$(fd_of configured) +ESTABLISHED +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$PEER +on +123 +45 +6 +7890$" <<<"$table"
+check ka-status-table-configured grep -Eq "^ *$target +python3 +$(fd_of configured) +tcp +ESTABLISHED +127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:$PEER +on +123 +45 +6 +7890$" <<<"$table"
 
 # A process that cannot be read: a message naming it, exit 1, the others
 # still printed.

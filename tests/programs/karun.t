@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# karun.t - the user's way in: stock programs started through scripts/ka-run
+# karun.t - the user's way in: stock programs started through ka-run
 # get the options given on its command line; the same programs started
 # without it get nothing. (ka-run's own option handling is tested in
 # tests/karun; this checks the result on live sockets of real programs.)
@@ -7,7 +7,7 @@ source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 h_ready || finish
 if [ ! -x "$KA_RUN" ]; then
-	skip karun-harness "scripts/ka-run is not in the tree"
+	skip karun-harness "build/ka-run is not built (run make)"
 	finish
 fi
 h_need karun-socat socat || finish

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kashim.bpf.c - the kernel backend's programs, one loaded copy per
+ * attachment (cgroup), its settings in its own .data (kashim_bpf.h).
+ *
+ *   sock_ops          at TCP_CONNECT_CB (connect) and PASSIVE_ESTABLISHED_CB
+ *                     (accepted connection) sets SO_KEEPALIVE, TCP_KEEPIDLE,
+ *                     TCP_KEEPINTVL, TCP_KEEPCNT and TCP_USER_TIMEOUT with
+ *                     bpf_setsockopt(), skipping what the application chose;
+ *   cgroup/setsockopt records the application's own keepalive calls (so
+ *                     "set to 0" differs from "never set") or, with override,
+ *                     vetoes them (the application still gets success).
+ *
+ * Programs of deeper cgroups run first: the first copy that sees a socket
+ * decides for it (sock_ops: a mark in the event's reply; setsockopt: the
+ * owner in the shared socket storage), and the copies of ancestor cgroups
+ * then leave it alone; so the most specific attachment wins, and an exempt
+ * one (keepalive = false) decides to leave its sockets untouched.
+ *
+ * Built against <linux/bpf.h> only (no vmlinux.h, no CO-RE): the object
+ * loads on kernels without BTF for vmlinux.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "kashim_bpf.h"
+
+#define SOL_SOCKET 1
+#define SO_KEEPALIVE 9
+#define SOL_TCP 6
+#define TCP_KEEPIDLE 4
+#define TCP_KEEPINTVL 5
+#define TCP_KEEPCNT 6
+#define TCP_USER_TIMEOUT 18
+#define AF_INET 2
+#define AF_INET6 10
+#define IPPROTO_TCP 6
+#define PAGE_SIZE 4096
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";
+
+/* Written by the loader before load and by `kashim-bpf reload` after. */
+struct kashim_bpf_conf kashim_conf SEC(".data") = {.keepalive = 1};
+struct kashim_bpf_counts kashim_counts SEC(".bss");
+
+/* One map for every attachment (the loader pins it and reuses it), cloned
+ * from a listener to the connections it accepts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC | BPF_F_CLONE);
+	__type(key, int);
+	__type(value, struct kashim_sk);
+} kashim_sk_state SEC(".maps");
+
+/* setsockopt: the socket's state when this copy decides for it, NULL when
+ * another (deeper) attachment claimed it first or no storage could be had. */
+static __always_inline struct kashim_sk *claim(struct bpf_sock *sk)
+{
+	struct kashim_sk *st;
+	__u64 me = kashim_conf.instance;
+
+	if (!sk)
+		return 0;
+	st = bpf_sk_storage_get(&kashim_sk_state, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!st)
+		return 0;
+	if (st->owner && st->owner != me)
+		return 0;
+	st->owner = me;
+	return st;
+}
+
+/* bpf_setsockopt of one int option; a refusal is counted, not fatal. */
+static __always_inline void set_int(struct bpf_sock_ops *skops, int level, int name, int value)
+{
+	if (bpf_setsockopt(skops, level, name, &value, sizeof value))
+		__sync_fetch_and_add(&kashim_counts.failed, 1);
+}
+
+/* Written into skops->reply by the first (deepest) copy that runs for a
+ * connection event: the kernel ignores the reply of these events, and every
+ * copy of the run sees the same context, so the copies of ancestor cgroups
+ * know that a more specific attachment decided, with no socket storage to
+ * allocate per connection. */
+#define KASHIM_DECIDED 0x6b617368 /* "kash" */
+
+SEC("sockops")
+/* Contract: configures the connection of a connect or accept event as
+ * described at the top of this file; always returns 1 (never refuses). */
+int kashim_sock_ops(struct bpf_sock_ops *skops)
+{
+	struct kashim_sk *st;
+	struct bpf_sock *sk;
+	__u32 app = 0;
+	int on = 0;
+
+	if (skops->op != BPF_SOCK_OPS_TCP_CONNECT_CB &&
+	    skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
+		return 1;
+	if (skops->reply == KASHIM_DECIDED)
+		return 1;
+	skops->reply = KASHIM_DECIDED;
+	if (!kashim_conf.keepalive) {
+		__sync_fetch_and_add(&kashim_counts.exempt, 1);
+		return 1;
+	}
+	/* The application's recorded choices (there is storage only when it
+	 * made a keepalive call; accepted connections inherit the listener's). */
+	sk = skops->sk;
+	if (!kashim_conf.override && sk) {
+		st = bpf_sk_storage_get(&kashim_sk_state, sk, 0, 0);
+		if (st && st->owner == kashim_conf.instance)
+			app = st->app_set;
+		/* Keepalive already on by a call we did not see (made before
+		 * the attachment, or by a listener's owner elsewhere): the
+		 * owner chose, and the shim leaves such sockets alone too. */
+		if (!(app & KASHIM_BPF_APP_KEEPALIVE) &&
+		    bpf_getsockopt(skops, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == 0 && on) {
+			__sync_fetch_and_add(&kashim_counts.app_chose, 1);
+			return 1;
+		}
+	}
+	/* As with the shim, which sets everything at socket() and lets the
+	 * application's later calls overwrite: each option it set stays its
+	 * own, the others are ours (SO_KEEPALIVE 0 keeps probes off). The
+	 * timings go first: set after SO_KEEPALIVE, TCP_KEEPIDLE would re-arm
+	 * the keepalive timer a second time. */
+	if (!(app & KASHIM_BPF_APP_IDLE))
+		set_int(skops, SOL_TCP, TCP_KEEPIDLE, kashim_conf.idle);
+	if (!(app & KASHIM_BPF_APP_INTERVAL))
+		set_int(skops, SOL_TCP, TCP_KEEPINTVL, kashim_conf.interval);
+	if (!(app & KASHIM_BPF_APP_COUNT))
+		set_int(skops, SOL_TCP, TCP_KEEPCNT, kashim_conf.count);
+	if (kashim_conf.user_timeout > 0 && !(app & KASHIM_BPF_APP_USER_TIMEOUT))
+		set_int(skops, SOL_TCP, TCP_USER_TIMEOUT, kashim_conf.user_timeout);
+	if (app & KASHIM_BPF_APP_KEEPALIVE) {
+		__sync_fetch_and_add(&kashim_counts.app_chose, 1);
+	} else {
+		set_int(skops, SOL_SOCKET, SO_KEEPALIVE, 1);
+		__sync_fetch_and_add(&kashim_counts.configured, 1);
+	}
+	return 1;
+}
+
+/* KASHIM_BPF_APP_* for a keepalive option, 0 for any other. */
+static __always_inline __u32 option_bit(int level, int name)
+{
+	if (level == SOL_SOCKET)
+		return name == SO_KEEPALIVE ? KASHIM_BPF_APP_KEEPALIVE : 0;
+	if (level != SOL_TCP)
+		return 0;
+	switch (name) {
+	case TCP_KEEPIDLE:
+		return KASHIM_BPF_APP_IDLE;
+	case TCP_KEEPINTVL:
+		return KASHIM_BPF_APP_INTERVAL;
+	case TCP_KEEPCNT:
+		return KASHIM_BPF_APP_COUNT;
+	case TCP_USER_TIMEOUT:
+		return KASHIM_BPF_APP_USER_TIMEOUT;
+	}
+	return 0;
+}
+
+SEC("cgroup/setsockopt")
+/* Contract: lets every call through (returns 1); records or vetoes the
+ * application's keepalive options on TCP sockets it decides for. */
+int kashim_setsockopt(struct bpf_sockopt *ctx)
+{
+	struct bpf_sock *sk = ctx->sk;
+	struct kashim_sk *st;
+	__u32 bit = option_bit(ctx->level, ctx->optname);
+
+	if (!bit || !sk || sk->protocol != IPPROTO_TCP ||
+	    (sk->family != AF_INET && sk->family != AF_INET6)) {
+		/* Not ours: hand the kernel the application's value as it
+		 * was, also when it is larger than the page we were shown. */
+		if (ctx->optlen > PAGE_SIZE)
+			ctx->optlen = 0;
+		return 1;
+	}
+	st = claim(sk);
+	if (!st || !kashim_conf.keepalive)
+		return 1;
+	if (kashim_conf.override &&
+	    !(bit == KASHIM_BPF_APP_USER_TIMEOUT && kashim_conf.user_timeout <= 0)) {
+		/* -1: skip the kernel's handler; the caller sees success. */
+		ctx->optlen = -1;
+		__sync_fetch_and_add(&kashim_counts.vetoed, 1);
+		return 1;
+	}
+	st->app_set |= bit;
+	return 1;
+}

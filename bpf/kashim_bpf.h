@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kashim_bpf.h - what the BPF programs (kashim.bpf.c) and their loader
+ * (kashim-bpf) share: the layout of the program's .data (its settings,
+ * written by the loader, rewritten by reload) and .bss (its counters).
+ *
+ * Each attachment is its own loaded copy of the programs, so the settings
+ * need no lookup: the kernel runs the copy attached to the socket's cgroup.
+ * Fixed-width types only: the same struct is compiled for BPF and x86-64.
+ */
+#ifndef KASHIM_BPF_H
+#define KASHIM_BPF_H
+
+#include <linux/types.h>
+
+/* Bits of kashim_sk.app_set: which options the application set itself. */
+#define KASHIM_BPF_APP_KEEPALIVE    0x01
+#define KASHIM_BPF_APP_IDLE         0x02
+#define KASHIM_BPF_APP_INTERVAL     0x04
+#define KASHIM_BPF_APP_COUNT        0x08
+#define KASHIM_BPF_APP_USER_TIMEOUT 0x10
+
+/* Socket storage, shared by every attachment (one pinned map): which
+ * attachment decided for this socket, and what the application chose. */
+struct kashim_sk {
+	__u64 owner;      /* instance id of the attachment that claimed it, 0 none */
+	__u32 app_set;    /* KASHIM_BPF_APP_* */
+	__u32 done;       /* the connection was configured or left alone */
+};
+
+/* The settings one attachment applies; the only variable in .data, so the
+ * map's value is exactly this struct. */
+struct kashim_bpf_conf {
+	__u64 instance;       /* unique per attachment (the cgroup's id) */
+	__u32 keepalive;      /* 0: the cgroup is exempt: claim its sockets, set nothing */
+	__u32 override;       /* 1: veto the application's keepalive setsockopt() */
+	__s32 idle, interval, count;
+	__s32 user_timeout;   /* ms; 0 leaves TCP_USER_TIMEOUT alone */
+	/* For status and reload only; the programs never read these. */
+	__u32 user_timeout_auto;
+	__u8 source[8];       /* enum kashim_source per enum kashim_field */
+	__u32 cli_mask;       /* fields given on the command line (1 << field) */
+	char cgroup[512];     /* the cgroup directory as attached */
+	char file[256];       /* config file read, or "" */
+	char section[128];    /* cgroup section applied, or "" */
+};
+
+/* Counters, the only variable in .bss. */
+struct kashim_bpf_counts {
+	__u64 configured;     /* connections given the settings */
+	__u64 app_chose;      /* left alone: the application chose (override off) */
+	__u64 exempt;         /* left alone: the attachment is keepalive = false */
+	__u64 vetoed;         /* application setsockopt() calls swallowed (override) */
+	__u64 failed;         /* bpf_setsockopt() refused an option */
+};
+
+#endif

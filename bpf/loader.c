@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: MIT
+/*
+ * loader.c - kashim-bpf: attach kashim's sock_ops and cgroup/setsockopt
+ * programs to cgroups, so every TCP connection made or accepted by their
+ * processes gets keepalive, with no preload and no system call in them.
+ *
+ *   kashim-bpf attach [OPTIONS] CGROUP | attach --all   (also --dry-run)
+ *   kashim-bpf explain [OPTIONS] CGROUP
+ *   kashim-bpf detach CGROUP | detach --stale
+ *   kashim-bpf status [--json]
+ *   kashim-bpf reload [-c FILE] [CGROUP]
+ *   kashim-bpf --systemd-dropin UNIT
+ *
+ * Nothing keeps running: the links are pinned in bpffs (pins.c).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "loader.h"
+
+#ifndef KASHIM_VERSION
+#define KASHIM_VERSION "unknown"
+#endif
+
+/* Contract: see loader.h. */
+void kb_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kashim-bpf: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Contract: prints the usage text on @out. */
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: kashim-bpf attach [OPTION]... [--dry-run] CGROUP\n"
+		"       kashim-bpf attach [-c FILE] --all\n"
+		"       kashim-bpf explain [OPTION]... CGROUP\n"
+		"       kashim-bpf detach CGROUP | --stale\n"
+		"       kashim-bpf status [--json]\n"
+		"       kashim-bpf reload [-c FILE] [CGROUP]\n"
+		"       kashim-bpf --systemd-dropin UNIT\n"
+		"\n"
+		"Give every TCP connection made or accepted in a cgroup keepalive, from the\n"
+		"kernel (cgroup BPF sock_ops), for programs the preload cannot reach.\n"
+		"CGROUP is a cgroup v2 directory, a path below the cgroup2 mount, or a\n"
+		"systemd unit name (web.service, x.slice). Settings: defaults < %s\n"
+		"top level < its cgroup \"...\" section < these options.\n"
+		"\n"
+		"  -c, --config FILE        read FILE instead (it must exist)\n"
+		"  -s, --section TITLE      apply the cgroup section TITLE, whatever it names\n"
+		"  -i, --idle SECONDS       idle time before the first probe, 1..%d\n"
+		"  -n, --interval SECONDS   time between probes, 1..%d\n"
+		"  -k, --count COUNT        unanswered probes before the drop, 1..%d\n"
+		"  -u, --user-timeout MS|auto  TCP_USER_TIMEOUT, 0..%ld (0 leaves the kernel's)\n"
+		"      --off                exempt CGROUP: its connections are left alone,\n"
+		"                           even when a parent cgroup has an attachment\n"
+		"      --override           veto the programs' own keepalive setsockopt()\n"
+		"      --dry-run            attach: show what CGROUP would get, change nothing\n"
+		"      --all                attach: every cgroup section of the config file\n"
+		"      --stale              detach: every attachment whose cgroup was removed\n"
+		"      --json               status: JSON output\n"
+		"  -h, --help               show this help\n"
+		"  -V, --version            show the version\n"
+		"\n"
+		"Exit status: 0 done, 1 the kernel or system refused (reason given: no\n"
+		"BPF, no cgroup2, not root), 2 bad input. See kashim-bpf(8).\n",
+		kb_default_config(), KASHIM_IDLE_MAX, KASHIM_INTERVAL_MAX, KASHIM_COUNT_MAX,
+		KASHIM_USER_TIMEOUT_MAX);
+}
+
+static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Contract: one line naming what was wrong, then the help hint; returns 2. */
+static int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("kashim-bpf: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try 'kashim-bpf --help')\n", stderr);
+	return KB_EXIT_USAGE;
+}
+
+/* Contract: KB_EXIT_OK as root, else one line and KB_EXIT_REFUSED. */
+static int need_root(const char *what)
+{
+	if (geteuid() == 0)
+		return KB_EXIT_OK;
+	kb_err("%s needs root (it loads BPF programs and pins them in %s)", what, KB_BPFFS);
+	return KB_EXIT_REFUSED;
+}
+
+/* Contract: resolves @name into @cg, or prints one line and returns the
+ * status to exit with. */
+static int resolve(const char *name, struct kb_cgroup *cg)
+{
+	char why[2300];
+	int rc = kb_cgroup_resolve(name, cg, why, sizeof why);
+
+	if (rc == KB_EXIT_USAGE)
+		kb_err("unknown cgroup '%s': %s", name, why);
+	return rc;
+}
+
+/* Contract: one line on stdout saying what @verb (attached...) did. */
+static void print_settings(const char *verb, const struct kashim_bpf_conf *c)
+{
+	if (!c->keepalive)
+		printf("%s %s: exempt (keepalive off: its connections are left alone)\n", verb, c->cgroup);
+	else
+		printf("%s %s: keepalive idle %d s, interval %d s, count %d, user_timeout %d ms%s\n", verb,
+		       c->cgroup, c->idle, c->interval, c->count, c->user_timeout,
+		       c->override ? ", override" : "");
+}
+
+/* ---- attach / explain --------------------------------------------------- */
+
+struct titles {
+	char **v;
+	size_t n;
+};
+
+/* Contract: appends a copy of @title to the struct titles @ctx (dropped
+ * when out of memory). */
+static void add_title(void *ctx, const char *title)
+{
+	struct titles *t = ctx;
+	char **v = realloc(t->v, (t->n + 1) * sizeof *v);
+
+	if (!v)
+		return;
+	t->v = v;
+	if ((t->v[t->n] = strdup(title)))
+		t->n++;
+}
+
+/* attach --all: every cgroup section of the file. A section naming a
+ * systemd unit whose cgroup does not exist yet gets its programs pinned for
+ * BPFProgram= (kashim-bpf --systemd-dropin); others that do not resolve are
+ * reported and skipped, the rest attached. */
+static int attach_all(const struct kb_options *given, bool dry_run)
+{
+	const char *path = given->config ? given->config : kb_default_config();
+	struct titles t = {0};
+	int rc = kb_profile_sections(path, add_title, &t), worst = KB_EXIT_OK;
+
+	if (rc != KB_EXIT_OK)
+		return rc;
+	if (!dry_run && (rc = need_root("attach")) != KB_EXIT_OK)
+		return rc;
+	if (!dry_run && (rc = kb_pins_prepare()) != KB_EXIT_OK)
+		return rc;
+	if (t.n == 0)
+		printf("%s has no cgroup section: nothing to attach\n", path);
+	for (size_t i = 0; i < t.n; i++) {
+		struct kb_options o = *given;
+		struct kashim_settings s;
+		struct kashim_bpf_conf conf;
+		struct kb_cgroup cg;
+		char why[2300];
+		bool updated;
+
+		o.section = t.v[i];
+		rc = kb_cgroup_resolve(t.v[i], &cg, why, sizeof why);
+		if (rc != KB_EXIT_OK && kb_is_unit_name(t.v[i])) {
+			/* Not started yet: programs for systemd to attach. */
+			memset(&cg, 0, sizeof cg);
+			snprintf(cg.path, sizeof cg.path, "unit %s", t.v[i]);
+			cg.id = (1ull << 63) | (uint64_t)i;
+			if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK) {
+				worst = rc;
+				continue;
+			}
+			kb_profile_to_conf(&s, &o, &cg, &conf);
+			if (dry_run) {
+				kb_profile_explain(stdout, &cg, &conf);
+				continue;
+			}
+			rc = kb_pin_programs(t.v[i], &conf);
+			if (rc == KB_EXIT_OK)
+				printf("pinned programs for %s in %s (BPFProgram=, see --systemd-dropin)\n", t.v[i],
+				       kb_unit_pin_dir(t.v[i], why, sizeof why));
+			else
+				worst = KB_EXIT_REFUSED;
+			continue;
+		}
+		if (rc != KB_EXIT_OK) {
+			kb_err("%s: cgroup section \"%s\": %s; skipped", path, t.v[i], why);
+			continue;
+		}
+		if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK) {
+			worst = rc;
+			continue;
+		}
+		kb_profile_to_conf(&s, &o, &cg, &conf);
+		if (dry_run) {
+			kb_profile_explain(stdout, &cg, &conf);
+			continue;
+		}
+		rc = kb_attach(&cg, &conf, &updated);
+		if (rc == KB_EXIT_OK)
+			print_settings(updated ? "updated" : "attached", &conf);
+		else if (worst == KB_EXIT_OK)
+			worst = rc;
+	}
+	for (size_t i = 0; i < t.n; i++)
+		free(t.v[i]);
+	free(t.v);
+	return worst;
+}
+
+/* Contract: attach (or, with @dry_run, explain) the settings for CGROUP. */
+static int attach_one(const char *name, const struct kb_options *o, bool dry_run)
+{
+	struct kashim_settings s;
+	struct kashim_bpf_conf conf;
+	struct kb_cgroup cg;
+	struct kb_attachment a;
+	bool updated;
+	int rc;
+
+	if ((rc = resolve(name, &cg)) != KB_EXIT_OK)
+		return rc;
+	if ((rc = kb_profile_build(&cg, o, &s)) != KB_EXIT_OK)
+		return rc;
+	kb_profile_to_conf(&s, o, &cg, &conf);
+	if (dry_run) {
+		kb_profile_explain(stdout, &cg, &conf);
+		if (geteuid() == 0 && kb_read(cg.id, &a))
+			printf("attached      yes: kashim-bpf status shows what applies now\n");
+		else
+			printf("attached      %s\n", geteuid() == 0 ? "no" : "unknown (not root)");
+		return KB_EXIT_OK;
+	}
+	if ((rc = need_root("attach")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
+		return rc;
+	rc = kb_attach(&cg, &conf, &updated);
+	if (rc == KB_EXIT_OK)
+		print_settings(updated ? "updated" : "attached", &conf);
+	return rc;
+}
+
+/* Contract: the attach and explain commands: parse their options. */
+static int cmd_attach(int argc, char **argv, bool explain)
+{
+	enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_DRY_RUN, OPT_ALL };
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},   {"section", required_argument, NULL, 's'},
+		{"idle", required_argument, NULL, 'i'},     {"interval", required_argument, NULL, 'n'},
+		{"count", required_argument, NULL, 'k'},    {"user-timeout", required_argument, NULL, 'u'},
+		{"off", no_argument, NULL, OPT_OFF},        {"override", no_argument, NULL, OPT_OVERRIDE},
+		{"dry-run", no_argument, NULL, OPT_DRY_RUN}, {"all", no_argument, NULL, OPT_ALL},
+		{NULL, 0, NULL, 0},
+	};
+	struct kb_options o;
+	bool dry_run = explain, all = false;
+	int opt;
+
+	memset(&o, 0, sizeof o);
+	kashim_settings_defaults(&o.values);
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":c:s:i:n:k:u:", longopts, NULL)) != -1) {
+		bool ok = true;
+
+		switch (opt) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 's':
+			o.section = optarg;
+			break;
+		case 'i':
+			ok = kb_option_set(&o, KASHIM_F_IDLE, "-i/--idle", optarg);
+			break;
+		case 'n':
+			ok = kb_option_set(&o, KASHIM_F_INTERVAL, "-n/--interval", optarg);
+			break;
+		case 'k':
+			ok = kb_option_set(&o, KASHIM_F_COUNT, "-k/--count", optarg);
+			break;
+		case 'u':
+			ok = kb_option_set(&o, KASHIM_F_USER_TIMEOUT, "-u/--user-timeout", optarg);
+			break;
+		case OPT_OFF:
+			kb_option_set(&o, KASHIM_F_KEEPALIVE, "--off", NULL);
+			break;
+		case OPT_OVERRIDE:
+			kb_option_set(&o, KASHIM_F_OVERRIDE, "--override", NULL);
+			break;
+		case OPT_DRY_RUN:
+			dry_run = true;
+			break;
+		case OPT_ALL:
+			all = !explain;
+			if (explain)
+				return bad_usage("explain takes no --all (use attach --all --dry-run)");
+			break;
+		case ':':
+			return bad_usage("option %s needs a value", argv[optind - 1]);
+		default:
+			return bad_usage("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+		}
+		if (!ok)
+			return KB_EXIT_USAGE;
+	}
+	if (all) {
+		if (optind < argc)
+			return bad_usage("attach --all takes no CGROUP, got '%s'", argv[optind]);
+		if (o.section)
+			return bad_usage("attach --all takes no -s (every section applies)");
+		return attach_all(&o, dry_run);
+	}
+	if (optind == argc)
+		return bad_usage("%s needs a CGROUP", argv[0]);
+	if (argc - optind > 1)
+		return bad_usage("%s takes one CGROUP, got also '%s'", argv[0], argv[optind + 1]);
+	return attach_one(argv[optind], &o, dry_run);
+}
+
+/* ---- detach ------------------------------------------------------------- */
+
+static int cmd_detach(int argc, char **argv)
+{
+	struct kb_cgroup cg;
+	int rc;
+
+	if (argc != 2)
+		return bad_usage("detach takes one CGROUP or --stale");
+	if (!strcmp(argv[1], "--stale")) {
+		struct kb_attachment *list;
+		size_t n, removed = 0;
+
+		if ((rc = need_root("detach")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
+			return rc;
+		list = kb_list(&n);
+		for (size_t i = 0; i < n; i++) {
+			if (!list[i].stale)
+				continue;
+			if (kb_detach_id(list[i].cgroup_id) == KB_EXIT_OK) {
+				printf("removed the stale attachment of %s (cgroup id %llu, removed)\n",
+				       list[i].have_conf ? list[i].conf.cgroup : "?",
+				       (unsigned long long)list[i].cgroup_id);
+				removed++;
+			} else {
+				rc = KB_EXIT_REFUSED;
+			}
+		}
+		if (!removed && rc == KB_EXIT_OK)
+			printf("no stale attachment\n");
+		free(list);
+		return rc;
+	}
+	if (argv[1][0] == '-' && argv[1][1])
+		return bad_usage("detach: unknown option '%s'", argv[1]);
+	/* A unit that is not running: the programs pinned for BPFProgram=. */
+	if (kb_is_unit_name(argv[1]) && geteuid() == 0 &&
+	    kb_cgroup_resolve(argv[1], &cg, (char[8]){0}, 8) != KB_EXIT_OK &&
+	    kb_unpin_unit(argv[1]) == KB_EXIT_OK) {
+		printf("unpinned the programs for %s\n", argv[1]);
+		return KB_EXIT_OK;
+	}
+	if ((rc = resolve(argv[1], &cg)) != KB_EXIT_OK)
+		return rc;
+	if ((rc = need_root("detach")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
+		return rc;
+	rc = kb_detach_id(cg.id);
+	if (rc == KB_EXIT_USAGE)
+		kb_err("%s has no kashim-bpf attachment", cg.path);
+	else if (rc == KB_EXIT_OK)
+		printf("detached %s\n", cg.path);
+	return rc;
+}
+
+/* ---- status ------------------------------------------------------------- */
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* Contract: the attachments as one JSON document on stdout. */
+static void status_json(const struct kb_attachment *list, size_t n)
+{
+	printf("{\"attachments\": [");
+	for (size_t i = 0; i < n; i++) {
+		const struct kb_attachment *a = &list[i];
+		const struct kashim_bpf_conf *c = &a->conf;
+		const struct kashim_bpf_counts *k = &a->counts;
+		char src[512];
+
+		printf("%s\n  {\"cgroup\": ", i ? "," : "");
+		json_string(a->have_conf ? c->cgroup : "");
+		printf(", \"cgroup_id\": %llu, \"stale\": %s, \"pins\": ", (unsigned long long)a->cgroup_id,
+		       a->stale ? "true" : "false");
+		json_string(a->dir);
+		if (a->have_conf) {
+			printf(", \"keepalive\": %s, \"idle\": %d, \"interval\": %d, \"count\": %d, "
+			       "\"user_timeout\": %d, \"user_timeout_auto\": %s, \"override\": %s, \"sources\": {",
+			       c->keepalive ? "true" : "false", c->idle, c->interval, c->count, c->user_timeout,
+			       c->user_timeout_auto ? "true" : "false", c->override ? "true" : "false");
+			for (int f = 0; f < KASHIM_NFIELDS; f++) {
+				printf("%s\"%s\": ", f ? ", " : "", kashim_field_name(f));
+				json_string(kb_source_text(c, f, src, sizeof src));
+			}
+			printf("}");
+		}
+		if (a->have_counts)
+			printf(", \"configured\": %llu, \"left_alone\": %llu, \"app_chose\": %llu, "
+			       "\"exempt\": %llu, \"vetoed\": %llu, \"failed\": %llu",
+			       (unsigned long long)k->configured, (unsigned long long)(k->app_chose + k->exempt),
+			       (unsigned long long)k->app_chose, (unsigned long long)k->exempt,
+			       (unsigned long long)k->vetoed, (unsigned long long)k->failed);
+		printf(", \"sock_ops_run_time_ns\": %llu, \"sock_ops_run_cnt\": %llu, "
+		       "\"setsockopt_run_time_ns\": %llu, \"setsockopt_run_cnt\": %llu}",
+		       (unsigned long long)a->run_time_ns[0], (unsigned long long)a->run_cnt[0],
+		       (unsigned long long)a->run_time_ns[1], (unsigned long long)a->run_cnt[1]);
+	}
+	printf("%s]}\n", n ? "\n" : "");
+}
+
+/* Contract: the attachments as a table on stdout. */
+static void status_table(const struct kb_attachment *list, size_t n)
+{
+	if (!n) {
+		printf("no kashim-bpf attachment\n");
+		return;
+	}
+	printf("%-40s %-9s %5s %5s %4s %12s %8s %10s %10s\n", "CGROUP", "KEEPALIVE", "IDLE", "INTVL", "CNT",
+	       "USER_TIMEOUT", "OVERRIDE", "CONFIGURED", "LEFT_ALONE");
+	for (size_t i = 0; i < n; i++) {
+		const struct kb_attachment *a = &list[i];
+		const struct kashim_bpf_conf *c = &a->conf;
+
+		printf("%-40s %-9s %5d %5d %4d %12d %8s %10llu %10llu%s\n", a->have_conf ? c->cgroup : a->dir,
+		       c->keepalive ? "on" : "exempt", c->idle, c->interval, c->count, c->user_timeout,
+		       c->override ? "on" : "off", (unsigned long long)a->counts.configured,
+		       (unsigned long long)(a->counts.app_chose + a->counts.exempt),
+		       a->stale ? "  (stale: cgroup removed; kashim-bpf detach --stale)" : "");
+	}
+}
+
+/* Contract: the status command; its exit status. */
+static int cmd_status(int argc, char **argv)
+{
+	struct kb_attachment *list;
+	bool json = false;
+	size_t n;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
+			json = true;
+		else
+			return bad_usage("status: unknown argument '%s'", argv[i]);
+	}
+	if ((rc = need_root("status")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
+		return rc;
+	list = kb_list(&n);
+	if (json)
+		status_json(list, n);
+	else
+		status_table(list, n);
+	free(list);
+	return KB_EXIT_OK;
+}
+
+/* ---- reload ------------------------------------------------------------- */
+
+/* Contract: new settings for attachment @a from the config file, keeping
+ * the options it was attached with. */
+static int reload_one(const struct kb_attachment *a, const char *config)
+{
+	struct kb_options o;
+	struct kashim_settings s;
+	struct kashim_bpf_conf conf;
+	struct kb_cgroup cg;
+	int rc;
+
+	if (a->stale || !a->have_conf)
+		return KB_EXIT_OK;
+	kb_profile_options_from_conf(&a->conf, &o);
+	if (config)
+		o.config = config;
+	if ((rc = resolve(a->conf.cgroup, &cg)) != KB_EXIT_OK)
+		return rc;
+	if (cg.id != a->cgroup_id) {
+		kb_err("%s is another cgroup now; detach --stale and attach again", a->conf.cgroup);
+		return KB_EXIT_REFUSED;
+	}
+	if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK)
+		return rc;
+	kb_profile_to_conf(&s, &o, &cg, &conf);
+	if (config)
+		snprintf(conf.file, sizeof conf.file, "%s", config);
+	if ((rc = kb_write_conf(cg.id, &conf)) == KB_EXIT_OK)
+		print_settings("reloaded", &conf);
+	return rc;
+}
+
+/* Contract: the reload command; its exit status (the worst of all). */
+static int cmd_reload(int argc, char **argv)
+{
+	const char *config = NULL, *name = NULL;
+	struct kb_attachment *list;
+	size_t n;
+	int rc, worst = KB_EXIT_OK;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) {
+			if (++i == argc)
+				return bad_usage("option %s needs a value", argv[i - 1]);
+			config = argv[i];
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			config = argv[i] + 9;
+		} else if (argv[i][0] == '-') {
+			return bad_usage("reload: unknown option '%s'", argv[i]);
+		} else if (name) {
+			return bad_usage("reload takes at most one CGROUP");
+		} else {
+			name = argv[i];
+		}
+	}
+	if (config && access(config, F_OK) < 0) {
+		kb_err("-c %s: %s", config, strerror(errno));
+		return KB_EXIT_USAGE;
+	}
+	if (name) {
+		struct kb_cgroup cg;
+		struct kb_attachment a;
+
+		if ((rc = resolve(name, &cg)) != KB_EXIT_OK)
+			return rc;
+		if ((rc = need_root("reload")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
+			return rc;
+		if (!kb_read(cg.id, &a)) {
+			kb_err("%s has no kashim-bpf attachment", cg.path);
+			return KB_EXIT_USAGE;
+		}
+		return reload_one(&a, config);
+	}
+	if ((rc = need_root("reload")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
+		return rc;
+	list = kb_list(&n);
+	for (size_t i = 0; i < n; i++)
+		if ((rc = reload_one(&list[i], config)) != KB_EXIT_OK && worst == KB_EXIT_OK)
+			worst = rc;
+	if (!n)
+		printf("no kashim-bpf attachment to reload\n");
+	free(list);
+	return worst;
+}
+
+/* ---- --systemd-dropin --------------------------------------------------- */
+
+/* Contract: prints a drop-in that has systemd attach the programs
+ * `attach --all` pinned for UNIT; 2 for a bad unit name. */
+static int systemd_dropin(int argc, char **argv)
+{
+	char unit[256], dir[512];
+	const char *name;
+	size_t len;
+
+	if (argc != 2)
+		return bad_usage("--systemd-dropin takes one UNIT and no other option (settings go in the cgroup section)");
+	name = argv[1];
+	len = strlen(name);
+	if (!len || len > 200 || strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					      "0123456789:_.@-\\") != len || name[0] == '.' || name[0] == '-' ||
+	    strstr(name, ".."))
+		return bad_usage("--systemd-dropin: '%s' is not a unit name", name);
+	snprintf(unit, sizeof unit, "%s%s", name, kb_is_unit_name(name) ? "" : ".service");
+	printf("# /etc/systemd/system/%s.d/kashim-bpf.conf\n"
+	       "# systemd attaches kashim-bpf's programs to %s's cgroup when it starts.\n"
+	       "# The settings are those of the section cgroup \"%s\" of %s,\n"
+	       "# loaded at boot by kashim-bpf.service (kashim-bpf attach --all). Then:\n"
+	       "#   systemctl daemon-reload && systemctl restart kashim-bpf.service %s\n"
+	       "# and check with: kashim-bpf status; ka-status --all\n"
+	       "[Unit]\n"
+	       "Wants=kashim-bpf.service\n"
+	       "After=kashim-bpf.service\n"
+	       "\n"
+	       "[Service]\n"
+	       "BPFProgram=sock_ops:%s/sock_ops\n"
+	       "BPFProgram=setsockopt:%s/setsockopt\n",
+	       unit, unit, unit, kb_default_config(), unit, kb_unit_pin_dir(unit, dir, sizeof dir), dir);
+	return KB_EXIT_OK;
+}
+
+/* Contract: dispatches the command; returns its exit status. */
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd)
+		return bad_usage("no command given");
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return KB_EXIT_OK;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("kashim-bpf (kashim) %s\n", KASHIM_VERSION);
+		return KB_EXIT_OK;
+	}
+	if (!strcmp(cmd, "attach"))
+		return cmd_attach(argc - 1, argv + 1, false);
+	if (!strcmp(cmd, "explain"))
+		return cmd_attach(argc - 1, argv + 1, true);
+	if (!strcmp(cmd, "detach"))
+		return cmd_detach(argc - 1, argv + 1);
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(cmd, "reload"))
+		return cmd_reload(argc - 1, argv + 1);
+	if (!strcmp(cmd, "--systemd-dropin"))
+		return systemd_dropin(argc - 1, argv + 1);
+	if (!strncmp(cmd, "--systemd-dropin=", 17)) {
+		char *args[] = {argv[0], argv[1] + 17, NULL};
+
+		return systemd_dropin(argc == 2 ? 2 : 3, args);
+	}
+	return bad_usage("unknown command '%s'", cmd);
+}

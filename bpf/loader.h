@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loader.h - what the files of kashim-bpf share: resolving cgroups
+ * (cgroups.c), the settings of an attachment (profile.c), and the pinned
+ * attachments in bpffs (pins.c); loader.c has the command line.
+ *
+ * Exit statuses used everywhere: 0 done, 1 the kernel or the system
+ * refused (reason given), 2 bad input (one line naming it).
+ */
+#ifndef KASHIM_LOADER_H
+#define KASHIM_LOADER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../config/kashim_settings.h"
+#include "kashim_bpf.h"
+
+#define KB_EXIT_OK 0
+#define KB_EXIT_REFUSED 1
+#define KB_EXIT_USAGE 2
+
+/* Where kashim-bpf pins: one directory per attachment, named by cgroup id. */
+#define KB_BPFFS "/sys/fs/bpf"
+#define KB_PIN_ROOT KB_BPFFS "/kashim"
+#define KB_PIN_SK_STATE KB_PIN_ROOT "/sk_state"
+#define KB_PIN_UNITS KB_PIN_ROOT "/unit"
+
+/* Print "kashim-bpf: MESSAGE" on stderr. */
+void kb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- cgroups.c ---------------------------------------------------------- */
+
+struct kb_cgroup {
+	char path[4096];      /* absolute directory */
+	char rel[256];        /* relative to the cgroup2 mount, "" for its root */
+	uint64_t id;          /* the cgroup id (its directory's inode on cgroup2) */
+};
+
+/* The cgroup2 mount point from /proc/mounts into @buf; false (and a message
+ * when @quiet is false) when there is none. */
+bool kb_cgroup2_mount(char *buf, size_t len, bool quiet);
+
+/* Resolve @name: an absolute cgroup v2 directory, a path relative to the
+ * cgroup2 mount ("system.slice/web.service") or a systemd unit name
+ * ("web.service", "x.slice", "y.scope", "z.socket"), searched for under the
+ * mount. Returns KB_EXIT_OK, or KB_EXIT_USAGE with @why set (not a cgroup v2
+ * directory, no such unit, ambiguous), or KB_EXIT_REFUSED (no cgroup2). */
+int kb_cgroup_resolve(const char *name, struct kb_cgroup *cg, char *why, size_t len);
+
+/* True when @name looks like a systemd unit name (has a unit suffix and no
+ * slash). */
+bool kb_is_unit_name(const char *name);
+
+
+/* ---- profile.c ---------------------------------------------------------- */
+
+/* In kashim_bpf_conf.cli_mask: the section was chosen with -s. */
+#define KB_CLI_SECTION (1u << 31)
+
+/* Command-line settings: which were given, and their values. */
+struct kb_options {
+	const char *config;       /* -c FILE, NULL for the default */
+	const char *section;      /* -s SECTION, NULL to match by cgroup */
+	unsigned mask;            /* 1 << enum kashim_field for each given */
+	struct kashim_settings values;
+};
+
+/* Parse one option value into @o (field @f, option name @opt for the
+ * message). Returns false after printing one line naming it. */
+bool kb_option_set(struct kb_options *o, enum kashim_field f, const char *opt, const char *text);
+
+/* Build the settings of cgroup @cg: defaults < config file top level <
+ * its cgroup section < options. The file named with -c must exist. On bad
+ * input prints every problem (file:line) and returns KB_EXIT_USAGE. */
+int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o, struct kashim_settings *s);
+
+/* Fill the programs' settings @conf from @s (and @o's mask, file and
+ * section) for @cg. */
+void kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options *o,
+			const struct kb_cgroup *cg, struct kashim_bpf_conf *conf);
+
+/* Rebuild @o's command-line values from a stored @conf (reload); @o may
+ * point into @conf. */
+void kb_profile_options_from_conf(const struct kashim_bpf_conf *conf, struct kb_options *o);
+
+/* Where field @f of @conf came from: "default", "option -i",
+ * "/etc/keepalive.conf", "cgroup section \"x\" in /etc/keepalive.conf". */
+const char *kb_source_text(const struct kashim_bpf_conf *conf, enum kashim_field f, char *buf, size_t len);
+
+/* Print what @cg would get, field by field, with where each comes from. */
+void kb_profile_explain(FILE *out, const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf);
+
+/* The titles of every cgroup section of @path, for attach --all: calls
+ * @each(ctx, title). Returns KB_EXIT_OK, or KB_EXIT_USAGE when the
+ * file is missing or invalid (reported). */
+int kb_profile_sections(const char *path, void (*each)(void *ctx, const char *title), void *ctx);
+
+/* The default config file (SYSCONFDIR/keepalive.conf). */
+const char *kb_default_config(void);
+
+/* ---- pins.c ------------------------------------------------------------- */
+
+/* One pinned attachment, as read back from bpffs. */
+struct kb_attachment {
+	char dir[512];              /* its pin directory */
+	uint64_t cgroup_id;         /* from the directory name */
+	bool stale;                 /* the cgroup is gone (the links are defunct) */
+	bool have_conf, have_counts;
+	struct kashim_bpf_conf conf;
+	struct kashim_bpf_counts counts;
+	/* In-kernel cost of its sock_ops [0] and setsockopt [1] programs, kept
+	 * while sysctl kernel.bpf_stats_enabled is 1. */
+	uint64_t run_time_ns[2], run_cnt[2];
+};
+
+/* Make sure bpffs is mounted at KB_BPFFS and KB_PIN_ROOT exists. */
+int kb_pins_prepare(void);
+
+/* Load a new copy of the programs with @conf and attach it to @cg, pinning
+ * its links and maps; or, when @cg already has one, rewrite its settings in
+ * place. *@updated tells which. Returns KB_EXIT_OK or KB_EXIT_REFUSED. */
+int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool *updated);
+
+/* Load a copy with @conf and pin its programs (not attached) under
+ * KB_PIN_UNITS/@unit/, for systemd's BPFProgram=. */
+int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf);
+
+/* The directory the programs for systemd unit @unit are pinned in:
+ * KB_PIN_UNITS/UNIT with '.' as '_' (bpffs refuses dots). */
+const char *kb_unit_pin_dir(const char *unit, char *buf, size_t len);
+
+/* Unpin the programs pinned for systemd unit @unit (cgroups that still
+ * have them attached keep them until the unit stops). KB_EXIT_USAGE when
+ * there are none. */
+int kb_unpin_unit(const char *unit);
+
+/* Detach and unpin the attachment of cgroup id @id. KB_EXIT_USAGE when it
+ * has none. */
+int kb_detach_id(uint64_t id);
+
+/* Read every attachment; *@n set. Returns a malloc()ed array (NULL when
+ * none, or on error with *@n 0). */
+struct kb_attachment *kb_list(size_t *n);
+
+/* Read the attachment of @id; false when none. */
+bool kb_read(uint64_t id, struct kb_attachment *a);
+
+/* Rewrite the settings of the attachment of @id. */
+int kb_write_conf(uint64_t id, const struct kashim_bpf_conf *conf);
+
+/* The last message libbpf gave, for the one-line reason. */
+const char *kb_libbpf_reason(void);
+
+#endif

@@ -1,0 +1,470 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pins.c - attachments as pinned objects in bpffs, so that nothing keeps
+ * running: KB_PIN_ROOT/<cgroup id>/ holds the two links (sock_ops,
+ * setsockopt) and the copy's two maps (data: its settings, bss: its
+ * counters). KB_PIN_SK_STATE is the socket storage every copy shares.
+ * A link pinned here stays attached until detach or reboot; when its
+ * cgroup is removed it stays pinned but defunct (stale) until unpinned.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "loader.h"
+#include "kashim.skel.h"
+
+static char libbpf_last[512];
+
+/* libbpf's messages are kept, not printed: the one that explains a refusal
+ * becomes the end of kashim-bpf's one line. KASHIM_BPF_DEBUG shows all. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	if (getenv("KASHIM_BPF_DEBUG"))
+		fprintf(stderr, "libbpf: %s\n", msg);
+	if (level <= LIBBPF_WARN && n)
+		snprintf(libbpf_last, sizeof libbpf_last, "%s", msg);
+	return 0;
+}
+
+/* Contract: see loader.h. */
+const char *kb_libbpf_reason(void)
+{
+	return libbpf_last[0] ? libbpf_last : "no detail from libbpf";
+}
+
+/* Contract: true when a bpffs is mounted at KB_BPFFS. */
+static bool bpffs_mounted(void)
+{
+	FILE *f = fopen("/proc/mounts", "re");
+	char line[4096], dir[4096], type[64];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof line, f))
+		found = sscanf(line, "%*s %4095s %63s", dir, type) == 2 && !strcmp(dir, KB_BPFFS) &&
+			!strcmp(type, "bpf");
+	fclose(f);
+	return found;
+}
+
+/* Contract: see loader.h. */
+int kb_pins_prepare(void)
+{
+	libbpf_set_print(libbpf_print);
+	if (!bpffs_mounted() && mount("bpf", KB_BPFFS, "bpf", 0, "mode=0700") < 0) {
+		kb_err("cannot mount bpffs at %s: %s", KB_BPFFS, strerror(errno));
+		return KB_EXIT_REFUSED;
+	}
+	if (mkdir(KB_PIN_ROOT, 0700) < 0 && errno != EEXIST) {
+		kb_err("cannot create %s: %s", KB_PIN_ROOT, strerror(errno));
+		return KB_EXIT_REFUSED;
+	}
+	return KB_EXIT_OK;
+}
+
+/* Contract: KB_PIN_ROOT/ID[/WHAT] into @buf. */
+static void pin_path(char *buf, size_t len, uint64_t id, const char *what)
+{
+	snprintf(buf, len, "%s/%" PRIu64 "%s%s", KB_PIN_ROOT, id, what ? "/" : "", what ? what : "");
+}
+
+/* Why the kernel refused, in words an operator can act on. */
+static const char *refusal(int err)
+{
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		return "not permitted (needs root: CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN)";
+	case EINVAL:
+	case 524: /* ENOTSUPP, the kernel's own */
+	case EOPNOTSUPP:
+		return "the kernel does not support it (needs Linux 5.10 or later with CONFIG_CGROUP_BPF)";
+	case ENOSYS:
+		return "the kernel has no bpf() system call (CONFIG_BPF_SYSCALL)";
+	default:
+		return strerror(err);
+	}
+}
+
+/* Contract: removes every pin kashim-bpf makes in @dir, then @dir. */
+static void unpin_dir(const char *dir)
+{
+	static const char *const names[] = {"sock_ops", "setsockopt", "data", "bss"};
+	char path[600];
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+/* Open and load a copy of the programs with settings @conf; NULL after a
+ * message on refusal. */
+static struct kashim_bpf *load_copy(const struct kashim_bpf_conf *conf)
+{
+	struct kashim_bpf *skel = kashim_bpf__open();
+	int err;
+
+	if (!skel) {
+		kb_err("cannot open the BPF object: %s", strerror(errno));
+		return NULL;
+	}
+	skel->data->kashim_conf = *conf;
+	if (bpf_map__set_pin_path(skel->maps.kashim_sk_state, KB_PIN_SK_STATE)) {
+		kb_err("cannot set the socket storage's pin path");
+		kashim_bpf__destroy(skel);
+		return NULL;
+	}
+	err = kashim_bpf__load(skel);
+	if (err) {
+		err = errno ? errno : -err;
+		kb_err("the kernel refused to load the programs: %s (%s)", refusal(err), kb_libbpf_reason());
+		kashim_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/* Attach @prog to the cgroup @cgfd and pin the link at @path. */
+static int attach_pin(struct bpf_program *prog, int cgfd, const char *path, const char *what)
+{
+	struct bpf_link *link = bpf_program__attach_cgroup(prog, cgfd);
+	int err;
+
+	if (!link) {
+		err = errno;
+		kb_err("the kernel refused to attach %s: %s (%s)", what, refusal(err), kb_libbpf_reason());
+		return KB_EXIT_REFUSED;
+	}
+	if (bpf_link__pin(link, path)) {
+		err = errno;
+		kb_err("cannot pin %s: %s", path, strerror(err));
+		bpf_link__destroy(link);
+		return KB_EXIT_REFUSED;
+	}
+	bpf_link__disconnect(link);
+	bpf_link__destroy(link);
+	return KB_EXIT_OK;
+}
+
+/* Contract: see loader.h. */
+int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool *updated)
+{
+	char dir[512], path[600];
+	struct kashim_bpf *skel;
+	struct stat st;
+	int cgfd, rc;
+
+	pin_path(dir, sizeof dir, cg->id, NULL);
+	snprintf(path, sizeof path, "%s/sock_ops", dir);
+	*updated = false;
+	if (stat(path, &st) == 0) {
+		*updated = true;
+		return kb_write_conf(cg->id, conf);
+	}
+	/* Leftovers of an attach that failed half-way. */
+	unpin_dir(dir);
+	cgfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		kb_err("cannot open %s: %s", cg->path, strerror(errno));
+		return KB_EXIT_REFUSED;
+	}
+	skel = load_copy(conf);
+	if (!skel) {
+		close(cgfd);
+		return KB_EXIT_REFUSED;
+	}
+	if (mkdir(dir, 0700) < 0) {
+		kb_err("cannot create %s: %s", dir, strerror(errno));
+		rc = KB_EXIT_REFUSED;
+		goto out;
+	}
+	/* Maps first: an attachment is only listed once it has links, and
+	 * then always has its settings to show. */
+	snprintf(path, sizeof path, "%s/data", dir);
+	rc = bpf_map__pin(skel->maps.data, path) ? KB_EXIT_REFUSED : KB_EXIT_OK;
+	snprintf(path, sizeof path, "%s/bss", dir);
+	if (rc == KB_EXIT_OK && bpf_map__pin(skel->maps.bss, path))
+		rc = KB_EXIT_REFUSED;
+	if (rc != KB_EXIT_OK)
+		kb_err("cannot pin the maps in %s: %s", dir, strerror(errno));
+	/* setsockopt first, so no connection is configured before the
+	 * application's own choices can be recorded. */
+	snprintf(path, sizeof path, "%s/setsockopt", dir);
+	if (rc == KB_EXIT_OK)
+		rc = attach_pin(skel->progs.kashim_setsockopt, cgfd, path, "the cgroup/setsockopt program");
+	snprintf(path, sizeof path, "%s/sock_ops", dir);
+	if (rc == KB_EXIT_OK)
+		rc = attach_pin(skel->progs.kashim_sock_ops, cgfd, path, "the sock_ops program");
+	if (rc != KB_EXIT_OK)
+		kb_detach_id(cg->id);
+out:
+	kashim_bpf__destroy(skel);
+	close(cgfd);
+	return rc;
+}
+
+/* Contract: see loader.h. */
+const char *kb_unit_pin_dir(const char *unit, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "%s/", KB_PIN_UNITS);
+
+	/* bpffs refuses names with a dot. */
+	for (; *unit && n + 1 < len; unit++)
+		buf[n++] = *unit == '.' ? '_' : *unit;
+	buf[n < len ? n : len - 1] = '\0';
+	return buf;
+}
+
+/* Contract: see loader.h. */
+int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf)
+{
+	char dir[512], path[600];
+	struct kashim_bpf *skel;
+	int rc = KB_EXIT_OK;
+
+	if (mkdir(KB_PIN_UNITS, 0700) < 0 && errno != EEXIST) {
+		kb_err("cannot create %s: %s", KB_PIN_UNITS, strerror(errno));
+		return KB_EXIT_REFUSED;
+	}
+	kb_unit_pin_dir(unit, dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/data", dir);
+	/* Already loaded (systemd may have attached them): new settings. */
+	if (access(path, F_OK) == 0) {
+		int fd = bpf_obj_get(path);
+		__u32 key = 0;
+
+		if (fd < 0 || bpf_map_update_elem(fd, &key, conf, BPF_ANY)) {
+			kb_err("cannot update %s: %s", path, strerror(errno));
+			rc = KB_EXIT_REFUSED;
+		}
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	unpin_dir(dir);
+	skel = load_copy(conf);
+	if (!skel)
+		return KB_EXIT_REFUSED;
+	if (mkdir(dir, 0700) < 0) {
+		kb_err("cannot create %s: %s", dir, strerror(errno));
+		kashim_bpf__destroy(skel);
+		return KB_EXIT_REFUSED;
+	}
+	snprintf(path, sizeof path, "%s/data", dir);
+	if (bpf_map__pin(skel->maps.data, path))
+		rc = KB_EXIT_REFUSED;
+	snprintf(path, sizeof path, "%s/bss", dir);
+	if (rc == KB_EXIT_OK && bpf_map__pin(skel->maps.bss, path))
+		rc = KB_EXIT_REFUSED;
+	snprintf(path, sizeof path, "%s/setsockopt", dir);
+	if (rc == KB_EXIT_OK && bpf_program__pin(skel->progs.kashim_setsockopt, path))
+		rc = KB_EXIT_REFUSED;
+	snprintf(path, sizeof path, "%s/sock_ops", dir);
+	if (rc == KB_EXIT_OK && bpf_program__pin(skel->progs.kashim_sock_ops, path))
+		rc = KB_EXIT_REFUSED;
+	if (rc != KB_EXIT_OK) {
+		kb_err("cannot pin in %s: %s", dir, strerror(errno));
+		unpin_dir(dir);
+	}
+	kashim_bpf__destroy(skel);
+	return rc;
+}
+
+/* Contract: see loader.h. */
+int kb_unpin_unit(const char *unit)
+{
+	char dir[512];
+	struct stat st;
+
+	kb_unit_pin_dir(unit, dir, sizeof dir);
+	if (stat(dir, &st) < 0)
+		return KB_EXIT_USAGE;
+	unpin_dir(dir);
+	if (stat(dir, &st) == 0) {
+		kb_err("cannot remove %s: %s", dir, strerror(errno));
+		return KB_EXIT_REFUSED;
+	}
+	return KB_EXIT_OK;
+}
+
+/* Detach the link pinned at @path (if any) and unpin it. */
+static void detach_link(const char *path)
+{
+	int fd = bpf_obj_get(path);
+
+	if (fd >= 0) {
+		bpf_link_detach(fd);
+		close(fd);
+	}
+	unlink(path);
+}
+
+/* Contract: see loader.h. */
+int kb_detach_id(uint64_t id)
+{
+	char dir[512], path[600];
+	struct stat st;
+
+	pin_path(dir, sizeof dir, id, NULL);
+	if (stat(dir, &st) < 0)
+		return KB_EXIT_USAGE;
+	snprintf(path, sizeof path, "%s/sock_ops", dir);
+	detach_link(path);
+	snprintf(path, sizeof path, "%s/setsockopt", dir);
+	detach_link(path);
+	unpin_dir(dir);
+	if (stat(dir, &st) == 0) {
+		kb_err("cannot remove %s: %s", dir, strerror(errno));
+		return KB_EXIT_REFUSED;
+	}
+	return KB_EXIT_OK;
+}
+
+/* The run statistics of the program behind the link pinned at @path. */
+static void read_prog_stats(const char *path, uint64_t *run_time_ns, uint64_t *run_cnt)
+{
+	struct bpf_link_info link;
+	struct bpf_prog_info prog;
+	__u32 len = sizeof link;
+	int fd = bpf_obj_get(path), pfd;
+
+	if (fd < 0)
+		return;
+	memset(&link, 0, sizeof link);
+	if (bpf_obj_get_info_by_fd(fd, &link, &len) == 0 && (pfd = bpf_prog_get_fd_by_id(link.prog_id)) >= 0) {
+		memset(&prog, 0, sizeof prog);
+		len = sizeof prog;
+		if (bpf_obj_get_info_by_fd(pfd, &prog, &len) == 0) {
+			*run_time_ns = prog.run_time_ns;
+			*run_cnt = prog.run_cnt;
+		}
+		close(pfd);
+	}
+	close(fd);
+}
+
+/* Look up key 0 of the array map pinned at @path into @value (@size bytes). */
+static bool read_map(const char *path, void *value, size_t size)
+{
+	struct bpf_map_info info;
+	__u32 len = sizeof info, key = 0;
+	int fd = bpf_obj_get(path);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof info);
+	ok = !bpf_obj_get_info_by_fd(fd, &info, &len) && info.value_size == size &&
+	     !bpf_map_lookup_elem(fd, &key, value);
+	close(fd);
+	return ok;
+}
+
+/* Contract: see loader.h. */
+bool kb_read(uint64_t id, struct kb_attachment *a)
+{
+	char path[600];
+	struct stat st;
+	struct bpf_link_info info;
+	__u32 len = sizeof info;
+	int fd;
+
+	memset(a, 0, sizeof *a);
+	pin_path(a->dir, sizeof a->dir, id, NULL);
+	a->cgroup_id = id;
+	snprintf(path, sizeof path, "%s/sock_ops", a->dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof info);
+	/* A link whose cgroup was removed reports cgroup id 0. */
+	a->stale = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.cgroup.cgroup_id != id;
+	close(fd);
+	read_prog_stats(path, &a->run_time_ns[0], &a->run_cnt[0]);
+	snprintf(path, sizeof path, "%s/setsockopt", a->dir);
+	read_prog_stats(path, &a->run_time_ns[1], &a->run_cnt[1]);
+	snprintf(path, sizeof path, "%s/data", a->dir);
+	a->have_conf = read_map(path, &a->conf, sizeof a->conf);
+	snprintf(path, sizeof path, "%s/bss", a->dir);
+	a->have_counts = read_map(path, &a->counts, sizeof a->counts);
+	/* The kernel lets go of a removed cgroup's links a little later (a
+	 * work queue): its directory being gone says it at once. */
+	if (a->have_conf && (stat(a->conf.cgroup, &st) < 0 || st.st_ino != id))
+		a->stale = true;
+	return true;
+}
+
+/* Contract: see loader.h. */
+struct kb_attachment *kb_list(size_t *n)
+{
+	struct kb_attachment *list = NULL;
+	DIR *d = opendir(KB_PIN_ROOT);
+	struct dirent *e;
+
+	*n = 0;
+	if (!d)
+		return NULL;
+	while ((e = readdir(d))) {
+		char *end;
+		uint64_t id;
+		struct kb_attachment *grown;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		id = strtoull(e->d_name, &end, 10);
+		if (*end)
+			continue;
+		grown = realloc(list, (*n + 1) * sizeof *list);
+		if (!grown)
+			break;
+		list = grown;
+		if (kb_read(id, &list[*n]))
+			(*n)++;
+	}
+	closedir(d);
+	return list;
+}
+
+/* Contract: see loader.h. */
+int kb_write_conf(uint64_t id, const struct kashim_bpf_conf *conf)
+{
+	char path[600];
+	__u32 key = 0;
+	int fd;
+
+	pin_path(path, sizeof path, id, "data");
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		kb_err("cannot open %s: %s", path, strerror(errno));
+		return KB_EXIT_REFUSED;
+	}
+	if (bpf_map_update_elem(fd, &key, conf, BPF_ANY)) {
+		kb_err("cannot write the settings to %s: %s", path, strerror(errno));
+		close(fd);
+		return KB_EXIT_REFUSED;
+	}
+	close(fd);
+	return KB_EXIT_OK;
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+/*
+ * profile.c - the settings of one attachment, built with the shim's own
+ * config code so keys, ranges, messages and precedence are the same:
+ * defaults < keepalive.conf top level < its `cgroup "..."` section <
+ * kashim-bpf's options (which take the place the environment has for the
+ * shim).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../config/conffile.h"
+#include "loader.h"
+
+#ifndef KASHIM_SYSCONF_PATH
+#define KASHIM_SYSCONF_PATH "/etc/keepalive.conf"
+#endif
+
+/* Options use the shim's environment slot: the highest precedence. */
+#define KB_SRC_OPTION KASHIM_SRC_ENV
+
+static const char *const option_names[KASHIM_NFIELDS] = {
+	[KASHIM_F_KEEPALIVE] = "--off",  [KASHIM_F_IDLE] = "-i/--idle",
+	[KASHIM_F_INTERVAL] = "-n/--interval", [KASHIM_F_COUNT] = "-k/--count",
+	[KASHIM_F_USER_TIMEOUT] = "-u/--user-timeout", [KASHIM_F_OVERRIDE] = "--override",
+};
+
+/* Contract: see loader.h. */
+const char *kb_default_config(void)
+{
+	return KASHIM_SYSCONF_PATH;
+}
+
+/* Contract: see loader.h. */
+bool kb_option_set(struct kb_options *o, enum kashim_field f, const char *opt, const char *text)
+{
+	long min = 0, max = 0, v;
+	bool is_auto;
+
+	switch (f) {
+	case KASHIM_F_USER_TIMEOUT:
+		if (!kashim_parse_user_timeout(text, &v, &is_auto)) {
+			kb_err("%s must be a whole number of milliseconds from 0 to %ld or auto, not '%s'", opt,
+			       KASHIM_USER_TIMEOUT_MAX, text);
+			return false;
+		}
+		o->values.user_timeout = v;
+		o->values.user_timeout_auto = is_auto;
+		break;
+	case KASHIM_F_IDLE:
+	case KASHIM_F_INTERVAL:
+	case KASHIM_F_COUNT:
+		kashim_field_range(f, &min, &max);
+		if (!kashim_parse_number(text, min, max, &v)) {
+			kb_err("%s must be a whole number of %s from %ld to %ld, not '%s'", opt,
+			       f == KASHIM_F_COUNT ? "probes" : "seconds", min, max, text);
+			return false;
+		}
+		if (f == KASHIM_F_IDLE)
+			o->values.idle = (int)v;
+		else if (f == KASHIM_F_INTERVAL)
+			o->values.interval = (int)v;
+		else
+			o->values.count = (int)v;
+		break;
+	case KASHIM_F_KEEPALIVE:
+		o->values.keepalive = false;
+		break;
+	case KASHIM_F_OVERRIDE:
+		o->values.override = true;
+		break;
+	default:
+		return false;
+	}
+	o->mask |= 1u << f;
+	return true;
+}
+
+/* Contract: the config code's messages, one "kashim-bpf: " line each. */
+static void log_stderr(void *ctx, enum kashim_level level, const char *msg)
+{
+	(void)ctx;
+	(void)level;
+	kb_err("%s", msg);
+}
+
+struct match_ctx {
+	const struct kb_cgroup *cg;
+	const char *section;
+	bool matched;
+};
+
+/* A section applies when its title names the same cgroup (by id), or, with
+ * -s, when it is exactly the title asked for. */
+static bool match_title(void *ctx, const char *title)
+{
+	struct match_ctx *m = ctx;
+	struct kb_cgroup other;
+	char why[256];
+
+	if (m->section)
+		m->matched = !strcmp(title, m->section);
+	else
+		m->matched = kb_cgroup_resolve(title, &other, why, sizeof why) == KB_EXIT_OK &&
+			     other.id == m->cg->id;
+	return m->matched;
+}
+
+/* Contract: see loader.h. */
+int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o, struct kashim_settings *s)
+{
+	const struct kashim_logger log = {.write = log_stderr};
+	struct match_ctx m = {.cg = cg, .section = o->section};
+	const struct kashim_conf_cgroup_query q = {.match = match_title, .ctx = &m};
+	const char *path = o->config ? o->config : kb_default_config();
+	enum kashim_conf_result r;
+
+	kashim_settings_defaults(s);
+	r = kashim_conffile_load_cgroup(path, &q, s, &log);
+	if (r == KASHIM_CONF_INVALID) {
+		kb_err("%s is not valid; nothing changed", path);
+		return KB_EXIT_USAGE;
+	}
+	if (r == KASHIM_CONF_MISSING && o->config) {
+		kb_err("-c %s: no such file", path);
+		return KB_EXIT_USAGE;
+	}
+	if (o->section && !m.matched) {
+		kb_err("-s %s: no cgroup section \"%s\" in %s", o->section, o->section, path);
+		return KB_EXIT_USAGE;
+	}
+	snprintf(s->file, sizeof s->file, "%s", path);
+	for (int f = 0; f < KASHIM_NFIELDS; f++) {
+		if (!(o->mask & (1u << f)))
+			continue;
+		switch (f) {
+		case KASHIM_F_KEEPALIVE:
+			s->keepalive = o->values.keepalive;
+			break;
+		case KASHIM_F_OVERRIDE:
+			s->override = o->values.override;
+			break;
+		case KASHIM_F_IDLE:
+			s->idle = o->values.idle;
+			break;
+		case KASHIM_F_INTERVAL:
+			s->interval = o->values.interval;
+			break;
+		case KASHIM_F_COUNT:
+			s->count = o->values.count;
+			break;
+		case KASHIM_F_USER_TIMEOUT:
+			s->user_timeout = o->values.user_timeout;
+			s->user_timeout_auto = o->values.user_timeout_auto;
+			break;
+		}
+		s->source[f] = KB_SRC_OPTION;
+	}
+	kashim_settings_finish(s);
+	return KB_EXIT_OK;
+}
+
+void kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options *o,
+			const struct kb_cgroup *cg, struct kashim_bpf_conf *conf)
+{
+	memset(conf, 0, sizeof *conf);
+	conf->instance = cg->id;
+	conf->keepalive = s->keepalive;
+	conf->override = s->override;
+	conf->idle = s->idle;
+	conf->interval = s->interval;
+	conf->count = s->count;
+	conf->user_timeout = (__s32)s->user_timeout;
+	conf->user_timeout_auto = s->user_timeout_auto;
+	for (int f = 0; f < KASHIM_NFIELDS; f++)
+		conf->source[f] = s->source[f];
+	conf->cli_mask = o->mask | (o->section ? KB_CLI_SECTION : 0);
+	snprintf(conf->cgroup, sizeof conf->cgroup, "%s", cg->path);
+	snprintf(conf->file, sizeof conf->file, "%s", s->file);
+	snprintf(conf->section, sizeof conf->section, "%s", s->section);
+}
+
+/* Contract: see loader.h. */
+void kb_profile_options_from_conf(const struct kashim_bpf_conf *conf, struct kb_options *o)
+{
+	memset(o, 0, sizeof *o);
+	kashim_settings_defaults(&o->values);
+	o->mask = conf->cli_mask & ~KB_CLI_SECTION;
+	o->section = conf->cli_mask & KB_CLI_SECTION ? conf->section : NULL;
+	/* A file named with -c must still exist; the default one need not. */
+	o->config = conf->file[0] && strcmp(conf->file, kb_default_config()) ? conf->file : NULL;
+	o->values.keepalive = conf->keepalive;
+	o->values.override = conf->override;
+	o->values.idle = conf->idle;
+	o->values.interval = conf->interval;
+	o->values.count = conf->count;
+	o->values.user_timeout = conf->user_timeout_auto ? 0 : conf->user_timeout;
+	o->values.user_timeout_auto = conf->user_timeout_auto;
+}
+
+/* Contract: see loader.h. */
+const char *kb_source_text(const struct kashim_bpf_conf *conf, enum kashim_field f, char *buf, size_t len)
+{
+	switch (conf->source[f]) {
+	case KASHIM_SRC_FILE:
+		snprintf(buf, len, "file %s", conf->file);
+		break;
+	case KASHIM_SRC_SECTION:
+		snprintf(buf, len, "cgroup section \"%s\" in %s", conf->section, conf->file);
+		break;
+	case KB_SRC_OPTION:
+		snprintf(buf, len, "option %s", option_names[f]);
+		break;
+	default:
+		snprintf(buf, len, "default");
+		break;
+	}
+	return buf;
+}
+
+/* Contract: see loader.h. */
+void kb_profile_explain(FILE *out, const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf)
+{
+	char src[512];
+
+	fprintf(out, "cgroup        %s (id %llu)\n", cg->path, (unsigned long long)cg->id);
+	fprintf(out, "keepalive     %-10s %s\n", conf->keepalive ? "on" : "off (exempt)",
+		kb_source_text(conf, KASHIM_F_KEEPALIVE, src, sizeof src));
+	fprintf(out, "idle          %-10d %s\n", conf->idle, kb_source_text(conf, KASHIM_F_IDLE, src, sizeof src));
+	fprintf(out, "interval      %-10d %s\n", conf->interval,
+		kb_source_text(conf, KASHIM_F_INTERVAL, src, sizeof src));
+	fprintf(out, "count         %-10d %s\n", conf->count, kb_source_text(conf, KASHIM_F_COUNT, src, sizeof src));
+	fprintf(out, "user_timeout  %-10d %s%s\n", conf->user_timeout,
+		kb_source_text(conf, KASHIM_F_USER_TIMEOUT, src, sizeof src),
+		conf->user_timeout_auto ? " (auto)" : "");
+	fprintf(out, "override      %-10s %s\n", conf->override ? "on" : "off",
+		kb_source_text(conf, KASHIM_F_OVERRIDE, src, sizeof src));
+}
+
+struct list_ctx {
+	void (*each)(void *ctx, const char *title);
+	void *ctx;
+};
+
+/* Contract: hands @title to the list callback; never matches. */
+static bool list_title(void *ctx, const char *title)
+{
+	struct list_ctx *l = ctx;
+
+	l->each(l->ctx, title);
+	return false;
+}
+
+/* Contract: see loader.h. */
+int kb_profile_sections(const char *path, void (*each)(void *ctx, const char *title), void *ctx)
+{
+	const struct kashim_logger log = {.write = log_stderr};
+	struct list_ctx l = {.each = each, .ctx = ctx};
+	const struct kashim_conf_cgroup_query q = {.match = list_title, .ctx = &l};
+	struct kashim_settings s;
+	enum kashim_conf_result r;
+
+	kashim_settings_defaults(&s);
+	r = kashim_conffile_load_cgroup(path, &q, &s, &log);
+	if (r == KASHIM_CONF_MISSING) {
+		kb_err("%s: no such file", path);
+		return KB_EXIT_USAGE;
+	}
+	if (r == KASHIM_CONF_INVALID) {
+		kb_err("%s is not valid; nothing changed", path);
+		return KB_EXIT_USAGE;
+	}
+	return KB_EXIT_OK;
+}
