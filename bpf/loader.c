@@ -147,6 +147,40 @@ static void add_title(void *ctx, const char *title)
 		t->n++;
 }
 
+/* attach --all, one section @title (the @i-th): its settings for @cg,
+ * explained (@dry_run), pinned for systemd (@unit: a unit whose cgroup does
+ * not exist yet) or attached. Returns an exit status. */
+static int attach_section(const struct kb_options *given, const char *title, struct kb_cgroup *cg,
+			  bool unit, bool dry_run)
+{
+	struct kb_options o = *given;
+	struct kashim_settings s;
+	struct kashim_bpf_conf conf;
+	char dir[2300];
+	bool updated;
+	int rc;
+
+	o.section = title;
+	if ((rc = kb_profile_build(cg, &o, &s)) != KB_EXIT_OK)
+		return rc;
+	kb_profile_to_conf(&s, &o, cg, &conf);
+	if (dry_run) {
+		kb_profile_explain(stdout, cg, &conf);
+		return KB_EXIT_OK;
+	}
+	if (unit) {
+		if (kb_pin_programs(title, &conf) != KB_EXIT_OK)
+			return KB_EXIT_REFUSED;
+		printf("pinned programs for %s in %s (BPFProgram=, see --systemd-dropin)\n", title,
+		       kb_unit_pin_dir(title, dir, sizeof dir));
+		return KB_EXIT_OK;
+	}
+	rc = kb_attach(cg, &conf, &updated);
+	if (rc == KB_EXIT_OK)
+		print_settings(updated ? "updated" : "attached", &conf);
+	return rc;
+}
+
 /* attach --all: every cgroup section of the file. A section naming a
  * systemd unit whose cgroup does not exist yet gets its programs pinned for
  * BPFProgram= (kashim-bpf --systemd-dropin); others that do not resolve are
@@ -166,54 +200,23 @@ static int attach_all(const struct kb_options *given, bool dry_run)
 	if (t.n == 0)
 		printf("%s has no cgroup section: nothing to attach\n", path);
 	for (size_t i = 0; i < t.n; i++) {
-		struct kb_options o = *given;
-		struct kashim_settings s;
-		struct kashim_bpf_conf conf;
 		struct kb_cgroup cg;
 		char why[2300];
-		bool updated;
+		bool unit = false;
 
-		o.section = t.v[i];
 		rc = kb_cgroup_resolve(t.v[i], &cg, why, sizeof why);
 		if (rc != KB_EXIT_OK && kb_is_unit_name(t.v[i])) {
 			/* Not started yet: programs for systemd to attach. */
 			memset(&cg, 0, sizeof cg);
 			snprintf(cg.path, sizeof cg.path, "unit %s", t.v[i]);
 			cg.id = (1ull << 63) | (uint64_t)i;
-			if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK) {
-				worst = rc;
-				continue;
-			}
-			kb_profile_to_conf(&s, &o, &cg, &conf);
-			if (dry_run) {
-				kb_profile_explain(stdout, &cg, &conf);
-				continue;
-			}
-			rc = kb_pin_programs(t.v[i], &conf);
-			if (rc == KB_EXIT_OK)
-				printf("pinned programs for %s in %s (BPFProgram=, see --systemd-dropin)\n", t.v[i],
-				       kb_unit_pin_dir(t.v[i], why, sizeof why));
-			else
-				worst = KB_EXIT_REFUSED;
-			continue;
-		}
-		if (rc != KB_EXIT_OK) {
+			unit = true;
+		} else if (rc != KB_EXIT_OK) {
 			kb_err("%s: cgroup section \"%s\": %s; skipped", path, t.v[i], why);
 			continue;
 		}
-		if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK) {
-			worst = rc;
-			continue;
-		}
-		kb_profile_to_conf(&s, &o, &cg, &conf);
-		if (dry_run) {
-			kb_profile_explain(stdout, &cg, &conf);
-			continue;
-		}
-		rc = kb_attach(&cg, &conf, &updated);
-		if (rc == KB_EXIT_OK)
-			print_settings(updated ? "updated" : "attached", &conf);
-		else if (worst == KB_EXIT_OK)
+		rc = attach_section(given, t.v[i], &cg, unit, dry_run);
+		if (rc != KB_EXIT_OK && worst == KB_EXIT_OK)
 			worst = rc;
 	}
 	for (size_t i = 0; i < t.n; i++)
@@ -254,9 +257,55 @@ static int attach_one(const char *name, const struct kb_options *o, bool dry_run
 }
 
 /* Contract: the attach and explain commands: parse their options. */
+enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_DRY_RUN, OPT_ALL };
+
+/* One option of attach/explain into @o (or the flags); KB_EXIT_OK or the
+ * exit status of a usage error, already reported. */
+static int attach_option(int opt, const char *arg, struct kb_options *o, bool explain, bool *dry_run,
+			 bool *all, char **argv)
+{
+	static const struct {
+		int opt;
+		enum kashim_field field;
+		const char *name;
+	} numbers[] = {{'i', KASHIM_F_IDLE, "-i/--idle"},
+		       {'n', KASHIM_F_INTERVAL, "-n/--interval"},
+		       {'k', KASHIM_F_COUNT, "-k/--count"},
+		       {'u', KASHIM_F_USER_TIMEOUT, "-u/--user-timeout"}};
+
+	for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
+		if (opt == numbers[i].opt)
+			return kb_option_set(o, numbers[i].field, numbers[i].name, arg) ? KB_EXIT_OK : KB_EXIT_USAGE;
+	switch (opt) {
+	case 'c':
+		o->config = arg;
+		return KB_EXIT_OK;
+	case 's':
+		o->section = arg;
+		return KB_EXIT_OK;
+	case OPT_OFF:
+		kb_option_set(o, KASHIM_F_KEEPALIVE, "--off", NULL);
+		return KB_EXIT_OK;
+	case OPT_OVERRIDE:
+		kb_option_set(o, KASHIM_F_OVERRIDE, "--override", NULL);
+		return KB_EXIT_OK;
+	case OPT_DRY_RUN:
+		*dry_run = true;
+		return KB_EXIT_OK;
+	case OPT_ALL:
+		if (explain)
+			return bad_usage("explain takes no --all (use attach --all --dry-run)");
+		*all = true;
+		return KB_EXIT_OK;
+	case ':':
+		return bad_usage("option %s needs a value", argv[optind - 1]);
+	default:
+		return bad_usage("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+	}
+}
+
 static int cmd_attach(int argc, char **argv, bool explain)
 {
-	enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_DRY_RUN, OPT_ALL };
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'},   {"section", required_argument, NULL, 's'},
 		{"idle", required_argument, NULL, 'i'},     {"interval", required_argument, NULL, 'n'},
@@ -267,56 +316,15 @@ static int cmd_attach(int argc, char **argv, bool explain)
 	};
 	struct kb_options o;
 	bool dry_run = explain, all = false;
-	int opt;
+	int opt, rc;
 
 	memset(&o, 0, sizeof o);
 	kashim_settings_defaults(&o.values);
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, ":c:s:i:n:k:u:", longopts, NULL)) != -1) {
-		bool ok = true;
-
-		switch (opt) {
-		case 'c':
-			o.config = optarg;
-			break;
-		case 's':
-			o.section = optarg;
-			break;
-		case 'i':
-			ok = kb_option_set(&o, KASHIM_F_IDLE, "-i/--idle", optarg);
-			break;
-		case 'n':
-			ok = kb_option_set(&o, KASHIM_F_INTERVAL, "-n/--interval", optarg);
-			break;
-		case 'k':
-			ok = kb_option_set(&o, KASHIM_F_COUNT, "-k/--count", optarg);
-			break;
-		case 'u':
-			ok = kb_option_set(&o, KASHIM_F_USER_TIMEOUT, "-u/--user-timeout", optarg);
-			break;
-		case OPT_OFF:
-			kb_option_set(&o, KASHIM_F_KEEPALIVE, "--off", NULL);
-			break;
-		case OPT_OVERRIDE:
-			kb_option_set(&o, KASHIM_F_OVERRIDE, "--override", NULL);
-			break;
-		case OPT_DRY_RUN:
-			dry_run = true;
-			break;
-		case OPT_ALL:
-			all = !explain;
-			if (explain)
-				return bad_usage("explain takes no --all (use attach --all --dry-run)");
-			break;
-		case ':':
-			return bad_usage("option %s needs a value", argv[optind - 1]);
-		default:
-			return bad_usage("%s: unknown option '%s'", argv[0], argv[optind - 1]);
-		}
-		if (!ok)
-			return KB_EXIT_USAGE;
-	}
+	while ((opt = getopt_long(argc, argv, ":c:s:i:n:k:u:", longopts, NULL)) != -1)
+		if ((rc = attach_option(opt, optarg, &o, explain, &dry_run, &all, argv)) != KB_EXIT_OK)
+			return rc;
 	if (all) {
 		if (optind < argc)
 			return bad_usage("attach --all takes no CGROUP, got '%s'", argv[optind]);

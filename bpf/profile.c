@@ -133,32 +133,9 @@ int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o, str
 		return KB_EXIT_USAGE;
 	}
 	snprintf(s->file, sizeof s->file, "%s", path);
-	for (int f = 0; f < KASHIM_NFIELDS; f++) {
-		if (!(o->mask & (1u << f)))
-			continue;
-		switch (f) {
-		case KASHIM_F_KEEPALIVE:
-			s->keepalive = o->values.keepalive;
-			break;
-		case KASHIM_F_OVERRIDE:
-			s->override = o->values.override;
-			break;
-		case KASHIM_F_IDLE:
-			s->idle = o->values.idle;
-			break;
-		case KASHIM_F_INTERVAL:
-			s->interval = o->values.interval;
-			break;
-		case KASHIM_F_COUNT:
-			s->count = o->values.count;
-			break;
-		case KASHIM_F_USER_TIMEOUT:
-			s->user_timeout = o->values.user_timeout;
-			s->user_timeout_auto = o->values.user_timeout_auto;
-			break;
-		}
-		s->source[f] = KB_SRC_OPTION;
-	}
+	for (int f = 0; f < KASHIM_NFIELDS; f++)
+		if (o->mask & (1u << f))
+			kashim_settings_copy_field(s, &o->values, f, KB_SRC_OPTION);
 	kashim_settings_finish(s);
 	return KB_EXIT_OK;
 }

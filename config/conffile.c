@@ -252,97 +252,148 @@ static bool note_rule(const char *path, struct rule_lines *rules, enum kashim_ru
 	return true;
 }
 
-static bool prescan_refuses(const char *path, const char *text, const struct kashim_logger *log,
-			    struct rule_lines *rules)
+/* What the last word of the prescan was, for rule_lines: "program" (its
+ * title follows), "destination"/"listen" (a rule whose line is this). */
+enum prescan_word { WORD_OTHER, WORD_PROGRAM, WORD_RULE };
+
+enum prescan_stop { PRESCAN_OK, PRESCAN_ENV_REFERENCE, PRESCAN_OPEN_COMMENT, PRESCAN_OPEN_STRING,
+		    PRESCAN_TOO_MANY_RULES };
+
+/* The word starting at *@p: note a rule keyword's line in @rules. Leaves *p
+ * on the word's last character. False when there are too many rules. */
+static bool scan_word(const char **p, enum prescan_word *last, int depth, int line, const char *path,
+		      struct rule_lines *rules, const struct kashim_logger *log)
 {
-	int line = 1, depth = 0, open_line = 0;
-	/* What the last word was, for rule_lines: "program" (its title
-	 * follows), "destination"/"listen" (a rule whose line is this). */
-	enum { WORD_OTHER, WORD_PROGRAM, WORD_RULE } last = WORD_OTHER;
+	const char *w = *p;
+	bool listen;
+
+	while (is_word_char((*p)[1]))
+		(*p)++;
+	listen = is_word(w, *p + 1, "listen");
+	if (*last == WORD_OTHER && is_word(w, *p + 1, "program")) {
+		*last = WORD_PROGRAM;
+	} else if (*last == WORD_OTHER && (listen || is_word(w, *p + 1, "destination"))) {
+		if (!note_rule(path, rules, listen ? KASHIM_RULE_LISTEN : KASHIM_RULE_DESTINATION, depth, line,
+			       log))
+			return false;
+		*last = WORD_RULE;
+	} else {
+		*last = WORD_OTHER;
+	}
+	return true;
+}
+
+/* Skip the block comment starting at *@p, counting lines; leaves *p on its
+ * closing '/'. False when the file ends inside it (libconfuse would keep
+ * what came before: a truncated file). */
+static bool skip_block_comment(const char **p, int *line)
+{
+	const char *q;
+
+	for (q = *p + 2; *q && !(q[0] == '*' && q[1] == '/'); q++)
+		*line += *q == '\n';
+	if (!*q)
+		return false;
+	*p = q + 1;
+	return true;
+}
+
+/* Skip the quoted string starting at *@p, counting lines; leaves *p on its
+ * closing quote. A string ending in a backslash at the end of the file is
+ * accepted by libconfuse, and the backslash echoed to the host's stdout:
+ * refused here. */
+static enum prescan_stop skip_string(const char **p, int *line)
+{
+	char quote = **p;
+	const char *q;
+
+	for (q = *p + 1; *q && *q != quote; q++) {
+		if (*q == '\\' && q[1])
+			q++;
+		else if (quote == '"' && q[0] == '$' && q[1] == '{')
+			return PRESCAN_ENV_REFERENCE;
+		*line += *q == '\n';
+	}
+	*p = q;
+	return *q ? PRESCAN_OK : PRESCAN_OPEN_STRING;
+}
+
+/* One pass over @text, as libconfuse's scanner will see it: comments and
+ * strings skipped, braces counted (*@depth at the end), rule keywords noted
+ * in @rules. *@line ends on the line of the problem; *@open_line is where
+ * an unclosed comment or string starts, *@section_line where the first
+ * section still open at the end does. */
+static enum prescan_stop prescan(const char *text, int *line, int *open_line, int *section_line, int *depth,
+				 const char *path, struct rule_lines *rules, const struct kashim_logger *log)
+{
+	enum prescan_word last = WORD_OTHER;
+	enum prescan_stop stop;
 
 	for (const char *p = text; *p; p++) {
 		if (is_word_char(*p)) {
-			const char *w = p;
-
-			while (is_word_char(p[1]))
-				p++;
-			if (last == WORD_OTHER && is_word(w, p + 1, "program")) {
-				last = WORD_PROGRAM;
-			} else if (last == WORD_OTHER &&
-				   (is_word(w, p + 1, "destination") || is_word(w, p + 1, "listen"))) {
-				if (!note_rule(path, rules,
-					       is_word(w, p + 1, "listen") ? KASHIM_RULE_LISTEN
-									   : KASHIM_RULE_DESTINATION,
-					       depth, line, log))
-					return true;
-				last = WORD_RULE;
-			} else {
-				last = WORD_OTHER;
-			}
+			if (!scan_word(&p, &last, *depth, *line, path, rules, log))
+				return PRESCAN_TOO_MANY_RULES;
 			continue;
 		}
 		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
 			last = WORD_OTHER;
 		if (*p == '\n') {
-			line++;
+			(*line)++;
 		} else if (*p == '#' || (p[0] == '/' && p[1] == '/')) {
 			while (p[1] && p[1] != '\n')
 				p++;
 		} else if (p[0] == '/' && p[1] == '*') {
-			int comment_line = line;
-
-			for (p += 2; *p && !(p[0] == '*' && p[1] == '/'); p++)
-				line += *p == '\n';
-			/* libconfuse keeps what came before: a truncated file. */
-			if (!*p) {
-				kashim_logf(log, KASHIM_LOG_WARN,
-					    "%s:%d: comment opened here is not closed before the end of the file; file ignored",
-					    path, comment_line);
-				return true;
-			}
-			p++;
+			*open_line = *line;
+			if (!skip_block_comment(&p, line))
+				return PRESCAN_OPEN_COMMENT;
 		} else if (*p == '"' || *p == '\'') {
-			char quote = *p;
-			int string_line = line;
-
-			last = WORD_OTHER;
-
-			for (p++; *p && *p != quote; p++) {
-				if (*p == '\\' && p[1])
-					p++;
-				else if (quote == '"' && p[0] == '$' && p[1] == '{')
-					goto env_reference;
-				line += *p == '\n';
-			}
-			/* Not left to libconfuse: a string ending in a backslash at
-			 * the end of the file is accepted there, and the backslash
-			 * echoed to the host's stdout. */
-			if (!*p) {
-				kashim_logf(log, KASHIM_LOG_WARN,
-					    "%s:%d: string opened here is not closed before the end of the file; file ignored",
-					    path, string_line);
-				return true;
-			}
+			*open_line = *line;
+			if ((stop = skip_string(&p, line)) != PRESCAN_OK)
+				return stop;
 		} else if (p[0] == '$' && p[1] == '{') {
-			goto env_reference;
+			return PRESCAN_ENV_REFERENCE;
 		} else if (*p == '{') {
-			if (depth++ == 0)
-				open_line = line;
+			if ((*depth)++ == 0)
+				*section_line = *line;
 		} else if (*p == '}') {
-			depth--;
+			(*depth)--;
 		}
 	}
-	if (depth > 0) {
+	return PRESCAN_OK;
+}
+
+/* True (logged with file and line) when @text has something libconfuse
+ * would accept silently but wrongly, or that kashim refuses. */
+static bool prescan_refuses(const char *path, const char *text, const struct kashim_logger *log,
+			    struct rule_lines *rules)
+{
+	int line = 1, depth = 0, open_line = 0, section_line = 0;
+	const char *what;
+
+	switch (prescan(text, &line, &open_line, &section_line, &depth, path, rules, log)) {
+	case PRESCAN_TOO_MANY_RULES:
+		return true; /* already logged */
+	case PRESCAN_ENV_REFERENCE:
 		kashim_logf(log, KASHIM_LOG_WARN,
-			    "%s:%d: section opened here is not closed before the end of the file; file ignored",
-			    path, open_line);
+			    "%s:%d: ${...} environment references are not supported (use KASHIM_* variables); file ignored",
+			    path, line);
 		return true;
+	case PRESCAN_OPEN_COMMENT:
+		what = "comment";
+		break;
+	case PRESCAN_OPEN_STRING:
+		what = "string";
+		break;
+	case PRESCAN_OK:
+		if (depth <= 0)
+			return false;
+		what = "section";
+		open_line = section_line;
+		break;
 	}
-	return false;
-env_reference:
 	kashim_logf(log, KASHIM_LOG_WARN,
-		    "%s:%d: ${...} environment references are not supported (use KASHIM_* variables); file ignored",
-		    path, line);
+		    "%s:%d: %s opened here is not closed before the end of the file; file ignored", path,
+		    open_line, what);
 	return true;
 }
 
@@ -435,6 +486,124 @@ kashim_conffile_load(const char *path, const char *exe_name, const char *argv0_n
 	return kashim_conffile_load_rules(path, exe_name, argv0_name, s, NULL, log);
 }
 
+/* Install kashim's error function and range checks on a fresh @cfg. */
+static void config_set_checks(cfg_t *cfg)
+{
+	cfg_set_error_function(cfg, conf_error);
+	for (size_t i = 0; i < sizeof range_checked / sizeof range_checked[0]; i++) {
+		for (size_t j = 0; j < sizeof range_scopes / sizeof range_scopes[0]; j++) {
+			char name[64];
+
+			snprintf(name, sizeof name, "%s%s", range_scopes[j], range_checked[i]);
+			cfg_set_validate_func(cfg, name, validate_range);
+		}
+	}
+}
+
+/* cfg_parse_buf() with flex's ECHO going to a stream without an fd that
+ * drops it; the previous output (a host program may share this libconfuse)
+ * is restored. Stores cfg_parse_buf()'s result in *@rc; false (logged) when
+ * the stream cannot be made and nothing was parsed. */
+static bool parse_quietly(cfg_t *cfg, const char *text, const char *path, const struct kashim_logger *log,
+			  int *rc)
+{
+	FILE *echo_sink, *previous_out;
+
+	echo_sink = fopencookie(NULL, "w", (cookie_io_functions_t){.write = discard_write});
+	if (!echo_sink) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
+		return false;
+	}
+	previous_out = cfg_yyget_out();
+	cfg_yyset_out(echo_sink);
+	*rc = cfg_parse_buf(cfg, text);
+	cfg_yyset_out(previous_out ? previous_out : stdout);
+	fclose(echo_sink);
+	return true;
+}
+
+/* Apply a parsed file to @s: its top level, then the first program section
+ * whose title matches either name (or, for kashim-bpf, the cgroup section
+ * its query matches). Returns the program section applied, or NULL. */
+static cfg_t *apply_parsed(cfg_t *cfg, const char *path, const char *exe_name, const char *argv0_name,
+			   struct kashim_settings *s)
+{
+	cfg_t *matched = NULL;
+
+	snprintf(s->file, sizeof s->file, "%s", path);
+	take_values(cfg, s, KASHIM_SRC_FILE);
+	for (unsigned i = 0; i < cfg_size(cfg, "program"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "program", i);
+
+		if (title_matches(cfg_title(sec), exe_name, argv0_name)) {
+			snprintf(s->section, sizeof s->section, "%s", cfg_title(sec));
+			take_values(sec, s, KASHIM_SRC_SECTION);
+			matched = sec;
+			break;
+		}
+	}
+	if (cgroup_query)
+		take_cgroup_section(cfg, s);
+	return matched;
+}
+
+/* Check every rule of the file, those of other programs too; when @want,
+ * return the table of those that apply: the @matched section's first, then
+ * the top level's, each on top of @base. NULL with no rule (or when not
+ * @want); problems are counted in @ctx. */
+static struct kashim_ruleset *collect_rules(cfg_t *cfg, cfg_t *matched, const struct rule_lines *lines,
+					    struct parse_ctx *ctx, const struct kashim_settings *base, bool want)
+{
+	struct rule_cursor cur = {.lines = lines};
+	struct kashim_ruleset *set = NULL;
+
+	if (want && lines->n) {
+		set = malloc(sizeof *set + lines->n * sizeof set->rule[0]);
+		if (!set) {
+			kashim_logf(ctx->log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", ctx->path);
+			ctx->problems++;
+		} else {
+			set->n = 0;
+		}
+	}
+	for (unsigned i = 0; i < cfg_size(cfg, "program"); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, "program", i);
+
+		scope_rules(sec, 1, &cur, ctx, base, sec == matched ? set : NULL);
+	}
+	scope_rules(cfg, 0, &cur, ctx, base, set);
+	if (set && !set->n) {
+		free(set);
+		set = NULL;
+	}
+	return set;
+}
+
+/* Read @path and run the prescan; NULL (logged, *@result set) when it
+ * refuses the file. On success *@lines holds the rules' lines. */
+static char *read_and_prescan(const char *path, const struct kashim_logger *log, struct rule_lines **lines,
+			      enum kashim_conf_result *result)
+{
+	bool missing;
+	char *text = read_file(path, log, &missing);
+
+	*result = missing ? KASHIM_CONF_MISSING : KASHIM_CONF_INVALID;
+	*lines = NULL;
+	if (!text)
+		return NULL;
+	*result = KASHIM_CONF_INVALID;
+	*lines = calloc(1, sizeof **lines);
+	if (!*lines || prescan_refuses(path, text, log, *lines)) {
+		if (!*lines)
+			kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
+		free(*lines);
+		*lines = NULL;
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 KASHIM_EXPORT enum kashim_conf_result
 kashim_conffile_load_rules(const char *path, const char *exe_name, const char *argv0_name,
 			   struct kashim_settings *s, struct kashim_ruleset **rules,
@@ -450,31 +619,17 @@ kashim_conffile_load_rules(const char *path, const char *exe_name, const char *a
 		CFG_END()};
 	struct parse_ctx ctx = {.log = log, .path = path};
 	struct kashim_settings next = *s;
-	enum kashim_conf_result result = KASHIM_CONF_INVALID;
-	struct rule_lines *lines;
-	struct rule_cursor cur = {0};
+	enum kashim_conf_result result;
 	struct kashim_ruleset *set = NULL;
-	cfg_t *matched = NULL;
-	bool missing;
+	struct rule_lines *lines;
 	char *text;
 	cfg_t *cfg;
-	FILE *echo_sink, *previous_out;
-	int rc;
+	int rc = CFG_PARSE_ERROR;
 
 	if (rules)
 		*rules = NULL;
-	text = read_file(path, log, &missing);
-	if (!text)
-		return missing ? KASHIM_CONF_MISSING : KASHIM_CONF_INVALID;
-	lines = calloc(1, sizeof *lines);
-	if (!lines || prescan_refuses(path, text, log, lines)) {
-		if (!lines)
-			kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
-		free(lines);
-		free(text);
-		return KASHIM_CONF_INVALID;
-	}
-	cur.lines = lines;
+	if (!(text = read_and_prescan(path, log, &lines, &result)))
+		return result;
 	cfg = cfg_init(opts, CFGF_NONE);
 	if (!cfg) {
 		kashim_logf(log, KASHIM_LOG_WARN, "%s: libconfuse could not start; file ignored", path);
@@ -483,68 +638,17 @@ kashim_conffile_load_rules(const char *path, const char *exe_name, const char *a
 		return KASHIM_CONF_INVALID;
 	}
 	current = &ctx;
-	cfg_set_error_function(cfg, conf_error);
-	for (size_t i = 0; i < sizeof range_checked / sizeof range_checked[0]; i++) {
-		for (size_t j = 0; j < sizeof range_scopes / sizeof range_scopes[0]; j++) {
-			char name[64];
+	config_set_checks(cfg);
+	if (!parse_quietly(cfg, text, path, log, &rc)) {
+		ctx.problems++; /* logged */
+	} else if (rc == CFG_SUCCESS && ctx.problems == 0) {
+		cfg_t *matched = apply_parsed(cfg, path, exe_name, argv0_name, &next);
 
-			snprintf(name, sizeof name, "%s%s", range_scopes[j], range_checked[i]);
-			cfg_set_validate_func(cfg, name, validate_range);
-		}
-	}
-
-	/* A stream without an fd that drops what flex ECHOes; the previous
-	 * output (a host program may share this libconfuse) is restored. */
-	echo_sink = fopencookie(NULL, "w", (cookie_io_functions_t){.write = discard_write});
-	if (!echo_sink) {
-		kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
-		current = NULL;
-		cfg_free(cfg);
-		free(lines);
-		free(text);
-		return KASHIM_CONF_INVALID;
-	}
-	previous_out = cfg_yyget_out();
-	cfg_yyset_out(echo_sink);
-	rc = cfg_parse_buf(cfg, text);
-	cfg_yyset_out(previous_out ? previous_out : stdout);
-	fclose(echo_sink);
-	if (rc == CFG_SUCCESS && ctx.problems == 0) {
-		snprintf(next.file, sizeof next.file, "%s", path);
-		take_values(cfg, &next, KASHIM_SRC_FILE);
-		for (unsigned i = 0; i < cfg_size(cfg, "program"); i++) {
-			cfg_t *sec = cfg_getnsec(cfg, "program", i);
-
-			if (title_matches(cfg_title(sec), exe_name, argv0_name)) {
-				snprintf(next.section, sizeof next.section, "%s", cfg_title(sec));
-				take_values(sec, &next, KASHIM_SRC_SECTION);
-				matched = sec;
-				break;
-			}
-		}
-		if (cgroup_query)
-			take_cgroup_section(cfg, &next);
-		/* Every rule is checked, those of other programs too; the
-		 * matching section's are tried first, then the top level's. */
-		if (rules && lines->n) {
-			set = malloc(sizeof *set + lines->n * sizeof set->rule[0]);
-			if (!set) {
-				kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", path);
-				ctx.problems++;
-			} else {
-				set->n = 0;
-			}
-		}
-		for (unsigned i = 0; i < cfg_size(cfg, "program"); i++) {
-			cfg_t *sec = cfg_getnsec(cfg, "program", i);
-
-			scope_rules(sec, 1, &cur, &ctx, &next, sec == matched ? set : NULL);
-		}
-		scope_rules(cfg, 0, &cur, &ctx, &next, set);
+		set = collect_rules(cfg, matched, lines, &ctx, &next, rules != NULL);
 	}
 	if (rc == CFG_SUCCESS && ctx.problems == 0) {
 		*s = next;
-		if (set && set->n)
+		if (rules)
 			*rules = set, set = NULL;
 		result = KASHIM_CONF_APPLIED;
 	} else if (ctx.problems == 0) {

@@ -117,6 +117,11 @@ typedef const char *(*kashim_getenv_fn)(const char *name);
 int kashim_settings_apply_env(struct kashim_settings *s, kashim_getenv_fn get,
 			      const struct kashim_logger *log);
 
+/* Copy field @f (user_timeout with its "auto" flag) from @src into @dst,
+ * which then says it came from @source. */
+void kashim_settings_copy_field(struct kashim_settings *dst, const struct kashim_settings *src,
+				enum kashim_field f, enum kashim_source source);
+
 /* Derive what depends on other fields (user_timeout = auto). Call once,
  * after the last source has been applied. */
 void kashim_settings_finish(struct kashim_settings *s);

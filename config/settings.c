@@ -149,6 +149,35 @@ bool kashim_parse_log_dest(const char *text, enum kashim_log_to *to)
 	return true;
 }
 
+void kashim_settings_copy_field(struct kashim_settings *dst, const struct kashim_settings *src,
+				enum kashim_field f, enum kashim_source source)
+{
+	switch (f) {
+	case KASHIM_F_KEEPALIVE:
+		dst->keepalive = src->keepalive;
+		break;
+	case KASHIM_F_OVERRIDE:
+		dst->override = src->override;
+		break;
+	case KASHIM_F_IDLE:
+		dst->idle = src->idle;
+		break;
+	case KASHIM_F_INTERVAL:
+		dst->interval = src->interval;
+		break;
+	case KASHIM_F_COUNT:
+		dst->count = src->count;
+		break;
+	case KASHIM_F_USER_TIMEOUT:
+		dst->user_timeout = src->user_timeout;
+		dst->user_timeout_auto = src->user_timeout_auto;
+		break;
+	default:
+		return;
+	}
+	dst->source[f] = (unsigned char)source;
+}
+
 /* Store a validated integer into its field. */
 static void set_int_field(struct kashim_settings *s, enum kashim_field f, long v)
 {

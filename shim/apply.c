@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "kashim.h"
@@ -68,6 +69,39 @@ void kashim_apply(int fd, const struct kashim_runtime *rt, const char *why)
 			   rt->settings.user_timeout);
 }
 
+unsigned kashim_sockopts_from(const struct kashim_settings *s, struct kashim_sockopt opts[5])
+{
+	unsigned n = 0;
+
+	if (!s->keepalive)
+		return 0;
+	opts[n++] = (struct kashim_sockopt){SOL_SOCKET, SO_KEEPALIVE, 1};
+	opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_KEEPIDLE, s->idle};
+	opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_KEEPINTVL, s->interval};
+	opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_KEEPCNT, s->count};
+	if (s->user_timeout > 0)
+		opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_USER_TIMEOUT, (int)s->user_timeout};
+	return n;
+}
+
+/* getsockopt(@level, @name) of @fd as a flag, without touching errno. */
+static bool option_on(int fd, int level, int name)
+{
+	int (*get)(int, int, int, void *, socklen_t *) = KASHIM_REAL(real_getsockopt, "getsockopt");
+	int saved_errno = errno;
+	int on = 0;
+	socklen_t len = sizeof on;
+	bool set = get && get(fd, level, name, &on, &len) == 0 && on;
+
+	errno = saved_errno;
+	return set;
+}
+
+bool kashim_is_listening(int fd)
+{
+	return option_on(fd, SOL_SOCKET, SO_ACCEPTCONN);
+}
+
 bool kashim_fd_is_tcp(int fd)
 {
 	int (*get)(int, int, int, void *, socklen_t *) = KASHIM_REAL(real_getsockopt, "getsockopt");
@@ -85,14 +119,7 @@ bool kashim_fd_is_tcp(int fd)
  * socket unit's KeepAlive=yes, a parent that configured it) keeps its values. */
 bool kashim_has_keepalive(int fd)
 {
-	int (*get)(int, int, int, void *, socklen_t *) = KASHIM_REAL(real_getsockopt, "getsockopt");
-	int saved_errno = errno;
-	int on = 0;
-	socklen_t len = sizeof on;
-	bool chose = get && get(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len) == 0 && on;
-
-	errno = saved_errno;
-	return chose;
+	return option_on(fd, SOL_SOCKET, SO_KEEPALIVE);
 }
 
 bool kashim_has_values(int fd, const struct kashim_sockopt *opts, unsigned n)

@@ -240,20 +240,9 @@ static void load_config_file(struct kashim_settings *s, const char *path, bool r
 /* Turn settings into the list of setsockopt() calls every TCP socket gets. */
 static void precompute(struct kashim_runtime *rt)
 {
-	const struct kashim_settings *s = &rt->settings;
-	unsigned n = 0;
-
-	rt->enabled = s->keepalive;
-	rt->override = s->override;
-	if (!rt->enabled)
-		return;
-	rt->opts[n++] = (struct kashim_sockopt){SOL_SOCKET, SO_KEEPALIVE, 1};
-	rt->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_KEEPIDLE, s->idle};
-	rt->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_KEEPINTVL, s->interval};
-	rt->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_KEEPCNT, s->count};
-	if (s->user_timeout > 0)
-		rt->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_USER_TIMEOUT, (int)s->user_timeout};
-	rt->nopts = n;
+	rt->enabled = rt->settings.keepalive;
+	rt->override = rt->settings.override;
+	rt->nopts = kashim_sockopts_from(&rt->settings, rt->opts);
 }
 
 static void read_settings(struct kashim_runtime *rt)

@@ -256,6 +256,14 @@ bool kashim_adopt(int fd, const char *why);
 /* True for a TCP or MPTCP socket (SO_PROTOCOL), without touching errno. */
 bool kashim_fd_is_tcp(int fd);
 
+/* The setsockopt() calls settings @s ask for, into @opts: SO_KEEPALIVE and
+ * the 3 TCP_KEEP* first, TCP_USER_TIMEOUT when above 0. Returns how many
+ * (0 when keepalive is off). */
+unsigned kashim_sockopts_from(const struct kashim_settings *s, struct kashim_sockopt opts[5]);
+
+/* True for a listening socket (SO_ACCEPTCONN), without touching errno. */
+bool kashim_is_listening(int fd);
+
 /* True when @fd already has SO_KEEPALIVE on (its owner chose keepalive, or
  * it was copied from a listener that has it), without touching errno. */
 bool kashim_has_keepalive(int fd);

@@ -36,25 +36,15 @@ static int option_index(int level, int name)
 	}
 }
 
-/* The setsockopt() calls @s asks for, as init.c's precompute() makes them
- * for the program's own settings. @p is in fresh zeroed memory. */
+/* The setsockopt() calls @s asks for, as for the program's own settings.
+ * @p is in fresh zeroed memory. */
 static void profile_from(struct kashim_profile *p, const struct kashim_settings *s)
 {
-	unsigned n = 0;
-
 	p->settings = s;
 	p->enabled = s->keepalive;
 	p->override = s->override;
-	if (!p->enabled)
-		return;
-	p->opts[n++] = (struct kashim_sockopt){SOL_SOCKET, SO_KEEPALIVE, 1};
-	p->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_KEEPIDLE, s->idle};
-	p->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_KEEPINTVL, s->interval};
-	p->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_KEEPCNT, s->count};
-	if (s->user_timeout > 0)
-		p->opts[n++] = (struct kashim_sockopt){IPPROTO_TCP, TCP_USER_TIMEOUT, (int)s->user_timeout};
-	p->nopts = n;
-	for (unsigned i = 0; i < n; i++)
+	p->nopts = kashim_sockopts_from(s, p->opts);
+	for (unsigned i = 0; i < p->nopts; i++)
 		p->own[i] = (unsigned char)(KASHIM_FS_OWN << option_index(p->opts[i].level, p->opts[i].name));
 }
 
@@ -298,40 +288,13 @@ KASHIM_EXPORT int listen(int fd, int backlog)
 	return ret;
 }
 
-/* The listener's socket option SO_ACCEPTCONN, without touching errno. */
-static bool is_listening(int fd)
-{
-	int (*get)(int, int, int, void *, socklen_t *) = KASHIM_REAL(real_getsockopt, "getsockopt");
-	int saved_errno = errno;
-	int on = 0;
-	socklen_t len = sizeof on;
-	bool listening = get && get(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on;
-
-	errno = saved_errno;
-	return listening;
-}
-
-/* With override off, an owner that already turned keepalive on keeps its
- * values (as apply.c does for adopted sockets without rules). */
-static bool owner_chose_keepalive(int fd)
-{
-	int (*get)(int, int, int, void *, socklen_t *) = KASHIM_REAL(real_getsockopt, "getsockopt");
-	int saved_errno = errno;
-	int on = 0;
-	socklen_t len = sizeof on;
-	bool chose = get && get(fd, SOL_SOCKET, SO_KEEPALIVE, &on, &len) == 0 && on;
-
-	errno = saved_errno;
-	return chose;
-}
-
 bool kashim_rules_adopt(int fd, const struct kashim_runtime *rt, const char *why, bool mark)
 {
 	const struct kashim_profile *p;
 	struct kashim_addr a;
 	bool known;
 
-	if (!is_listening(fd)) {
+	if (!kashim_is_listening(fd)) {
 		kashim_rules_socket(fd);
 		return false;
 	}
@@ -342,7 +305,7 @@ bool kashim_rules_adopt(int fd, const struct kashim_runtime *rt, const char *why
 	}
 	/* An owner that turned keepalive on itself keeps its values: mark it decided
 	 * with an empty profile (nothing called). */
-	if (!p->override && owner_chose_keepalive(fd)) {
+	if (!p->override && kashim_has_keepalive(fd)) {
 		decide(fd, rt, &(struct kashim_profile){.settings = p->settings},
 		       "inherited listener already has SO_KEEPALIVE, kept as it is;", known ? &a : NULL, true);
 		return false;
@@ -362,7 +325,7 @@ bool kashim_rules_accept_undecided(int listener, int fd, const struct kashim_run
 		decide(listener, rt, p, "listener, inherited", known ? &a : NULL, true);
 		return false;
 	}
-	on = owner_chose_keepalive(listener);
+	on = kashim_has_keepalive(listener);
 	if (!on || !kashim_has_values(listener, p->opts, p->nopts)) {
 		if (on && !p->override) {
 			decide(listener, rt, &(struct kashim_profile){.settings = p->settings},

@@ -44,7 +44,7 @@ static inline bool is_tcp_request(int domain, int type, int protocol)
  * __errno_location() nor a saved copy, and no call into libc's wrapper
  * (make bench, socket: 20 instructions fewer per socket). Another
  * library interposing setsockopt() does not see kashim's own calls. */
-static inline long raw_setsockopt(int fd, const struct kashim_sockopt *o)
+static inline long set_option(int fd, const struct kashim_sockopt *o)
 {
 	register long optval __asm__("r10") = (long)&o->value;
 	register long optlen __asm__("r8") = sizeof(int);
@@ -57,6 +57,22 @@ static inline long raw_setsockopt(int fd, const struct kashim_sockopt *o)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
+#else
+/* libc's setsockopt, with the same contract: 0 or -errno, errno untouched
+ * (KASHIM_MODE_CONFIGURE guarantees it is resolved). */
+static inline long set_option(int fd, const struct kashim_sockopt *o)
+{
+	int (*set)(int, int, int, const void *, socklen_t) = __atomic_load_n(&real_setsockopt, __ATOMIC_RELAXED);
+	int saved_errno = errno;
+	long err;
+
+	if (KASHIM_LIKELY(set(fd, o->level, o->name, &o->value, sizeof(int)) == 0))
+		return 0;
+	err = -errno;
+	errno = saved_errno;
+	return err;
+}
+#endif
 
 /* Out of line: option @i of kashim_rt failed on @fd with error @err. Log
  * it; the program's errno is untouched. */
@@ -73,16 +89,16 @@ static __attribute__((noinline, cold)) void configure_failed(int fd, unsigned i,
 static __attribute__((noinline)) void configure_more(int fd)
 {
 	for (unsigned i = 4; i < kashim_rt.nopts; i++) {
-		long ret = raw_setsockopt(fd, &kashim_rt.opts[i]);
+		long ret = set_option(fd, &kashim_rt.opts[i]);
 
 		if (KASHIM_UNLIKELY(ret != 0))
 			configure_failed(fd, i, ret);
 	}
 }
 
-/* Settle a new TCP socket and make the calls: kashim_apply() with its loop
- * unrolled for the 4 options every configuration starts with. errno is
- * never touched. */
+/* Mark a new TCP socket decided and make the calls: kashim_apply() with its
+ * loop unrolled for the 4 options every configuration starts with. errno
+ * is never touched. */
 static inline __attribute__((always_inline)) void configure(int fd)
 {
 	const struct kashim_sockopt *o = kashim_rt.opts;
@@ -91,7 +107,7 @@ static inline __attribute__((always_inline)) void configure(int fd)
 	kashim_fd_decide(fd);
 #define KASHIM_CONFIGURE_ONE(i)                               \
 	do {                                                  \
-		ret = raw_setsockopt(fd, &o[i]);              \
+		ret = set_option(fd, &o[i]);                  \
 		if (KASHIM_UNLIKELY(ret != 0))                \
 			configure_failed(fd, i, ret);         \
 	} while (0)
@@ -103,51 +119,6 @@ static inline __attribute__((always_inline)) void configure(int fd)
 	if (KASHIM_UNLIKELY(kashim_rt.nopts > 4))
 		configure_more(fd);
 }
-#else
-/* Out of line: option @i of kashim_rt failed on @fd. Log it and give the
- * program back its errno. */
-static __attribute__((noinline, cold)) void configure_failed(int fd, unsigned i, int saved_errno)
-{
-	kashim_apply_failed(fd, &kashim_rt, &kashim_rt.opts[i]);
-	errno = saved_errno;
-}
-
-/* Out of line: the options after the usual 4 (user_timeout). */
-static __attribute__((noinline)) void configure_more(int fd, int (*set)(int, int, int, const void *, socklen_t),
-						     int saved_errno)
-{
-	const struct kashim_sockopt *o = kashim_rt.opts;
-
-	for (unsigned i = 4; i < kashim_rt.nopts; i++)
-		if (KASHIM_UNLIKELY(set(fd, o[i].level, o[i].name, &o[i].value, sizeof(int)) != 0))
-			configure_failed(fd, i, saved_errno);
-}
-
-/* Settle a new TCP socket and make the calls: kashim_apply() with its loop
- * unrolled for the 4 options every configuration starts with, and nothing
- * else (KASHIM_MODE_CONFIGURE guarantees setsockopt is resolved). errno is
- * preserved. */
-static inline __attribute__((always_inline)) void configure(int fd)
-{
-	int (*set)(int, int, int, const void *, socklen_t) = __atomic_load_n(&real_setsockopt, __ATOMIC_RELAXED);
-	const struct kashim_sockopt *o = kashim_rt.opts;
-	int saved_errno = errno;
-
-	kashim_fd_decide(fd);
-#define KASHIM_CONFIGURE_ONE(i)                                                                   \
-	do {                                                                                      \
-		if (KASHIM_UNLIKELY(set(fd, o[i].level, o[i].name, &o[i].value, sizeof(int)) != 0)) \
-			configure_failed(fd, i, saved_errno);                                     \
-	} while (0)
-	KASHIM_CONFIGURE_ONE(0);
-	KASHIM_CONFIGURE_ONE(1);
-	KASHIM_CONFIGURE_ONE(2);
-	KASHIM_CONFIGURE_ONE(3);
-#undef KASHIM_CONFIGURE_ONE
-	if (KASHIM_UNLIKELY(kashim_rt.nopts > 4))
-		configure_more(fd, set, saved_errno);
-}
-#endif
 
 /* Everything but the hot path: a socket made before the settings are known
  * (which reads them) or while another thread reads them (noted for it to

@@ -287,27 +287,46 @@ static void print_target(const struct karun *k, const struct karun_target *t, st
 	}
 }
 
+/* Without --to/--listen: say that rules can change the settings. */
+static void print_rule_counts(const struct kashim_ruleset *set)
+{
+	unsigned n[2] = {0, 0};
+
+	for (unsigned i = 0; i < set->n; i++)
+		n[set->rule[i].kind]++;
+	printf("rules:   %u destination and %u listen rule%s can change these per connection (see --to, --listen)\n",
+	       n[0], n[1], n[1] == 1 ? "" : "s");
+}
+
+/* The config file the shim would read: $KASHIM_CONFIG, else the compiled-in
+ * one; *@required when KASHIM_CONFIG names it (it must then exist). */
+static const char *config_path(bool *required)
+{
+	const char *config = getenv("KASHIM_CONFIG");
+
+	*required = config != NULL;
+	if (config && !*config) {
+		kashim_logf(&problem_logger, KASHIM_LOG_WARN,
+			    "environment KASHIM_CONFIG is empty; the shim reads %s", KASHIM_SYSCONF_PATH);
+		config = NULL;
+		*required = false;
+	}
+	return config ? config : KASHIM_SYSCONF_PATH;
+}
+
 int karun_explain(const struct karun *k, const struct karun_query *q)
 {
 	const char *path = q->path, *argv0 = q->argv0;
 	struct kashim_ruleset *set = NULL;
 	struct kashim_settings s;
-	const char *config = getenv("KASHIM_CONFIG");
 	char exe[256], arg0[256], how[PATH_MAX + 300];
-	bool required = config != NULL;
+	bool required;
+	const char *config = config_path(&required);
 	enum kashim_conf_result r;
 
 	exe[0] = arg0[0] = '\0';
 	if (path)
 		section_match_names(path, argv0 ? argv0 : path, exe, arg0, sizeof exe, how, sizeof how);
-	if (config && !*config) {
-		kashim_logf(&problem_logger, KASHIM_LOG_WARN,
-			    "environment KASHIM_CONFIG is empty; the shim reads %s", KASHIM_SYSCONF_PATH);
-		config = NULL;
-		required = false;
-	}
-	if (!config)
-		config = KASHIM_SYSCONF_PATH;
 
 	kashim_settings_defaults(&s);
 	r = kashim_conffile_load_rules(config, path ? exe : NULL, path ? arg0 : NULL, &s, &set, &problem_logger);
@@ -335,14 +354,8 @@ int karun_explain(const struct karun *k, const struct karun_query *q)
 		print_target(k, q->target, set, &s);
 	else
 		print_fields(k, &s);
-	if (set && !q->target) {
-		unsigned n[2] = {0, 0};
-
-		for (unsigned i = 0; i < set->n; i++)
-			n[set->rule[i].kind]++;
-		printf("rules:   %u destination and %u listen rule%s can change these per connection (see --to, --listen)\n",
-		       n[0], n[1], n[1] == 1 ? "" : "s");
-	}
+	if (set && !q->target)
+		print_rule_counts(set);
 	free(set);
 	if (path)
 		karun_print_unreachable(stdout, "warning: ", path);
