@@ -127,8 +127,9 @@ static void match_libc(struct karun *k, const char *command_path, bool chosen)
 
 	if (want != KASHIM_LIBC_GLIBC && want != KASHIM_LIBC_MUSL)
 		return;
+	/* A library that names no C library (a stub, say) is no mismatch. */
 	have = kashim_inspect_libc(k->lib);
-	if (have == want)
+	if (have == want || (have != KASHIM_LIBC_GLIBC && have != KASHIM_LIBC_MUSL))
 		return;
 	snprintf(dir, sizeof dir, "%s", k->lib);
 	*strrchr(dir, '/') = '\0';
