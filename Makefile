@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # kashim - force TCP keepalive on programs that cannot be changed.
 # Plain GNU make. Installation paths follow the usual variables; DESTDIR is
 # honoured by install and uninstall.
@@ -10,7 +11,17 @@ DOCDIR     ?= $(PREFIX)/share/doc/kashim
 SYSCONFDIR ?= /etc
 VERSION    := 0.1.0
 
-CC      ?= gcc
+# make's built-in CC (cc) is not a choice: gcc unless CC comes from the
+# command line or the environment. make MUSL=1 builds with musl-gcc into
+# build-musl/ (mk/musl.mk); only CC on the command line overrides it.
+# make PORTABLE=1: build-portable/, libconfuse linked into the config reader.
+ifdef MUSL
+ifneq ($(origin CC),command line)
+CC := musl-gcc
+endif
+else ifeq ($(origin CC),default)
+CC := gcc
+endif
 CFLAGS  ?= -O2 -g
 # Flags every object needs, whatever CFLAGS the user passes.
 KASHIM_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -fPIC -fvisibility=hidden \
@@ -20,7 +31,7 @@ CONFUSE_LIBS   = $(shell pkg-config --libs libconfuse)
 CHECK_CFLAGS   = $(shell pkg-config --cflags check)
 CHECK_LIBS     = $(shell pkg-config --libs check)
 
-B := build
+B := $(if $(MUSL),build-musl,$(if $(PORTABLE),build-portable,build))
 SHIM_SRC   := shim/real.c shim/init.c shim/log.c shim/apply.c shim/pending.c shim/socket.c \
               shim/connect.c shim/accept.c shim/setsockopt.c shim/close.c shim/dup.c shim/rules.c \
               config/settings.c
@@ -34,12 +45,17 @@ PLUGIN := $(B)/kashim/libkashim-conf.so
 .PHONY: all deps test-deps check demo bench clean install uninstall
 all: $(LIB) $(PLUGIN)
 
-# Build dependencies: installed by scripts/install-deps when missing.
+# Build dependencies: `make` and `make install` only check for them (an
+# unprivileged package build must not run apt-get) and name what is missing;
+# the goals that run things (check, demo, bench...) install them first, so
+# the README's two commands work on a fresh Debian 12.
+KASHIM_INSTALL_GOALS := check demo bench check-asan check-valgrind deps test-deps
+KASHIM_DEPS_MODE := $(if $(filter $(KASHIM_INSTALL_GOALS),$(MAKECMDGOALS)),,--check)
 $(B)/.deps-build:
-	@scripts/install-deps build
+	@CC='$(CC)' scripts/install-deps $(KASHIM_DEPS_MODE) build
 	@mkdir -p $(B) && touch $@
 $(B)/.deps-test: | $(B)/.deps-build
-	@scripts/install-deps test
+	@scripts/install-deps $(KASHIM_DEPS_MODE) test
 	@mkdir -p $(B) && touch $@
 deps: $(B)/.deps-build
 test-deps: $(B)/.deps-test

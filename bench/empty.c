@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * empty.c - libempty.so, a preloadable library that does nothing: what
  * LD_PRELOAD costs a process before the preloaded code does any work

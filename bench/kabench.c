@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kabench.c - the operations `make bench` measures, in a loop.
  *

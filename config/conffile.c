@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conffile.c - keepalive.conf, parsed with libconfuse into kashim_settings.
  *

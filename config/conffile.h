@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * conffile.h - read keepalive.conf with libconfuse.
  *

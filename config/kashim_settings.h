@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kashim_settings.h - the resolved keepalive settings and the pure functions
  * that build them (defaults, environment, validation, description).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * settings.c - defaults, environment overrides, validation and description
  * of kashim's settings. Pure functions over struct kashim_settings: no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* confuse-config.h - the config.h libconfuse's sources expect, for building
  * them instrumented into the fuzz target (make fuzz FUZZ_CONFUSE_SRC=...):
  * Debian 12's glibc has every function libconfuse would otherwise replace. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_conffile.c - libFuzzer target for the config loader,
  * kashim_conffile_load() (config/conffile.c over libconfuse).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * replay.c - main() for the fuzz target without libFuzzer: replays saved
  * inputs (fuzz/regressions/, fuzz/corpus/) through LLVMFuzzerTestOneInput,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # bench.mk - `make bench` (issue 6): system calls, user-space instructions
 # and wall-clock time of socket/connect/spawn under none, manual, empty,
 # kashim and kashim-disabled; the table goes to build/bench.txt.

@@ -8,8 +8,9 @@
 SBINDIR ?= $(PREFIX)/sbin
 BPF_CLANG ?= clang
 BPFTOOL ?= $(shell PATH="$$PATH:/usr/sbin:/sbin" command -v bpftool 2>/dev/null)
-KASHIM_BPF_BUILD := $(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && [ -n "$(BPFTOOL)" ] && \
-                      pkg-config --exists libbpf 2>/dev/null && echo yes)
+# Not with make MUSL=1: Debian's libbpf is built for glibc.
+KASHIM_BPF_BUILD := $(if $(MUSL),,$(shell command -v $(BPF_CLANG) >/dev/null 2>&1 && [ -n "$(BPFTOOL)" ] && \
+                      pkg-config --exists libbpf 2>/dev/null && echo yes))
 
 KASHIM_BPF := $(B)/kashim-bpf
 KB_SRC := bpf/loader.c bpf/cgroups.c bpf/profile.c bpf/pins.c
@@ -92,6 +93,6 @@ install-bpf: all
 	if [ -x $(KASHIM_BPF) ]; then kashim_mkdir "$(SBINDIR)"; \
 		install -m 755 $(KASHIM_BPF) "$(DESTDIR)$(SBINDIR)/kashim-bpf"; fi; \
 	install -m 644 man/kashim-bpf.8 "$(DESTDIR)$(MANDIR)/man8/"; \
-	printf '%s' "$$created" >>"$(DESTDIR)$(DOCDIR)/installed-dirs"
+	if [ -n "$(KASHIM_DIRS_RECORD)" ]; then printf '%s' "$$created" >>"$(DESTDIR)$(KASHIM_DIRS_RECORD)"; fi
 uninstall-bpf:
 	rm -f "$(DESTDIR)$(SBINDIR)/kashim-bpf" "$(DESTDIR)$(MANDIR)/man8/kashim-bpf.8"

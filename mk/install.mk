@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # install.mk - `make install` and `make uninstall`.
 #
 # Honours PREFIX, DESTDIR, BINDIR, LIBDIR, MANDIR, DOCDIR and SYSCONFDIR.
@@ -9,7 +10,9 @@
 #   $(BINDIR)/ka-status
 #   $(MANDIR)/man{1,5,7,8}/...            the man pages
 #   $(DOCDIR)/...                         README, doc/*.md, keepalive.conf.example, systemd examples
-#   $(SYSCONFDIR)/keepalive.conf.example
+#   $(SYSCONFDIR)/keepalive.conf.example   (KASHIM_SYSCONF_EXAMPLE)
+# libkashim(7) gets the installed paths in place of /usr/local/lib and
+# /etc/keepalive.conf, as the scripts do.
 # Install never creates or overwrites $(SYSCONFDIR)/keepalive.conf (yours to
 # write) and never touches /etc/ld.so.preload (scripts/kashim-preload does,
 # when asked). It records the directories it had to create in
@@ -24,6 +27,9 @@ KASHIM_SYSTEMD_DOCS := $(wildcard scripts/systemd/*)
 KASHIM_DOCS := $(wildcard doc/*.md)
 KASHIM_STATUS_BIN := $(B)/ka-status
 KASHIM_DIRS_RECORD := $(DOCDIR)/installed-dirs
+# A package build passes KASHIM_DIRS_RECORD= (dpkg owns the directories) and
+# KASHIM_SYSCONF_EXAMPLE= (dpkg would make a file under /etc a conffile).
+KASHIM_SYSCONF_EXAMPLE := $(SYSCONFDIR)/keepalive.conf.example
 
 # Every file install may put in place, DESTDIR not included; uninstall removes
 # these and nothing else (kashim-check: what older versions installed).
@@ -36,7 +42,7 @@ KASHIM_INSTALLED_FILES := \
 	$(addprefix $(MANDIR)/man8/,$(notdir $(KASHIM_MAN8))) \
 	$(DOCDIR)/README.md $(DOCDIR)/keepalive.conf.example $(addprefix $(DOCDIR)/,$(KASHIM_DOCS)) \
 	$(addprefix $(DOCDIR)/systemd/,$(notdir $(KASHIM_SYSTEMD_DOCS))) \
-	$(SYSCONFDIR)/keepalive.conf.example
+	$(KASHIM_SYSCONF_EXAMPLE)
 
 # kashim_mkdir DIR: create $(DESTDIR)DIR and any missing parents, and append
 # each directory it created (without DESTDIR) to $$created, parents first.
@@ -79,7 +85,7 @@ install: all $(KASHIM_STATUS_BIN) $(B)/install/ka-run
 	fi; \
 	$(kashim_install_shell_functions); \
 	for d in $(LIBDIR)/kashim $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(MANDIR)/man7 \
-	         $(MANDIR)/man8 $(DOCDIR)/systemd $(DOCDIR)/doc $(SYSCONFDIR); do kashim_mkdir "$$d"; done; \
+	         $(MANDIR)/man8 $(DOCDIR)/systemd $(DOCDIR)/doc $(if $(KASHIM_SYSCONF_EXAMPLE),$(SYSCONFDIR)); do kashim_mkdir "$$d"; done; \
 	install -m 755 $(LIB) "$(DESTDIR)$(LIBDIR)/libkashim.so"; \
 	install -m 755 $(PLUGIN) "$(DESTDIR)$(LIBDIR)/kashim/libkashim-conf.so"; \
 	install -m 755 $(B)/install/ka-run "$(DESTDIR)$(BINDIR)/ka-run"; \
@@ -87,13 +93,17 @@ install: all $(KASHIM_STATUS_BIN) $(B)/install/ka-run
 	install -m 755 $(KASHIM_STATUS_BIN) "$(DESTDIR)$(BINDIR)/ka-status"; \
 	install -m 644 $(KASHIM_MAN1) "$(DESTDIR)$(MANDIR)/man1/"; \
 	install -m 644 $(KASHIM_MAN5) "$(DESTDIR)$(MANDIR)/man5/"; \
-	install -m 644 $(KASHIM_MAN7) "$(DESTDIR)$(MANDIR)/man7/"; \
+	sed -e 's|/usr/local/lib/|$(LIBDIR)/|g' -e 's|/etc/keepalive\.conf|$(SYSCONFDIR)/keepalive.conf|g' \
+		$(KASHIM_MAN7) >"$(DESTDIR)$(MANDIR)/man7/libkashim.7"; \
+	chmod 644 "$(DESTDIR)$(MANDIR)/man7/libkashim.7"; \
 	install -m 644 $(KASHIM_MAN8) "$(DESTDIR)$(MANDIR)/man8/"; \
 	install -m 644 README.md keepalive.conf.example "$(DESTDIR)$(DOCDIR)/"; \
 	install -m 644 $(KASHIM_DOCS) "$(DESTDIR)$(DOCDIR)/doc/"; \
 	install -m 644 $(KASHIM_SYSTEMD_DOCS) "$(DESTDIR)$(DOCDIR)/systemd/"; \
-	install -m 644 keepalive.conf.example "$(DESTDIR)$(SYSCONFDIR)/keepalive.conf.example"; \
-	printf '%s' "$$created" >>"$(DESTDIR)$(KASHIM_DIRS_RECORD)"; \
+	if [ -n "$(KASHIM_SYSCONF_EXAMPLE)" ]; then \
+		install -m 644 keepalive.conf.example "$(DESTDIR)$(KASHIM_SYSCONF_EXAMPLE)"; fi; \
+	if [ -n "$(KASHIM_DIRS_RECORD)" ]; then \
+		printf '%s' "$$created" >>"$(DESTDIR)$(KASHIM_DIRS_RECORD)"; fi; \
 	if [ ! -e "$(DESTDIR)$(SYSCONFDIR)/keepalive.conf" ]; then \
 		echo "install: no $(SYSCONFDIR)/keepalive.conf: built-in defaults apply;" \
 		     "start from $(SYSCONFDIR)/keepalive.conf.example"; fi; \
@@ -106,7 +116,7 @@ uninstall:
 	@set -e; \
 	for f in $(KASHIM_INSTALLED_FILES); do rm -f "$(DESTDIR)$$f"; done; \
 	record="$(DESTDIR)$(KASHIM_DIRS_RECORD)"; dirs=; \
-	if [ -f "$$record" ]; then dirs=$$(tac "$$record"); rm -f "$$record"; fi; \
+	if [ -n "$(KASHIM_DIRS_RECORD)" ] && [ -f "$$record" ]; then dirs=$$(tac "$$record"); rm -f "$$record"; fi; \
 	for d in $(DOCDIR)/systemd $(DOCDIR)/doc $(DOCDIR) $(LIBDIR)/kashim; do \
 		rmdir "$(DESTDIR)$$d" 2>/dev/null || true; done; \
 	printf '%s\n' "$$dirs" | while IFS= read -r d; do \

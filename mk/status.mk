@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # status.mk - ka-status (status/*.c) and `make demo` (scripts/demo).
 # ka-status reads the keepalive settings of live sockets from outside a
 # process; the stock-program tests (tests/programs/*.t) use it to check real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * SPDX-License-Identifier: MIT
  *

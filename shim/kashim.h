@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kashim.h - internals shared by the shim's files. Nothing here is exported:
  * the library is built with -fvisibility=hidden and only the interposed libc

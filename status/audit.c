@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * audit.c - ka-status --all: which processes on this machine hold
  * established TCP connections without keepalive (the ones kashim is for),

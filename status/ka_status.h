@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ka_status.h - what ka-status's files share: the record of one TCP socket
  * as read from a live process, the record of one process, and the functions

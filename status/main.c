@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * main.c - ka-status: show the keepalive settings of the TCP sockets of
  * running processes, read from the live sockets.

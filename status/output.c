@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * output.c - print what sockets.c read: an aligned table for people, JSON
  * for scripts. Both show the same fields; JSON uses null where the table

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * sockets.c - read the TCP sockets of a live process from outside.
  *

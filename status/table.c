@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * table.c - aligned text tables for operators. Widths are computed from the
  * cells themselves, so long IPv6 addresses or command names never break the

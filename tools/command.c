@@ -109,23 +109,63 @@ static void take_library(struct karun *k, const char *lib)
 			  k->lib);
 }
 
+/*
+ * A libkashim.so built for the other C library than @command_path's is a
+ * fatal loader error in the program (exit 127). When @k->lib is for the
+ * other one, take the build for the program's from where make puts it
+ * (build-musl/ or build/, beside the other) or from musl/ beside the
+ * library; refuse when there is none, or when KASHIM_LIB chose @k->lib.
+ */
+static void match_libc(struct karun *k, const char *command_path, bool chosen)
+{
+	enum kashim_libc want = kashim_inspect_libc(command_path), have;
+	char dir[PATH_MAX], candidate[PATH_MAX];
+	static const char *const musl[] = {"../build-musl/libkashim.so", "musl/libkashim.so"};
+	static const char *const glibc[] = {"../build/libkashim.so"};
+	const char *const *where = want == KASHIM_LIBC_MUSL ? musl : glibc;
+	size_t n = want == KASHIM_LIBC_MUSL ? 2 : 1;
+
+	if (want != KASHIM_LIBC_GLIBC && want != KASHIM_LIBC_MUSL)
+		return;
+	/* A library that names no C library (a stub, say) is no mismatch. */
+	have = kashim_inspect_libc(k->lib);
+	if (have == want || (have != KASHIM_LIBC_GLIBC && have != KASHIM_LIBC_MUSL))
+		return;
+	snprintf(dir, sizeof dir, "%s", k->lib);
+	*strrchr(dir, '/') = '\0';
+	for (size_t i = 0; !chosen && i < n; i++) {
+		snprintf(candidate, sizeof candidate, "%s/%s", dir, where[i]);
+		if (is_regular(candidate) && kashim_inspect_libc(candidate) == want) {
+			take_library(k, candidate);
+			return;
+		}
+	}
+	karun_die("%s is a %s program but %s is built for %s: preloading it would stop the program; %s%s%s",
+		  command_path, kashim_libc_name(want), k->lib, kashim_libc_name(have),
+		  chosen ? "set KASHIM_LIB to a " : "build the ", kashim_libc_name(want),
+		  chosen ? " build of libkashim.so"
+			 : (want == KASHIM_LIBC_MUSL ? " one (make MUSL=1) or set KASHIM_LIB to one"
+						     : " one (make) or set KASHIM_LIB to one"));
+}
+
 void karun_find_library(struct karun *k, const char *command_path)
 {
 	const char *env = getenv("KASHIM_LIB");
 	char here[PATH_MAX], candidate[PATH_MAX];
 	static const char *const beside[] = {"../build/libkashim.so", "../lib/libkashim.so"};
 
-	/* One library for every program today; a musl build chosen by the
-	 * program's PT_INTERP would be decided here. */
-	(void)command_path;
 	if (env && *env) {
 		if (!is_regular(env))
 			karun_die("KASHIM_LIB=%s: no such file", env);
 		take_library(k, env);
+		if (command_path)
+			match_libc(k, command_path, true);
 		return;
 	}
 	if (*KASHIM_INSTALLED_LIB && is_regular(KASHIM_INSTALLED_LIB)) {
 		take_library(k, KASHIM_INSTALLED_LIB);
+		if (command_path)
+			match_libc(k, command_path, false);
 		return;
 	}
 	/* Also when the installed path is missing: a tree staged with DESTDIR,
@@ -135,6 +175,8 @@ void karun_find_library(struct karun *k, const char *command_path)
 		snprintf(candidate, sizeof candidate, "%s/%s", here, beside[i]);
 		if (is_regular(candidate)) {
 			take_library(k, candidate);
+			if (command_path)
+				match_libc(k, command_path, false);
 			return;
 		}
 	}

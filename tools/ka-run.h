@@ -71,8 +71,10 @@ void karun_resolve_command(const char *command, char *out, size_t len);
  * Choose the libkashim.so to preload into @command_path (NULL when no
  * command is known: --check alone, --systemd-dropin) and store its absolute
  * path in @k->lib; exits 2 when there is none. From $KASHIM_LIB, else where
- * make install put it, else beside ka-run (../build/, ../lib/). The one place
- * to choose a library per program (a musl build for a musl PT_INTERP).
+ * make install put it, else beside ka-run (../build/, ../lib/). A program
+ * for the other C library (its PT_INTERP) gets the build for it
+ * (../build-musl/ or musl/ beside a glibc library, ../build/ beside a musl
+ * one); exits 2 when there is none or when KASHIM_LIB names the wrong one.
  */
 void karun_find_library(struct karun *k, const char *command_path);
 

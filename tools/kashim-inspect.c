@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kashim-inspect.c - read just enough of an executable to tell whether a
  * preloaded library can reach it: PT_INTERP (no loader, no preload), Go
@@ -195,4 +196,145 @@ void kashim_inspect_exe(const char *path, struct kashim_exe_info *info)
 		}
 	}
 	close(fd);
+}
+
+/* The loader named by PT_INTERP, into @buf; false when there is none. */
+static bool read_interp(int fd, const struct elf_view *v, char *buf, size_t len)
+{
+	for (unsigned i = 0; i < v->phnum && i < MAX_PHDRS; i++) {
+		uint64_t at = v->phoff + (uint64_t)i * v->phentsize, off, size;
+
+		if (v->is64) {
+			Elf64_Phdr ph;
+
+			if (!read_at(fd, &ph, sizeof ph, at))
+				return false;
+			if (ph.p_type != PT_INTERP)
+				continue;
+			off = ph.p_offset, size = ph.p_filesz;
+		} else {
+			Elf32_Phdr ph;
+
+			if (!read_at(fd, &ph, sizeof ph, at))
+				return false;
+			if (ph.p_type != PT_INTERP)
+				continue;
+			off = ph.p_offset, size = ph.p_filesz;
+		}
+		if (size == 0 || size >= len || !read_at(fd, buf, size, off))
+			return false;
+		buf[size] = '\0';
+		return true;
+	}
+	return false;
+}
+
+/* The libc a shared object needs, from its .dynamic section's DT_NEEDED
+ * names (found through the section headers, which strip keeps). */
+static enum kashim_libc needed_libc(int fd, const struct elf_view *v)
+{
+	if (v->shnum == 0 || v->shnum > MAX_SHDRS)
+		return KASHIM_LIBC_UNKNOWN;
+	for (unsigned i = 0; i < v->shnum; i++) {
+		uint64_t at = v->shoff + (uint64_t)i * v->shentsize, dyn_off, dyn_size, str_off, str_size;
+		uint32_t type, link, name;
+		size_t entsize = v->is64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
+
+		/* sh_type is at offset 4 in both classes' section headers;
+		 * sh_link at 40 (ELF64) or 24 (ELF32). */
+		if (!read_at(fd, &type, sizeof type, at + 4) || type != SHT_DYNAMIC)
+			continue;
+		if (!read_at(fd, &link, sizeof link, at + (v->is64 ? 40 : 24)) ||
+		    !section_span(fd, v, i, &dyn_off, &dyn_size, &name) ||
+		    !section_span(fd, v, link, &str_off, &str_size, &name))
+			return KASHIM_LIBC_UNKNOWN;
+		for (uint64_t d = 0; d + entsize <= dyn_size && d < 4096 * entsize; d += entsize) {
+			int64_t tag;
+			uint64_t val;
+			char lib[16];
+
+			if (v->is64) {
+				Elf64_Dyn e;
+
+				if (!read_at(fd, &e, sizeof e, dyn_off + d))
+					break;
+				tag = e.d_tag, val = e.d_un.d_val;
+			} else {
+				Elf32_Dyn e;
+
+				if (!read_at(fd, &e, sizeof e, dyn_off + d))
+					break;
+				tag = e.d_tag, val = e.d_un.d_val;
+			}
+			if (tag == DT_NULL)
+				break;
+			if (tag != DT_NEEDED || val >= str_size)
+				continue;
+			memset(lib, 0, sizeof lib);
+			if (pread(fd, lib, sizeof lib - 1, (off_t)(str_off + val)) <= 0)
+				continue;
+			if (!strcmp(lib, "libc.so.6"))
+				return KASHIM_LIBC_GLIBC;
+			if (!strcmp(lib, "libc.so"))
+				return KASHIM_LIBC_MUSL;
+		}
+		return KASHIM_LIBC_UNKNOWN;
+	}
+	return KASHIM_LIBC_NONE;
+}
+
+/* kashim_inspect_libc without following "#!". */
+static enum kashim_libc elf_libc(const char *path, bool *script, char *interp, size_t len)
+{
+	enum kashim_libc libc = KASHIM_LIBC_UNKNOWN;
+	struct kashim_exe_info info;
+	struct elf_view v;
+	char loader[PATH_MAX];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+	*script = false;
+	if (fd < 0)
+		return libc;
+	if (read_elf_header(fd, &v)) {
+		if (read_interp(fd, &v, loader, sizeof loader)) {
+			const char *base = strrchr(loader, '/') ? strrchr(loader, '/') + 1 : loader;
+
+			if (!strncmp(base, "ld-musl-", 8))
+				libc = KASHIM_LIBC_MUSL;
+			else if (!strncmp(base, "ld-linux", 8) || !strncmp(base, "ld.so", 5))
+				libc = KASHIM_LIBC_GLIBC;
+		} else {
+			libc = needed_libc(fd, &v);
+		}
+	} else if (memset(&info, 0, sizeof info), read_shebang(fd, &info)) {
+		*script = true;
+		snprintf(interp, len, "%s", info.interp);
+	}
+	close(fd);
+	return libc;
+}
+
+enum kashim_libc kashim_inspect_libc(const char *path)
+{
+	char interp[PATH_MAX];
+	bool script;
+	enum kashim_libc libc = elf_libc(path, &script, interp, sizeof interp);
+
+	if (script)
+		libc = elf_libc(interp, &script, interp, sizeof interp);
+	return libc;
+}
+
+const char *kashim_libc_name(enum kashim_libc libc)
+{
+	switch (libc) {
+	case KASHIM_LIBC_GLIBC:
+		return "glibc";
+	case KASHIM_LIBC_MUSL:
+		return "musl";
+	case KASHIM_LIBC_NONE:
+		return "static";
+	default:
+		return "unknown";
+	}
 }

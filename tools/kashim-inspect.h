@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * kashim-inspect.h - what an executable file tells about whether LD_PRELOAD
  * can reach the process it starts. Used by ka-run (its warnings and the
@@ -29,5 +30,24 @@ struct kashim_exe_info {
  * enough for ka-run to call before every exec.
  */
 void kashim_inspect_exe(const char *path, struct kashim_exe_info *info);
+
+/* The C library an ELF file is built for: a libkashim.so preloaded into a
+ * program of the other one is a fatal loader error. */
+enum kashim_libc {
+	KASHIM_LIBC_UNKNOWN, /* unreadable, not ELF, or a loader we do not know */
+	KASHIM_LIBC_NONE,    /* ELF with no loader and no libc: static */
+	KASHIM_LIBC_GLIBC,   /* PT_INTERP ld-linux*, or DT_NEEDED libc.so.6 */
+	KASHIM_LIBC_MUSL,    /* PT_INTERP ld-musl-*, or DT_NEEDED libc.so */
+};
+
+/*
+ * The C library of @path: an executable's from its PT_INTERP, a shared
+ * library's from its DT_NEEDED entries; a "#!" script's is its
+ * interpreter's (one level). Never fails (UNKNOWN).
+ */
+enum kashim_libc kashim_inspect_libc(const char *path);
+
+/* "glibc", "musl", "static" or "unknown". */
+const char *kashim_libc_name(enum kashim_libc libc);
 
 #endif

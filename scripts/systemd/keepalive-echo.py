@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """keepalive-echo: a tiny socket-activated TCP server for trying kashim.
 
 systemd (or systemd-socket-activate) hands it the listening socket as fd 3

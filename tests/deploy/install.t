@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # install.t - make install / make uninstall (mk/install.mk).
 #   - install with DESTDIR puts every file in place, with the installed
 #     library's path compiled into ka-run and substituted into kashim-preload;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # man.t - the man pages lint clean (mandoc -T lint, groff warnings), render
 # with man -l, and document every option the commands' --help lists.
 source "$(dirname "$0")/../lib/common.sh"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # preload.t - scripts/kashim-preload edits /etc/ld.so.preload safely, and a
 # system-wide preload gives keepalive to programs started without LD_PRELOAD.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # systemd.t - the systemd examples in scripts/systemd/ are valid units, and
 # kashim configures the connections a socket-activated service accepts on
 # the listening socket systemd hands it (LISTEN_FDS), which kashim did not

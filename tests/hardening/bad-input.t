@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Bad input, end to end (issue 5, item 1): broken config files and broken
 # environment variables, each given to a real program (python3 making a TCP
 # connection on loopback, hx_echo.py) under the shim. For every case:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # fork and exec (issue 5, item 4), each with a control without the shim:
 #  - a parent forks children that make sockets, before and after its own
 #    first socket;

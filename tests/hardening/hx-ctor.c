@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libhx-ctor.so - a preloaded library whose constructor makes a TCP socket,
  * as some instrumentation libraries do, possibly before kashim's code ever

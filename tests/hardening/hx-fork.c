@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hx-fork MODE ... - process trees under the shim. Every socket is checked
  * with getsockopt (SO_KEEPALIVE on, TCP_KEEPIDLE as expected); each mode

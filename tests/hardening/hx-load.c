@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hx-load - many concurrent connections on loopback.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hx-probe - make one TCP socket and print its keepalive options as the
  * kernel reports them, with whether the process runs in secure-execution

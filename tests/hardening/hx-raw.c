@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hx-raw - a TCP socket made with syscall(SYS_socket), bypassing libc's
  * socket() and so any preload, then connected through libc's connect() to

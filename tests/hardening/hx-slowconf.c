@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libhx-slowconf.so - a stand-in for kashim's config plugin
  * (kashim/libkashim-conf.so) whose kashim_conffile_load() can be held:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hx-threads THREADS SOCKETS IDLE - THREADS threads wait at a barrier, then
  * each makes SOCKETS TCP sockets at once: these are the process's very first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * hx.h - shared by the hardening helper programs (tests/hardening/hx-*.c).
  * They know nothing of kashim: the shim reaches them through LD_PRELOAD,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # hx_echo.py - a small real program for the bad-input tests: a TCP
 # connection on loopback that carries "hello", printed as "echo hello",
 # then exit status 3. The client socket's keepalive options, as the kernel

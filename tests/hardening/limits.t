@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # What kashim cannot reach (README, "Guarantees and limits"), shown rather
 # than claimed, each beside the case it does reach:
 #  - a statically linked program: no dynamic loader, no preload;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Secure-execution (issue 5, item 8). In a private mount namespace, an
 # overlay over /etc holds an /etc/ld.so.preload naming kashim and the
 # compiled-in config file (idle 51, interval 6, count 4); the real /etc is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # ka-run --check: validates the config file and the environment (every
 # problem with file and line, exit 1) and prints the settings a COMMAND
 # would get with their sources; what it predicts is checked against the

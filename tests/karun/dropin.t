@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # ka-run --systemd-dropin UNIT: the drop-in it prints passes
 # `systemd-analyze verify` with nothing at all on stderr (it exits 0 on most
 # mistakes), and a program started with exactly the environment its

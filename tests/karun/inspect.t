@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # ka-run warns on stderr, and still runs COMMAND, when the preload cannot
 # reach it: statically linked (no PT_INTERP), a Go program (own system
 # calls), set-user-ID/set-group-ID for the user running it. Each against the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # ka-run's command line: every bad input is refused with exit 2, one line on
 # stderr naming the option (and the allowed range), and nothing run; valid
 # input runs COMMAND; 126/127 as env(1); COMMAND's exit status passes through.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # What ka-run hands the program: libkashim.so in LD_PRELOAD exactly once,
 # next to what was there; its options on the program's sockets (read back
 # with getsockopt, against a control run without ka-run); config program

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """sockq.py - pick one socket out of `ka-status --json PID` (on stdin).
 
     sockq.py FILTER...   FILTER is state=NAME, local=PORT, remote=PORT or fd=N

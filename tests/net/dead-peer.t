@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # dead-peer.t - a peer that vanishes without FIN or RST is detected by the
 # shimmed client (keepalive idle 1, interval 1, count 2) within about
 # idle + interval x count = 3 s, while the same program without kashim keeps

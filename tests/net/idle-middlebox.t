@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # idle-middlebox.t - a NAT that forgets idle flows. The router masquerades
 # with a 4 s established timeout, strict conntrack (nf_conntrack_tcp_loose=0)
 # and INVALID packets dropped, as NAT gateways, firewalls and load balancers

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """peer.py - the client and server programs of the network tests.
 
 They are deliberately ordinary: they never touch SO_KEEPALIVE or TCP_* options,

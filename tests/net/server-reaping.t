@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # server-reaping.t - a server under kashim, behind the NAT router, reaps the
 # connections of clients that vanished (crash, power loss, cable pulled).
 # kashim configures the listener once; accepted sockets inherit keepalive

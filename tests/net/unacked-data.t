@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # unacked-data.t - the kernel's keepalive timer does nothing while data is
 # unacknowledged: a client that writes after its peer vanished is caught only
 # by retransmission timeouts (about 15 minutes with tcp_retries2=15) unless

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * accept-server.c - helper of tests/perf/accept.t: a TCP server that accepts
  * K connections on loopback and reports what they carry, and the client

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # startup.t - a process that makes no TCP socket pays for the preload and
 # nothing else (issue 6, spawn): /bin/true under libkashim.so makes exactly
 # the system calls it makes under an empty preloaded library

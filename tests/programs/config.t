@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # config.t - settings from a keepalive.conf program section reach a stock
 # program: socat gets its section's values, python3 (no section) the file's
 # top level, socat without the shim nothing. No KASHIM_IDLE & co. here:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # curl.t - curl against a server that accepts and never answers, so curl
 # waits on an idle connection (bounded by --max-time). curl turns keepalive
 # on by itself (idle 60, interval 60) unless --no-keepalive: that makes it

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # ka_status.t - ka-status itself, against an oracle it does not share: a
 # python process (target.py) that sets its sockets' options with its own
 # setsockopt() calls and reports its own getsockopt() readings. The other

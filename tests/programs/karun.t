@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # karun.t - the user's way in: stock programs started through ka-run
 # get the options given on its command line; the same programs started
 # without it get nothing. (ka-run's own option handling is tested in

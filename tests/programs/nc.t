@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # nc.t - OpenBSD netcat (Debian's netcat-openbsd) as a client and as a
 # server (it accepts with accept4(..., SOCK_NONBLOCK)), under the shim and
 # without it, each against an unshimmed peer. -d: never read stdin, so the

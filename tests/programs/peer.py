@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """peer.py - the plain, unshimmed other end of a harness connection.
 
     peer.py listen PORTFILE   bind 127.0.0.1 on a kernel-chosen port, write

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # python.t - Debian's python3 as a client (socket.create_connection) and as
 # a server (python3 -m http.server; socket.accept() is accept4() with
 # SOCK_CLOEXEC), under the shim and without it, each against an unshimmed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # redis.t - redis-server sets keepalive on every client socket it accepts
 # (tcp-keepalive 300: idle 300, interval 100, count 3). With override=false
 # the shim leaves a program's own choice alone, so redis keeps its values;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # socat.t - socat (Debian's binary) as a client and as a server (it accepts
 # with accept()), under the shim and without it. The other end is always an
 # unshimmed peer, so each reading is the program's own socket.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """target.py - a process with known sockets, the oracle for ka_status.t.
 
     target.py PEERPORT OUTDIR

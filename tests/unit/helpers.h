@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* helpers.h - shared by the Check unit tests. */
 #ifndef KASHIM_TEST_HELPERS_H
 #define KASHIM_TEST_HELPERS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c - runs the Suites named at build time; exit status = failures. */
 #include <check.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_conffile.c - keepalive.conf through libconfuse: values, program
  * sections, and every kind of bad file (each ignored whole, with its line). */
 #define _GNU_SOURCE

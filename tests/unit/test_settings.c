@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_settings.c - defaults, number parsing, environment precedence. */
 #define _GNU_SOURCE
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_shim.c - the interposed calls on real sockets, read back with
  * getsockopt. This binary is linked against libkashim.so, so its socket(),
  * connect(), accept() and setsockopt() go through the shim; the controls use

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Check unit tests: the config code alone, and the shim on real sockets.
 UNIT_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -g
 

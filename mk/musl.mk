@@ -1,0 +1,80 @@
+# SPDX-License-Identifier: MIT
+# musl.mk - `make MUSL=1`: the shim, its config reader and the tools built
+# with musl-gcc (Debian's musl-tools) into build-musl/, for musl systems
+# (Alpine) and musl containers; and `make PORTABLE=1`: the same for glibc
+# into build-portable/, for images that do not have libconfuse (a volume
+# mounted into any glibc container). In both, the config reader links
+# libconfuse statically, so it needs nothing but the C library:
+# libconfuse is built from Debian's source package (scripts/debian-source;
+# never kept in this tree) into $(B)/confuse/, and its symbols are kept
+# local to the reader (--exclude-libs), so a program that has its own
+# libconfuse loaded never mixes the two. Its config.h is
+# fuzz/confuse-config.h: musl 1.2.3 and glibc 2.36 have every function it
+# declares present.
+# Without MUSL or PORTABLE, `make musl portable` runs those builds (make
+# check needs them), and the test programs of tests/package/*.t are built
+# for glibc here.
+
+MUSL_PROBE_SRC := tests/package/probe.c
+
+ifneq ($(MUSL)$(PORTABLE),)
+CONFUSE_B := $(B)/confuse
+CONFUSE_A := $(CONFUSE_B)/libconfuse.a
+CONFUSE_CFLAGS := -I$(CONFUSE_B)/include
+CONFUSE_LIBS := -Wl,--exclude-libs,ALL $(CONFUSE_A)
+
+$(B)/.deps-musl:
+	@scripts/install-deps $(KASHIM_DEPS_MODE) $(if $(MUSL),musl,source)
+	@mkdir -p $(B) && touch $@
+
+ifdef MUSL
+# musl-gcc searches musl's headers only; ka-status reads BPF maps and needs
+# the kernel's (linux/, asm/, asm-generic/ from linux-libc-dev), and only
+# those: the rest of /usr/include is glibc's.
+KERNEL_INCLUDE := $(B)/kernel-include
+KASHIM_CFLAGS += -isystem $(KERNEL_INCLUDE)
+$(B)/.deps-musl: | $(KERNEL_INCLUDE)
+$(KERNEL_INCLUDE):
+	@mkdir -p $@
+	ln -sfn /usr/include/linux $@/linux
+	ln -sfn /usr/include/asm-generic $@/asm-generic
+	ln -sfn /usr/include/$(shell gcc -print-multiarch)/asm $@/asm
+endif
+$(B)/.deps-build: | $(B)/.deps-musl
+
+# -fPIC: the archive goes into the config reader, a shared object.
+$(CONFUSE_A): fuzz/confuse-config.h | $(B)/.deps-build
+	scripts/debian-source libconfuse $(CONFUSE_B)/debian
+	@mkdir -p $(CONFUSE_B)/include $(CONFUSE_B)/obj
+	cp $(CONFUSE_B)/debian/src/src/confuse.h $(CONFUSE_B)/include/
+	flex -Pcfg_yy -o$(CONFUSE_B)/obj/lexer.c $(CONFUSE_B)/debian/src/src/lexer.l
+	$(CC) -O2 -g -fPIC -w -include fuzz/confuse-config.h -I$(CONFUSE_B)/debian/src/src \
+		-c $(CONFUSE_B)/debian/src/src/confuse.c -o $(CONFUSE_B)/obj/confuse.o
+	$(CC) -O2 -g -fPIC -w -include fuzz/confuse-config.h -I$(CONFUSE_B)/debian/src/src \
+		-c $(CONFUSE_B)/obj/lexer.c -o $(CONFUSE_B)/obj/lexer.o
+	ar rcs $@ $(CONFUSE_B)/obj/confuse.o $(CONFUSE_B)/obj/lexer.o
+
+$(B)/obj/config/conffile.o: | $(CONFUSE_A)
+$(PLUGIN) $(B)/kashim/kashim-check: $(CONFUSE_A)
+
+# The test program, built with this build's C library.
+all: $(B)/tests/probe
+else
+.PHONY: musl portable
+musl: | $(B)/.deps-test
+	$(MAKE) MUSL=1 all
+portable: | $(B)/.deps-test
+	$(MAKE) PORTABLE=1 all
+CHECK_DEPS += musl portable $(B)/tests/probe
+endif
+
+$(B)/tests/probe: $(MUSL_PROBE_SRC)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -g $(CFLAGS) -o $@ $<
+
+ifndef MUSL
+.PHONY: clean-musl
+clean: clean-musl
+clean-musl:
+	rm -rf build-musl build-portable
+endif
