@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-# bench.mk - `make bench` (issue 6): system calls, user-space instructions
-# and wall-clock time of socket/connect/spawn under none, manual, empty,
-# kashim and kashim-disabled; the table goes to build/bench.txt.
+# bench.mk - `make bench`: system calls, user-space instructions
+# and wall-clock time of socket/connect/close/spawn under none, manual, empty,
+# kashim, kashim-disabled, kashim-rules and kernel; the table goes to build/bench.txt.
 # Not part of `make check`; its pieces build with -Werror all the same, and
 # the accept-path test's helper is a check dependency.
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# Hardening (issue 5): helper programs for tests/hardening/*.t, the config
+# Hardening: helper programs for tests/hardening/*.t, the config
 # loader's fuzz target (`make fuzz`), and the sanitizer and valgrind runs of
 # the test suite (`make check-asan`, `make check-valgrind`).
 

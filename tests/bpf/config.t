@@ -34,14 +34,6 @@ cgroup "kbtest-$$-gone" {
 EOC
 }
 write_conf 40
-n=0
-conn_in() {
-	local name=n$((n++)) pid_var
-	kb_start "$name" "$1" "$KBT/kb-client-static" 127.0.0.1 "$PORT_srv"
-	pid_var=PID_$name
-	got=none
-	kb_wait "$name" connected && got=$(kb_sockopts "${!pid_var}" "$PORT_srv")
-}
 
 out=$("$KASHIM_BPF" explain -c "$conf" -u 5000 "$A")
 expect_eq "explain: exit 0" 0 "$?"

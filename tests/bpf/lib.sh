@@ -129,3 +129,15 @@ kb_hold() {
 	kb_wait "$1" ready || return 1
 	printf -v "PORT_${1//-/_}" %s "$(kb_field "$1" ready 2)"
 }
+
+# conn_in CGROUP|- [FIELDS]: set $got to the options of a new connection a
+# static client makes in CGROUP (- : outside any test cgroup) to the server
+# started with `kb_hold srv` (the first FIELDS of them, default all 5).
+KB_CONN=0
+conn_in() {
+	local name=n$((KB_CONN++)) pid_var
+	kb_start "$name" "$1" "$KBT/kb-client-static" 127.0.0.1 "$PORT_srv"
+	pid_var=PID_$name
+	got=none
+	kb_wait "$name" connected && got=$(kb_sockopts "${!pid_var}" "$PORT_srv" | cut -d' ' -f1-"${2:-5}")
+}

@@ -16,16 +16,6 @@ attach() { "$KASHIM_BPF" attach -c "$KB_TMP/empty.conf" "$@" >/dev/null || fail 
 attach -i 17 -n 4 -k 3 -u 20000 "$P"
 attach -i 30 -n 6 -k 2 "$OWN"
 attach --off "$OFF"
-n=0
-# conn_in CGROUP|- [FIELDS]: set $got to the options of a new connection
-# made in CGROUP (the first FIELDS of them).
-conn_in() {
-	local name=n$((n++)) pid_var
-	kb_start "$name" "$1" "$KBT/kb-client-static" 127.0.0.1 "$PORT_srv"
-	pid_var=PID_$name
-	got=none
-	kb_wait "$name" connected && got=$(kb_sockopts "${!pid_var}" "$PORT_srv" | cut -d' ' -f1-"${2:-5}")
-}
 PARENT="ka=1 idle=17 intvl=4 cnt=3 uto=20000"
 conn_in "$P"
 expect_eq "the parent cgroup gets its settings" "$PARENT" "$got"

@@ -52,14 +52,6 @@ expect_eq "attach --all with a unit not started: exit 0" 0 "$?"
 check "attach --all says it pinned the unit's programs" grep -q "pinned programs for $unit" "$KB_TMP/all.out"
 pins=/sys/fs/bpf/kashim/unit/${unit//./_}
 kb_hold srv 127.0.0.1 || { fail bpf-systemd-setup "server did not start"; finish; }
-n=0
-conn_in() {
-	local name=n$((n++)) pid_var
-	kb_start "$name" "$1" "$KBT/kb-client-static" 127.0.0.1 "$PORT_srv"
-	pid_var=PID_$name
-	got=none
-	kb_wait "$name" connected && got=$(kb_sockopts "${!pid_var}" "$PORT_srv")
-}
 conn_in "$CG"
 expect_eq "control: before systemd attaches them, keepalive off" "ka=0" "${got%% *}"
 if command -v bpftool >/dev/null || [ -x /usr/sbin/bpftool ]; then

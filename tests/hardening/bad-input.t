@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Bad input, end to end (issue 5, item 1): broken config files and broken
+# Bad input, end to end: broken config files and broken
 # environment variables, each given to a real program (python3 making a TCP
 # connection on loopback, hx_echo.py) under the shim. For every case:
 #  - stdout and exit status equal those of a control run without the shim

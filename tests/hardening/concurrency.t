@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Concurrency (issue 5, item 3): 32 threads wait at a barrier, then each
+# Concurrency: 32 threads wait at a barrier, then each
 # makes 200 TCP sockets at once: the process's very first sockets, so all
 # of them race into kashim's one-time initialisation. No thread waits for the
 # one reading the settings: sockets made meanwhile are configured by it when

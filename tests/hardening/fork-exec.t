@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# fork and exec (issue 5, item 4), each with a control without the shim:
+# fork and exec, each with a control without the shim:
 #  - a parent forks children that make sockets, before and after its own
 #    first socket;
 #  - a shell execs programs, and runs them as children: LD_PRELOAD carries;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Fuzz regressions (issue 5, item 2): every input in fuzz/regressions (what
+# Fuzz regressions: every input in fuzz/regressions (what
 # the fuzzer once found) and the seed corpus fuzz/corpus goes through the
 # fuzz target's checks again, without libFuzzer: each in its own process,
 # which must exit 0 and print nothing (fuzz/replay.c).

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Load (issue 5, item 6): a server under the shim holds 10 000 concurrent
+# Load: a server under the shim holds 10 000 concurrent
 # connections from a load generator on loopback (hx-load, non-blocking, its
 # rounds from 127.0.0.3 and 127.0.0.4), twice. The server checks every
 # accepted fd with getsockopt and reports its own fd count and VmRSS after

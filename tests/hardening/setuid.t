@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Secure-execution (issue 5, item 8). In a private mount namespace, an
+# Secure-execution. In a private mount namespace, an
 # overlay over /etc holds an /etc/ld.so.preload naming kashim and the
 # compiled-in config file (idle 51, interval 6, count 4); the real /etc is
 # never touched. A set-user-ID root copy of hx-probe, run as nobody

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Nothing lost (issue 5, item 5): 64 MiB of random data through socat on
+# Nothing lost: 64 MiB of random data through socat on
 # loopback, sender and receiver both under the shim, arrives byte-identical
 # (sha256); the same transfer without the shim is the control. The shim's
 # debug log shows both socats' TCP sockets were in fact configured.

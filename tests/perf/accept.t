@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# accept.t - the accepted side costs nothing (issue 6): a server under the
+# accept.t - the accepted side costs nothing: a server under the
 # shim that accepts K connections makes no setsockopt(), getsockopt() or
 # fcntl() per connection. Linux copies a listener's keepalive options to
 # every socket it accepts, so configuring the listener once is enough.

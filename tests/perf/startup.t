@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # startup.t - a process that makes no TCP socket pays for the preload and
-# nothing else (issue 6, spawn): /bin/true under libkashim.so makes exactly
+# nothing else: /bin/true under libkashim.so makes exactly
 # the system calls it makes under an empty preloaded library
 # (build/bench/libempty.so), and never touches the config file or the
 # config reader (kashim/libkashim-conf.so, which brings libconfuse).

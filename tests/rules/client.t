@@ -7,9 +7,7 @@
 # shim. Then the environment beats every rule.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
-r_ready || finish
-BASE=$(r_base)
-[ -n "$BASE" ] || { fail rules-ports "no 40 free ports"; finish; }
+r_setup || finish
 
 cat >"$R_CONF" <<CONF
 idle = 100

@@ -70,3 +70,11 @@ r_expect() {
 	got=$(awk -v k="$3" '$1 == k { print $2 }' "$2")
 	if [ "$got" = "$4" ]; then pass "$1"; else fail "$1" "$3: expected $4, got '${got}' ($(tail -n 2 "$2.err" 2>/dev/null | tr "\n" " "))"; fi
 }
+
+# r_setup: r_ready, then BASE, the first of 40 free ports; false (with a
+# line of TAP) when either fails.
+r_setup() {
+	r_ready || return 1
+	BASE=$(r_base)
+	[ -n "$BASE" ] || { fail rules-ports "no 40 free ports"; return 1; }
+}
