@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * accept.c - accept() and accept4(). Linux copies SO_KEEPALIVE, TCP_KEEP*
  * and TCP_USER_TIMEOUT from a listener to every socket it accepts, so a
  * listener configured by socket() costs no system call per connection here:

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * apply.c - configuring one socket, and remembering which fds are decided.
  */
 #define _GNU_SOURCE

@@ -1,6 +1,5 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * close.c - close(), close_range() and closefrom(): an fd number that is
  * closed forgets what kashim decided about it, so that whatever the number
  * names next (a socket from syscall(), one received over SCM_RIGHTS, a

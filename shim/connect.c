@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * connect.c - connect(): a TCP socket kashim has not seen (inherited from a
  * parent, or made with syscall(SYS_socket)) is configured before it connects.
  * A socket that socket() already handled costs nothing here, so whatever the

@@ -1,6 +1,5 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * dup.c - dup(), dup2(), dup3() and fcntl(F_DUPFD, F_DUPFD_CLOEXEC): the new
  * number names the same socket as the old one, so it gets the old number's
  * mark. A program that turned keepalive off and then connect()s a copy keeps

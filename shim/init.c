@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * init.c - resolve this process's settings exactly once, on first need.
  *
  * Lazy on purpose: a process that never makes a TCP socket never reads the

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * log.c - where kashim's diagnostics go: syslog by default, so nothing ever
  * reaches the host program's stdout/stderr (fd 2 may be a client socket or a
  * data file). KASHIM_LOG=stderr or KASHIM_LOG=/absolute/file opt in.

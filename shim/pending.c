@@ -1,6 +1,5 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * pending.c - TCP sockets that appeared while another thread was reading the
  * settings. Nobody waits for that thread (it may be waiting for ld.so's lock,
  * which the caller may hold), so the socket is returned to the program at

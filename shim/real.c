@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * real.c - the addresses of libc's versions of the interposed functions.
  * All of the shim's pointers to libc live here, nowhere else.
  */

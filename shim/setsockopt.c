@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * setsockopt.c - with override = true, the program's own keepalive choices
  * (SO_KEEPALIVE, TCP_KEEPIDLE/INTVL/CNT, TCP_USER_TIMEOUT) on a TCP socket
  * are answered with success and not made, so the configured values stay.

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * socket.c - socket(): configure every new TCP socket right away, so that
  * connect() and accept() on it need nothing more (a listener passes its
  * settings on to every connection it accepts).

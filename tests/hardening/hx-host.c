@@ -1,6 +1,5 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * hx-host CASE [ARGS] - small programs that do what real daemons do to the
  * library inside them: threads inside a dlopen()ed constructor, closing every
  * fd, openlog(LOG_PERROR), dup() after choosing an option, fd numbers reused

@@ -1,6 +1,5 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * SPDX-License-Identifier: MIT
- *
  * libhx-slowctor.so - a library whose constructor makes a TCP socket while
  * ld.so's loader lock is held, as a plugin loaded with dlopen() may. Before
  * that it tells the main program (a byte on the fd in HX_SIGNAL_FD) and
