@@ -53,7 +53,10 @@ void kashim_apply(int fd, const struct kashim_runtime *rt, const char *why)
 
 	if (KASHIM_UNLIKELY(!set))
 		return;
-	for (unsigned i = 0; i < rt->nopts; i++) {
+	/* SO_KEEPALIVE (opts[0]) last: another thread adopting the same
+	 * inherited listener that sees keepalive on must also see kashim's
+	 * other values, or it would take them for the owner's choice. */
+	for (unsigned i = rt->nopts; i-- > 0;) {
 		const struct kashim_sockopt *o = &rt->opts[i];
 
 		if (KASHIM_UNLIKELY(set(fd, o->level, o->name, &o->value, sizeof o->value) != 0)) {

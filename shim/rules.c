@@ -189,7 +189,8 @@ static void decide(int fd, const struct kashim_runtime *rt, const struct kashim_
 	int saved_errno = errno;
 
 	if (p->enabled && set) {
-		for (unsigned i = 0; i < p->nopts; i++) {
+		/* SO_KEEPALIVE (opts[0]) last, as kashim_apply() does. */
+		for (unsigned i = p->nopts; i-- > 0;) {
 			const struct kashim_sockopt *o = &p->opts[i];
 
 			if (skip & p->own[i])
