@@ -149,51 +149,46 @@ bool kashim_parse_log_dest(const char *text, enum kashim_log_to *to)
 	return true;
 }
 
+/* The int behind field @f (idle, interval, count), or NULL for the others. */
+static int *int_field(struct kashim_settings *s, enum kashim_field f)
+{
+	switch (f) {
+	case KASHIM_F_IDLE:
+		return &s->idle;
+	case KASHIM_F_INTERVAL:
+		return &s->interval;
+	case KASHIM_F_COUNT:
+		return &s->count;
+	default:
+		return NULL;
+	}
+}
+
 void kashim_settings_copy_field(struct kashim_settings *dst, const struct kashim_settings *src,
 				enum kashim_field f, enum kashim_source source)
 {
-	switch (f) {
-	case KASHIM_F_KEEPALIVE:
+	int *to = int_field(dst, f);
+
+	if (to)
+		*to = *int_field((struct kashim_settings *)src, f);
+	else if (f == KASHIM_F_KEEPALIVE)
 		dst->keepalive = src->keepalive;
-		break;
-	case KASHIM_F_OVERRIDE:
+	else if (f == KASHIM_F_OVERRIDE)
 		dst->override = src->override;
-		break;
-	case KASHIM_F_IDLE:
-		dst->idle = src->idle;
-		break;
-	case KASHIM_F_INTERVAL:
-		dst->interval = src->interval;
-		break;
-	case KASHIM_F_COUNT:
-		dst->count = src->count;
-		break;
-	case KASHIM_F_USER_TIMEOUT:
-		dst->user_timeout = src->user_timeout;
-		dst->user_timeout_auto = src->user_timeout_auto;
-		break;
-	default:
+	else if (f == KASHIM_F_USER_TIMEOUT)
+		dst->user_timeout = src->user_timeout, dst->user_timeout_auto = src->user_timeout_auto;
+	else
 		return;
-	}
 	dst->source[f] = (unsigned char)source;
 }
 
 /* Store a validated integer into its field. */
 static void set_int_field(struct kashim_settings *s, enum kashim_field f, long v)
 {
-	switch (f) {
-	case KASHIM_F_IDLE:
-		s->idle = (int)v;
-		break;
-	case KASHIM_F_INTERVAL:
-		s->interval = (int)v;
-		break;
-	case KASHIM_F_COUNT:
-		s->count = (int)v;
-		break;
-	default:
-		break;
-	}
+	int *field = int_field(s, f);
+
+	if (field)
+		*field = (int)v;
 }
 
 /* Apply one variable's text to field @f. Returns false (and logs) when the
