@@ -9,7 +9,7 @@ HX_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -g -O1
 # Helpers: plain programs that make sockets, linked against nothing of
 # kashim's (the shim reaches them through LD_PRELOAD, as it would any program).
 HX_PROGS := $(HX)/hx-threads $(HX)/hx-fork $(HX)/hx-load $(HX)/hx-probe $(HX)/hx-raw \
-            $(HX)/hx-probe-static $(HX)/hx-host
+            $(HX)/hx-probe-static $(HX)/hx-host $(HX)/hx-firstsock
 $(HX)/hx-%: tests/hardening/hx-%.c tests/hardening/hx.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) -pthread -o $@ $< -pthread
@@ -29,6 +29,12 @@ $(HX)/libhx-slowctor.so: tests/hardening/hx-slowctor.c tests/hardening/hx.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $<
 
+# A library whose constructor waits for the program's lock, or raises a
+# signal, under ld.so's lock (hx-firstsock).
+$(HX)/libhx-lockctor.so: tests/hardening/hx-lockctor.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HX_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -pthread
+
 # A config plugin that can be held inside kashim's initialisation (fork-exec.t).
 $(HX)/slowconf/kashim/libkashim-conf.so: tests/hardening/hx-slowconf.c $(wildcard config/*.h)
 	@mkdir -p $(dir $@)
@@ -40,7 +46,7 @@ $(HX)/fuzz-replay: fuzz/fuzz_conffile.c fuzz/replay.c config/conffile.c config/r
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) $(CONFUSE_CFLAGS) -o $@ $(filter %.c,$^) $(CONFUSE_LIBS)
 
-CHECK_DEPS += $(HX_PROGS) $(HX)/libhx-ctor.so $(HX)/libhx-slowctor.so $(HX)/slowconf/kashim/libkashim-conf.so $(HX)/fuzz-replay
+CHECK_DEPS += $(HX_PROGS) $(HX)/libhx-ctor.so $(HX)/libhx-slowctor.so $(HX)/libhx-lockctor.so $(HX)/slowconf/kashim/libkashim-conf.so $(HX)/fuzz-replay
 
 # ---- make fuzz [FUZZ_SECONDS=60] -----------------------------------------
 # libFuzzer with ASan and UBSan over kashim_conffile_load. New findings land

@@ -28,6 +28,7 @@
 
 #include "../config/conffile.h"
 #include "kashim.h"
+#include "load.h"
 #include "rules.h"
 
 #define KASHIM_PLUGIN_NAME "kashim/libkashim-conf.so"
@@ -38,138 +39,6 @@ struct kashim_runtime kashim_rt;
 /* Set while this thread reads the settings: a hook entered from inside (a
  * signal handler, a library we load) passes through instead of waiting. */
 static __thread int initialising __attribute__((tls_model("initial-exec")));
-
-/* libc's secure_getenv, getauxval and program_invocation_short_name are
- * looked up here, by the first read of the settings, not bound by ld.so at
- * load: each symbol version a library requires (secure_getenv GLIBC_2.17,
- * getauxval GLIBC_2.16) and each data symbol it references is ld.so work in
- * every process that preloads kashim, most of which never make a TCP socket
- * (make bench, spawn: about 1,500 instructions). RTLD_DEFAULT finds what a
- * direct reference would (the program's copy of the variable, if it has
- * one). A lookup that fails gives the safe answer. */
-static char *(*libc_secure_getenv)(const char *);
-static const char *invocation_name = "";
-
-/* The KASHIM_* and libkeepalive (KEEP*) variables of the environment the
- * process started with, kept by a constructor before the program can clear
- * or change its environment: pointers to the original "NAME=value" strings,
- * which unsetenv(), clearenv() and setenv() never free or rewrite. A program
- * that writes over that memory (a process title, as nginx and PostgreSQL
- * do after copying their environment elsewhere) no longer matches the name
- * there, and the variable is then read from the live environment. Pointers,
- * not copies: the constructor runs in every process that preloads kashim
- * (make bench, spawn). */
-#define CAPTURED_MAX 16
-static const char *captured_vars[CAPTURED_MAX];
-static unsigned captured_count;
-static bool captured_overflow;
-static _Atomic bool captured;
-
-/* Cheap on purpose: it runs for every variable of every process. */
-static bool is_kashim_variable(const char *e)
-{
-	if (e[0] != 'K')
-		return false;
-	if (e[1] == 'E')
-		return e[2] == 'E' && e[3] == 'P';
-	return e[1] == 'A' && e[2] == 'S' && e[3] == 'H' && e[4] == 'I' && e[5] == 'M' && e[6] == '_';
-}
-
-static void capture(char **envp)
-{
-	for (; envp && *envp; envp++) {
-		if (!is_kashim_variable(*envp))
-			continue;
-		if (captured_count == CAPTURED_MAX)
-			captured_overflow = true;
-		else
-			captured_vars[captured_count++] = *envp;
-	}
-	atomic_store_explicit(&captured, true, memory_order_release);
-}
-
-/* glibc passes (argc, argv, envp) to the constructors of a library; musl
- * passes nothing, so there the environment is read from environ. */
-#ifdef __GLIBC__
-__attribute__((constructor)) static void kashim_capture_environment(int argc, char **argv, char **envp)
-{
-	(void)argc, (void)argv;
-	capture(envp);
-}
-#else
-extern char **environ;
-__attribute__((constructor)) static void kashim_capture_environment(void)
-{
-	capture(environ);
-}
-#endif
-
-/* @name's value in the captured environment, or NULL. */
-static const char *captured_value(const char *name)
-{
-	size_t n = strlen(name);
-
-	for (unsigned i = 0; i < captured_count; i++)
-		if (!strncmp(captured_vars[i], name, n) && captured_vars[i][n] == '=')
-			return captured_vars[i] + n + 1;
-	return NULL;
-}
-
-static void lookup_libc(void)
-{
-	char **name = (char **)dlsym(RTLD_DEFAULT, "program_invocation_short_name");
-
-	libc_secure_getenv = (char *(*)(const char *))dlsym(RTLD_DEFAULT, "secure_getenv");
-	if (name && *name)
-		invocation_name = *name;
-}
-
-/* Secure-execution mode, or getauxval missing: trust no environment. */
-static bool secure_execution(void)
-{
-	unsigned long (*aux)(unsigned long) = (unsigned long (*)(unsigned long))dlsym(RTLD_DEFAULT, "getauxval");
-
-	return !aux || aux(AT_SECURE) != 0;
-}
-
-/* A variable the process started with wins; one it did not start with is
- * read from the live environment (a launcher that sets KASHIM_IDLE before
- * its first socket). Another library's constructor may run before ours:
- * then nothing is captured yet and everything is read live. */
-static const char *env(const char *name)
-{
-	const char *value = atomic_load_explicit(&captured, memory_order_acquire) ? captured_value(name) : NULL;
-
-	if (value)
-		return value;
-	return libc_secure_getenv ? libc_secure_getenv(name) : NULL;
-}
-
-/* Where the log goes (KASHIM_LOG) and how much (KASHIM_DEBUG). Read first,
- * so that problems with the other variables reach the right place. */
-static void setup_logging(struct kashim_runtime *rt, bool secure)
-{
-	const char *dest = secure ? NULL : env("KASHIM_LOG");
-	const char *debug = secure ? NULL : env("KASHIM_DEBUG");
-
-	enum kashim_log_to to = KASHIM_TO_SYSLOG;
-
-	rt->log_dest = KASHIM_TO_SYSLOG;
-	if (dest && !kashim_parse_log_dest(dest, &to))
-		kashim_log(KASHIM_LOG_WARN,
-			   "environment KASHIM_LOG=\"%.64s\" is not syslog, stderr or an absolute path; using syslog",
-			   dest);
-	else if (to == KASHIM_TO_FILE && strlen(dest) >= sizeof rt->log_path)
-		kashim_log(KASHIM_LOG_WARN, "environment KASHIM_LOG: a path of %zu bytes is longer than %zu; using syslog",
-			   strlen(dest), sizeof rt->log_path - 1);
-	else if (to == KASHIM_TO_FILE)
-		snprintf(rt->log_path, sizeof rt->log_path, "%s", dest);
-	if (to != KASHIM_TO_FILE || rt->log_path[0])
-		rt->log_dest = to;
-	if (debug && !kashim_parse_bool(debug, &rt->debug))
-		kashim_log(KASHIM_LOG_WARN, "environment KASHIM_DEBUG=\"%.64s\" is not on or off; ignored",
-			   debug);
-}
 
 /* The program's names for section matching: the basename of /proc/self/exe
  * (what actually runs: python3.11) and of argv[0] (what it was called). */
@@ -223,9 +92,9 @@ static void load_config_file(struct kashim_settings *s, const char *path, bool r
 	if (load_rules || load) {
 		/* The rule table is plain heap memory: it outlives dlclose(). */
 		if (load_rules)
-			r = load_rules(path, exe, invocation_name, s, rules, &kashim_logger);
+			r = load_rules(path, exe, kashim_invocation_name(), s, rules, &kashim_logger);
 		else
-			r = load(path, exe, invocation_name, s, &kashim_logger);
+			r = load(path, exe, kashim_invocation_name(), s, &kashim_logger);
 		if (r == KASHIM_CONF_MISSING && required)
 			kashim_log(KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment",
 				   path);
@@ -247,21 +116,18 @@ static void read_settings(struct kashim_runtime *rt)
 {
 	/* In secure-execution mode (setuid, setgid, capabilities) nothing from
 	 * the environment is trusted: only the compiled-in file is read. */
-	bool secure = (lookup_libc(), secure_execution());
-	const char *config = secure ? NULL : env("KASHIM_CONFIG");
+	bool secure = kashim_secure();
+	const char *config = kashim_env("KASHIM_CONFIG");
 	char exe[256];
 	struct kashim_ruleset *rules = NULL;
 
 	/* From scratch: a child forked mid-initialisation inherits a half-filled
 	 * struct from its parent. */
 	memset(rt, 0, sizeof *rt);
-	setup_logging(rt, secure);
-	if (captured_overflow && !secure)
-		kashim_log(KASHIM_LOG_WARN,
-			   "more than %d KASHIM_* and KEEP* variables in the environment; those after the first %d are read from the live environment",
-			   CAPTURED_MAX, CAPTURED_MAX);
+	rt->debug = kashim_log_debug();
 	exe_basename(exe, sizeof exe);
-	snprintf(rt->program, sizeof rt->program, "%s", exe[0] ? exe : invocation_name);
+	snprintf(rt->program, sizeof rt->program, "%s", exe[0] ? exe : kashim_invocation_name());
+	kashim_load_report();
 	kashim_settings_defaults(&rt->settings);
 	if (config && !*config) {
 		kashim_log(KASHIM_LOG_WARN, "environment KASHIM_CONFIG is empty; reading %s",
@@ -269,17 +135,16 @@ static void read_settings(struct kashim_runtime *rt)
 		config = NULL;
 	}
 	load_config_file(&rt->settings, config ? config : KASHIM_SYSCONF_PATH, config != NULL, exe, &rules);
-	if (!secure)
-		kashim_settings_apply_env(&rt->settings, env, &kashim_logger);
+	kashim_env_apply(&rt->settings);
 	kashim_settings_finish(&rt->settings);
 	precompute(rt);
-	kashim_rules_build(rt, rules, secure ? NULL : env);
+	kashim_rules_build(rt, rules, secure ? NULL : kashim_env);
 	if (rt->debug) {
 		const struct kashim_settings *s = &rt->settings;
 
 		kashim_log(KASHIM_LOG_DEBUG,
 			   "settings for %s (argv[0] %s): keepalive=%s idle=%d interval=%d count=%d user_timeout=%ld override=%s section=\"%s\" file=\"%s\" rules=%u+%u%s",
-			   rt->program, invocation_name, s->keepalive ? "on" : "off", s->idle,
+			   rt->program, kashim_invocation_name(), s->keepalive ? "on" : "off", s->idle,
 			   s->interval, s->count, s->user_timeout, s->override ? "on" : "off", s->section,
 			   s->file, rt->rules ? rt->rules->ndest : 0, rt->rules ? rt->rules->nlisten : 0, secure ? " (secure-execution: environment ignored)" : "");
 	}
@@ -288,35 +153,12 @@ static void read_settings(struct kashim_runtime *rt)
 /* In a child forked while another thread was reading the settings, nobody
  * will finish: start again there. Not when the forking thread is the reader
  * itself (a signal handler that forked): it finishes in the child too. */
-static void restart_in_child(void)
+void kashim_runtime_forked(void)
 {
 	int busy = KASHIM_BUSY;
 
 	if (!initialising)
 		atomic_compare_exchange_strong(&kashim_state, &busy, KASHIM_UNINIT);
-}
-
-/* Once per process, before the first reading starts. glibc's public
- * pthread_atfork is a static stub calling __register_atfork with the
- * caller's __dso_handle, which this library (linked -nostartfiles, and
- * -z nodelete so it is never unloaded) does not have: call the function
- * behind it. musl has only pthread_atfork. */
-static void watch_fork(void)
-{
-	static atomic_flag registered = ATOMIC_FLAG_INIT;
-	int (*reg)(void (*)(void), void (*)(void), void (*)(void), void *);
-	int (*atfork)(void (*)(void), void (*)(void), void (*)(void));
-
-	if (atomic_flag_test_and_set(&registered))
-		return;
-	reg = (int (*)(void (*)(void), void (*)(void), void (*)(void), void *))dlsym(RTLD_DEFAULT, "__register_atfork");
-	if (reg) {
-		reg(NULL, NULL, restart_in_child, NULL);
-		return;
-	}
-	atfork = (int (*)(void (*)(void), void (*)(void), void (*)(void)))dlsym(RTLD_DEFAULT, "pthread_atfork");
-	if (atfork)
-		atfork(NULL, NULL, restart_in_child);
 }
 
 const struct kashim_runtime *kashim_runtime_init(void)
@@ -326,7 +168,6 @@ const struct kashim_runtime *kashim_runtime_init(void)
 
 	if (initialising)
 		return NULL;
-	watch_fork();
 	if (!atomic_compare_exchange_strong(&kashim_state, &expected, KASHIM_BUSY)) {
 		errno = saved_errno;
 		return expected == KASHIM_READY ? &kashim_rt : NULL;

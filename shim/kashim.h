@@ -23,8 +23,9 @@
 #define KASHIM_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* ---- libc's functions (real.c) ----------------------------------------
- * Resolved with dlsym(RTLD_NEXT) on first use, never in a constructor: a
- * constructor of another preloaded library may call socket() before ours. */
+ * Found once, at load (load.c's constructor); a hook only loads them. Until
+ * then (another preloaded library's constructor calls socket() before ours)
+ * KASHIM_REAL's slow path runs that load early. */
 extern int (*real_socket)(int, int, int);
 extern int (*real_connect)(int, const struct sockaddr *, socklen_t);
 extern int (*real_accept)(int, struct sockaddr *, socklen_t *);
@@ -42,12 +43,12 @@ extern void (*real_closefrom)(int);
 extern int (*real_listen)(int, int);
 extern int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
 
-/* Out of line, for KASHIM_REAL: look @symbol up, store it in *@slot and
- * return it (NULL if absent). */
+/* Out of line, for KASHIM_REAL: *@slot after load (NULL: libc has no
+ * @symbol); before it, runs the load first. Never dlsym(), never a lock. */
 void *kashim_lookup_real(void **slot, const char *symbol);
 
-/* Evaluates to libc's function for @ptr (e.g. real_socket), resolving it on
- * first use. Races are benign: every thread stores the same address. On the
+/* Evaluates to libc's function for @ptr (e.g. real_socket), found at load.
+ * Races are benign: every thread stores the same address. On the
  * hot path one load and one test: the look-up is a call away, so the hooks
  * keep no register for it (a statement expression, GCC and Clang). */
 #define KASHIM_REAL(ptr, symbol)                                                       \
@@ -72,14 +73,12 @@ struct kashim_rt_rules; /* rules.h */
 struct kashim_runtime {
 	bool enabled;               /* keepalive on for this program */
 	bool override;              /* keep our values against the program's setsockopt */
-	bool debug;                 /* KASHIM_DEBUG: log every decision */
-	enum kashim_log_to log_dest;  /* KASHIM_LOG, parsed by config/settings.c */
+	bool debug;                 /* KASHIM_DEBUG (parsed at load): log every decision */
 	unsigned nopts;
 	struct kashim_sockopt opts[5];
 	struct kashim_settings settings;
 	const struct kashim_rt_rules *rules; /* destination/listen rules, or NULL */
 	char program[64];           /* for log lines */
-	char log_path[256];
 };
 
 /* kashim_state: UNINIT, BUSY (one thread is reading the settings) or

@@ -23,6 +23,27 @@
 #include <unistd.h>
 
 #include "kashim.h"
+#include "load.h"
+
+/* Set once at load (load.c), read-only afterwards. */
+static enum kashim_log_to log_to = KASHIM_TO_SYSLOG;
+static char log_path[KASHIM_LOG_PATH_MAX];
+static bool log_debug;
+
+void kashim_log_setup(enum kashim_log_to to, const char *path, bool debug)
+{
+	if (to == KASHIM_TO_FILE && (!path || strlen(path) >= sizeof log_path))
+		to = KASHIM_TO_SYSLOG;
+	if (to == KASHIM_TO_FILE)
+		memmove(log_path, path, strlen(path) + 1);
+	log_to = to;
+	log_debug = debug;
+}
+
+bool kashim_log_debug(void)
+{
+	return log_debug;
+}
 
 static void write_all(int fd, const char *buf, size_t len)
 {
@@ -90,19 +111,23 @@ static void send_to_syslog(const char *line, size_t len)
 		done(fd);
 }
 
-/* Reads kashim_rt's log fields, which the initialising thread writes first
- * and nobody changes afterwards. */
+/* The program's name in log lines: the basename of what runs, once the
+ * settings are read (init.c), argv[0]'s before. */
+static const char *program(void)
+{
+	return kashim_rt.program[0] ? kashim_rt.program : kashim_invocation_name();
+}
+
 static void emit(void *ctx, enum kashim_level level, const char *msg)
 {
-	const struct kashim_runtime *rt = &kashim_rt;
 	char line[700];
 	int saved_errno = errno;
 	int len, fd;
 
 	(void)ctx;
-	if (level == KASHIM_LOG_DEBUG && !rt->debug)
+	if (level == KASHIM_LOG_DEBUG && !log_debug)
 		return;
-	if (rt->log_dest == KASHIM_TO_SYSLOG) {
+	if (log_to == KASHIM_TO_SYSLOG) {
 		char stamp[16];
 
 		/* time(), not clock_gettime(): the latter would make every
@@ -111,22 +136,22 @@ static void emit(void *ctx, enum kashim_level level, const char *msg)
 		rfc3164_time(time(NULL), stamp);
 		len = snprintf(line, sizeof line, "<%d>%s kashim[%d]: %s: %s",
 			       LOG_USER | (level == KASHIM_LOG_DEBUG ? LOG_DEBUG : LOG_WARNING), stamp,
-			       (int)getpid(), rt->program, msg);
+			       (int)getpid(), program(), msg);
 		if (len >= 0)
 			send_to_syslog(line, (size_t)len < sizeof line ? (size_t)len : sizeof line - 1);
 		goto out;
 	}
-	len = snprintf(line, sizeof line, "kashim[%d] %s: %s\n", (int)getpid(), rt->program, msg);
+	len = snprintf(line, sizeof line, "kashim[%d] %s: %s\n", (int)getpid(), program(), msg);
 	if (len < 0)
 		goto out;
 	if ((size_t)len >= sizeof line)
 		len = sizeof line - 1;
-	if (rt->log_dest == KASHIM_TO_STDERR) {
+	if (log_to == KASHIM_TO_STDERR) {
 		write_all(STDERR_FILENO, line, (size_t)len);
 	} else {
 		/* O_NONBLOCK: a FIFO nobody reads must not block the host
 		 * (open would wait for a reader forever); the line is dropped. */
-		fd = open(rt->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
+		fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
 		if (fd >= 0) {
 			write_all(fd, line, (size_t)len);
 			close(fd);

@@ -5,7 +5,6 @@
  * at connect(), listen() and adoption. See rules.h.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -13,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "load.h"
 #include "rules.h"
 
 unsigned char *_Atomic kashim_fdstate;
@@ -49,16 +49,15 @@ static void profile_from(struct kashim_profile *p, const struct kashim_settings 
 }
 
 /*
- * mmap, malloc and the like are looked up here rather than imported: every
- * symbol the library imports is ld.so work in every process that preloads
- * it (make bench, spawn), and only processes with rules need this. The
+ * mmap is found at load (load.c) rather than imported: every symbol the
+ * library imports is ld.so work in every process that preloads it (make
+ * bench, spawn), and only processes with rules need it. The
  * ruleset is kept for the life of the process (the profiles point into it),
  * also when building fails.
  */
 void kashim_rules_build(struct kashim_runtime *rt, struct kashim_ruleset *set, kashim_getenv_fn get)
 {
-	void *(*map_fn)(void *, size_t, int, int, int, off_t) =
-		(void *(*)(void *, size_t, int, int, int, off_t))dlsym(RTLD_DEFAULT, "mmap");
+	void *(*map_fn)(void *, size_t, int, int, int, off_t) = kashim_mmap;
 	struct kashim_rt_rules *r;
 	struct kashim_rt_rule *out;
 	unsigned char *map = MAP_FAILED;
@@ -91,7 +90,8 @@ void kashim_rules_build(struct kashim_runtime *rt, struct kashim_ruleset *set, k
 				continue;
 			/* The environment beats the file, rules included. Its
 			 * problems were reported for the program's settings. */
-			kashim_settings_apply_env(s, get, NULL);
+			if (get)
+				kashim_env_apply(s);
 			kashim_settings_finish(s);
 			out->spec = &set->rule[i].spec;
 			out->v4 = out->spec->family != AF_INET6;

@@ -64,6 +64,7 @@ if hx_need "$HX/slowconf/kashim/libkashim-conf.so"; then
 	printf 'idle = 44\n' >"$HX_TMP/child.conf"
 	# The parent's FIFO gives nothing: it keeps the default idle, 60.
 	out=$(LD_PRELOAD="${KASHIM_PRELOAD_FIRST:-} $HX_TMP/slow/libkashim.so" KASHIM_DEBUG=1 \
+		KASHIM_CONFIG=$HX_TMP/fifo \
 		KASHIM_LOG=$HX_TMP/init.log timeout 30 "$HX/hx-fork" during-init "$HX_TMP/fifo" "$HX_TMP/child.conf" 60 44)
 	expect_eq "fork during initialisation: the child initialises anew, the parent finishes" \
 		"child exited 0, parent's blocked socket configured 1" "$out"

@@ -13,12 +13,14 @@
  *       Start PROGRAM (hx-probe) with vfork()+execv() or posix_spawn() after
  *       the parent made a socket; PROGRAM prints its own findings.
  *   hx-fork during-init FIFO CONF PARENT_IDLE CHILD_IDLE
- *       KASHIM_CONFIG is FIFO: a thread's first socket() blocks inside
- *       kashim's initialisation, opening it (with the stand-in config
- *       plugin libhx-slowconf.so). Meanwhile the main thread forks. The
- *       child, pointed at CONF (idle = CHILD_IDLE), must not wait for an
- *       initialiser that does not exist in it: it initialises anew. Then
- *       the parent opens FIFO for writing, which releases the thread.
+ *       KASHIM_CONFIG names FIFO (in the environment the program starts
+ *       with: kashim reads it at load): a thread's first socket() blocks
+ *       inside kashim's initialisation, opening it (with the stand-in
+ *       config plugin libhx-slowconf.so). Meanwhile the main thread renames
+ *       CONF (idle = CHILD_IDLE) onto FIFO's name and forks. The child must
+ *       not wait for an initialiser that does not exist in it: it
+ *       initialises anew, from CONF. Then the parent opens the FIFO (by a
+ *       second name, FIFO.w) for writing, which releases the thread.
  */
 #include "hx.h" /* first: it defines _GNU_SOURCE */
 
@@ -138,8 +140,11 @@ static int mode_during_init(const char *fifo, const char *conf, int parent_idle,
 	int status, writer, tries = 0;
 	pid_t pid, tid;
 	struct timespec tick = {0, 10 * 1000 * 1000};
+	char writer_name[4096];
 
-	setenv("KASHIM_CONFIG", fifo, 1);
+	snprintf(writer_name, sizeof writer_name, "%s.w", fifo);
+	if (link(fifo, writer_name) != 0)
+		hx_die("link fifo");
 	if ((errno = pthread_create(&thread, NULL, first_socket, NULL)))
 		hx_die("pthread_create");
 	while (!(tid = __atomic_load_n(&blocked_tid, __ATOMIC_SEQ_CST)) || !blocked_on_fifo(tid)) {
@@ -149,6 +154,8 @@ static int mode_during_init(const char *fifo, const char *conf, int parent_idle,
 		}
 		nanosleep(&tick, NULL);
 	}
+	if (rename(conf, fifo) != 0)
+		hx_die("rename");
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
@@ -156,12 +163,11 @@ static int mode_during_init(const char *fifo, const char *conf, int parent_idle,
 	if (pid == 0) {
 		/* A child stuck waiting for the parent's initialiser dies here. */
 		alarm(10);
-		setenv("KASHIM_CONFIG", conf, 1);
 		_exit(make_and_check(5, child_idle) == 5 ? 0 : 1);
 	}
 	if (waitpid(pid, &status, 0) != pid)
 		hx_die("waitpid");
-	writer = open(fifo, O_WRONLY);
+	writer = open(writer_name, O_WRONLY);
 	if (writer < 0)
 		hx_die("open fifo");
 	close(writer);

@@ -13,6 +13,7 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -36,17 +37,36 @@ static struct ka read_ka(int fd)
 	return k;
 }
 
+#define TEST_ONLY "KASHIM_TEST_ONLY"
+
 static char log_path[64];
 
-/* Isolate the test from the machine: an empty config file, a private log. */
+/* Isolate the test from the machine: an empty config file, a private log
+ * (named by the pid, which the fresh process of START() keeps). */
 static void isolate(void)
 {
 	const char *conf = WRITE_CONF("");
 
 	setenv("KASHIM_CONFIG", conf, 1);
 	snprintf(log_path, sizeof log_path, "/tmp/kashim-log-%d", (int)getpid());
-	unlink(log_path);
+	if (!getenv(TEST_ONLY))
+		unlink(log_path);
 	setenv("KASHIM_LOG", log_path, 1);
+}
+
+/* The shim reads the environment once, when it is loaded, as it would in
+ * any program: a test that has set its variables runs again, from the
+ * start, in a fresh process (this binary, only this test, same pid) that
+ * starts with them. main.c runs just that test when TEST_ONLY is set. */
+#define START() start(__func__)
+static void start(const char *fn)
+{
+	if (getenv(TEST_ONLY))
+		return;
+	setenv(TEST_ONLY, fn, 1);
+	unsetenv("CK_TAP_LOG_FILE_NAME"); /* the outer run reports it */
+	execl("/proc/self/exe", "test_shim", (char *)NULL);
+	ck_abort_msg("exec /proc/self/exe: %s", strerror(errno));
 }
 
 static const char *log_text(void)
@@ -92,6 +112,7 @@ static void connect_raw(int fd, int port)
 START_TEST(tcp_socket_gets_defaults_while_a_raw_syscall_socket_does_not)
 {
 	isolate();
+	START();
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	int control = raw_socket(AF_INET, SOCK_STREAM);
 	struct ka k = read_ka(fd), c = read_ka(control);
@@ -113,6 +134,7 @@ START_TEST(environment_values_and_type_flags_and_ipv6)
 	setenv("KASHIM_INTERVAL", "3", 1);
 	setenv("KASHIM_COUNT", "4", 1);
 	setenv("KASHIM_USER_TIMEOUT", "auto", 1);
+	START();
 	int fds[] = {socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
 		     socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP)};
 
@@ -131,6 +153,7 @@ END_TEST
 START_TEST(udp_unix_and_seqpacket_sockets_are_never_touched)
 {
 	isolate();
+	START();
 	int udp = socket(AF_INET, SOCK_DGRAM, 0);
 	int unx = socket(AF_UNIX, SOCK_STREAM, 0);
 	int seq = socket(AF_UNIX, SOCK_SEQPACKET, 0);
@@ -151,6 +174,7 @@ END_TEST
 START_TEST(errno_is_untouched_on_success_and_libcs_on_failure)
 {
 	isolate();
+	START();
 	errno = 1234;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -177,6 +201,7 @@ START_TEST(accepted_connections_inherit_from_a_listener_made_through_the_shim)
 {
 	isolate();
 	setenv("KASHIM_IDLE", "21", 1);
+	START();
 	int port, lfd = listener(&port, true);
 	int client = raw_socket(AF_INET, SOCK_STREAM);
 
@@ -198,6 +223,7 @@ START_TEST(inherited_listener_is_configured_on_first_accept_with_its_connections
 {
 	isolate();
 	setenv("KASHIM_IDLE", "22", 1);
+	START();
 	int port, lfd = listener(&port, false); /* as if inherited: not seen by socket() */
 
 	ck_assert_int_eq(read_ka(lfd).on, 0);
@@ -219,6 +245,7 @@ START_TEST(connect_configures_a_socket_made_behind_the_shims_back)
 {
 	isolate();
 	setenv("KASHIM_IDLE", "23", 1);
+	START();
 	int port, lfd = listener(&port, false);
 	int fd = raw_socket(AF_INET, SOCK_STREAM);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port),
@@ -235,6 +262,7 @@ END_TEST
 START_TEST(programs_own_choice_between_socket_and_connect_stands)
 {
 	isolate();
+	START();
 	int port, lfd = listener(&port, false);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	int off = 0;
@@ -251,6 +279,7 @@ END_TEST
 START_TEST(override_off_lets_the_program_set_its_own_idle)
 {
 	isolate();
+	START();
 	int fd = socket(AF_INET, SOCK_STREAM, 0), idle = 300;
 
 	ck_assert_int_eq(setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle), 0);
@@ -263,6 +292,7 @@ START_TEST(override_on_keeps_configured_values_and_returns_success)
 	isolate();
 	setenv("KASHIM_OVERRIDE", "on", 1);
 	setenv("KASHIM_IDLE", "24", 1);
+	START();
 	int fd = socket(AF_INET, SOCK_STREAM, 0), idle = 300, off = 0;
 	int udp = socket(AF_INET, SOCK_DGRAM, 0), on = 1, got = 0;
 	socklen_t l = sizeof got;
@@ -290,6 +320,7 @@ START_TEST(keepalive_off_leaves_tcp_sockets_alone)
 {
 	isolate();
 	setenv("KASHIM_KEEPALIVE", "off", 1);
+	START();
 	ck_assert_int_eq(read_ka(socket(AF_INET, SOCK_STREAM, 0)).on, 0);
 }
 END_TEST
@@ -300,6 +331,7 @@ START_TEST(program_section_from_kashim_config_applies)
 	setenv("KASHIM_CONFIG", WRITE_CONF("idle = 40\nprogram \"nomatch\" { idle = 5 }\n"
 					   "program \"test_*\" { idle = 25 count = 2 }\n"),
 	       1);
+	START();
 	struct ka k = read_ka(socket(AF_INET, SOCK_STREAM, 0));
 
 	ck_assert_int_eq(k.idle, 25);
@@ -312,6 +344,7 @@ START_TEST(bad_config_logs_file_and_line_and_defaults_apply)
 {
 	isolate();
 	setenv("KASHIM_CONFIG", WRITE_CONF("idle = 30\ncount = 500\n"), 1);
+	START();
 	struct ka k = read_ka(socket(AF_INET, SOCK_STREAM, 0));
 
 	ck_assert_int_eq(k.on, 1);
@@ -325,6 +358,7 @@ START_TEST(missing_kashim_config_file_is_logged_and_env_still_applies)
 	isolate();
 	setenv("KASHIM_CONFIG", "/nonexistent/kashim.conf", 1);
 	setenv("KASHIM_IDLE", "26", 1);
+	START();
 	ck_assert_int_eq(read_ka(socket(AF_INET, SOCK_STREAM, 0)).idle, 26);
 	ck_assert_ptr_nonnull(strstr(log_text(), "/nonexistent/kashim.conf does not exist"));
 }
@@ -332,18 +366,27 @@ END_TEST
 
 START_TEST(bad_variable_is_logged_once_never_on_stderr)
 {
-	char tmpl[] = "/tmp/kashim-stderr-XXXXXX";
-	int err = mkstemp(tmpl), saved = dup(2);
+	/* The variable is read when the shim loads: stderr is the file from
+	 * the start of the fresh process. */
+	char path[64];
+	struct stat st;
 
+	snprintf(path, sizeof path, "/tmp/kashim-stderr-%d", (int)getpid());
 	isolate();
 	unsetenv("KASHIM_LOG"); /* the default: syslog */
 	setenv("KASHIM_IDLE", "12x", 1);
-	dup2(err, 2);
+	if (!getenv(TEST_ONLY)) {
+		int err = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		ck_assert_int_ge(err, 0);
+		dup2(err, 2);
+	}
+	START();
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(read_ka(socket(AF_INET, SOCK_STREAM, 0)).idle, 60);
-	dup2(saved, 2);
-	ck_assert_int_eq(lseek(err, 0, SEEK_END), 0);
-	unlink(tmpl);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	unlink(path);
 }
 END_TEST
 
@@ -351,6 +394,7 @@ START_TEST(bad_variable_message_names_it_once)
 {
 	isolate();
 	setenv("KASHIM_COUNT", "0", 1);
+	START();
 	for (int i = 0; i < 3; i++)
 		ck_assert_int_eq(read_ka(socket(AF_INET, SOCK_STREAM, 0)).cnt, 5);
 	const char *t = log_text();
@@ -365,6 +409,7 @@ START_TEST(debug_logs_each_decision)
 {
 	isolate();
 	setenv("KASHIM_DEBUG", "1", 1);
+	START();
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	char needle[64];
 
@@ -374,34 +419,55 @@ START_TEST(debug_logs_each_decision)
 }
 END_TEST
 
-Suite *shim_suite(void)
+/* Every test, in the order they run, with its test case. */
+static const struct {
+	const char *tcase;
+	const TTest *const *test;
+} all_tests[] = {
+	{"socket", &tcp_socket_gets_defaults_while_a_raw_syscall_socket_does_not},
+	{"socket", &environment_values_and_type_flags_and_ipv6},
+	{"socket", &udp_unix_and_seqpacket_sockets_are_never_touched},
+	{"socket", &errno_is_untouched_on_success_and_libcs_on_failure},
+	{"accept-connect", &accepted_connections_inherit_from_a_listener_made_through_the_shim},
+	{"accept-connect", &inherited_listener_is_configured_on_first_accept_with_its_connections},
+	{"accept-connect", &connect_configures_a_socket_made_behind_the_shims_back},
+	{"accept-connect", &programs_own_choice_between_socket_and_connect_stands},
+	{"setsockopt-override", &override_off_lets_the_program_set_its_own_idle},
+	{"setsockopt-override", &override_on_keeps_configured_values_and_returns_success},
+	{"settings-sources", &keepalive_off_leaves_tcp_sockets_alone},
+	{"settings-sources", &program_section_from_kashim_config_applies},
+	{"settings-sources", &bad_config_logs_file_and_line_and_defaults_apply},
+	{"settings-sources", &missing_kashim_config_file_is_logged_and_env_still_applies},
+	{"settings-sources", &bad_variable_is_logged_once_never_on_stderr},
+	{"settings-sources", &bad_variable_message_names_it_once},
+	{"settings-sources", &debug_logs_each_decision},
+};
+
+/* @fn is a test function's name (NAME_fn) as START() saw it. */
+static bool is_test(const TTest *t, const char *fn)
+{
+	size_t n = strlen(t->name);
+
+	return !strncmp(fn, t->name, n) && !strcmp(fn + n, "_fn");
+}
+
+/* All the tests, or only the one whose function is @only (the fresh
+ * process of START()). */
+Suite *shim_suite(const char *only)
 {
 	Suite *s = suite_create("shim");
-	TCase *tc = tcase_create("socket");
+	TCase *tc = NULL;
+	const char *current = "";
 
-	tcase_add_test(tc, tcp_socket_gets_defaults_while_a_raw_syscall_socket_does_not);
-	tcase_add_test(tc, environment_values_and_type_flags_and_ipv6);
-	tcase_add_test(tc, udp_unix_and_seqpacket_sockets_are_never_touched);
-	tcase_add_test(tc, errno_is_untouched_on_success_and_libcs_on_failure);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("accept-connect");
-	tcase_add_test(tc, accepted_connections_inherit_from_a_listener_made_through_the_shim);
-	tcase_add_test(tc, inherited_listener_is_configured_on_first_accept_with_its_connections);
-	tcase_add_test(tc, connect_configures_a_socket_made_behind_the_shims_back);
-	tcase_add_test(tc, programs_own_choice_between_socket_and_connect_stands);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("setsockopt-override");
-	tcase_add_test(tc, override_off_lets_the_program_set_its_own_idle);
-	tcase_add_test(tc, override_on_keeps_configured_values_and_returns_success);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("settings-sources");
-	tcase_add_test(tc, keepalive_off_leaves_tcp_sockets_alone);
-	tcase_add_test(tc, program_section_from_kashim_config_applies);
-	tcase_add_test(tc, bad_config_logs_file_and_line_and_defaults_apply);
-	tcase_add_test(tc, missing_kashim_config_file_is_logged_and_env_still_applies);
-	tcase_add_test(tc, bad_variable_is_logged_once_never_on_stderr);
-	tcase_add_test(tc, bad_variable_message_names_it_once);
-	tcase_add_test(tc, debug_logs_each_decision);
-	suite_add_tcase(s, tc);
+	for (size_t i = 0; i < sizeof all_tests / sizeof all_tests[0]; i++) {
+		if (only && !is_test(*all_tests[i].test, only))
+			continue;
+		if (!tc || strcmp(current, all_tests[i].tcase)) {
+			current = all_tests[i].tcase;
+			tc = tcase_create(current);
+			suite_add_tcase(s, tc);
+		}
+		tcase_add_test(tc, *all_tests[i].test);
+	}
 	return s;
 }
