@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
@@ -57,6 +58,26 @@ static void write_all(int fd, const char *buf, size_t len)
 		buf += n;
 		len -= (size_t)n;
 	}
+}
+
+/* True when @len more bytes fit in @fd under RLIMIT_FSIZE. A write that
+ * starts at or past the limit gets SIGXFSZ, whose default action kills the
+ * program; kashim must not change the program's signal state to avoid it,
+ * so it does not write there: a line that does not fit whole is dropped.
+ * (Another process appending between the check and the write can still
+ * push the file over; kashim's own lines alone cannot.) A file without a
+ * size (a FIFO, a terminal) has no limit. */
+static bool fits_file_size_limit(int fd, size_t len)
+{
+	struct rlimit lim;
+	off_t end;
+
+	if (getrlimit(RLIMIT_FSIZE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY)
+		return true;
+	end = lseek(fd, 0, SEEK_END);
+	if (end < 0)
+		return true;
+	return (rlim_t)end < lim.rlim_cur && lim.rlim_cur - (rlim_t)end >= len;
 }
 
 /* "Mmm dd hh:mm:ss" (RFC 3164) for @t, in UTC: local time would need the
@@ -153,7 +174,8 @@ static void emit(void *ctx, enum kashim_level level, const char *msg)
 		 * (open would wait for a reader forever); the line is dropped. */
 		fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0644);
 		if (fd >= 0) {
-			write_all(fd, line, (size_t)len);
+			if (fits_file_size_limit(fd, (size_t)len))
+				write_all(fd, line, (size_t)len);
 			close(fd);
 		}
 	}
