@@ -6,7 +6,9 @@
  * handler, clears the program's pending dlerror() and costs about 1,100
  * instructions (16 of them added 17,300 to every process start). Here one
  * dl_iterate_phdr() walk visits each object once; per object and name a
- * Bloom-filter test (about 20 instructions) rejects almost every miss.
+ * Bloom-filter test (about 20 instructions) rejects almost every miss. No
+ * other libc function is called: the first call of each would cost a lazy
+ * binding (about 750 instructions) in every process.
  *
  * The objects come in load order, which at start is the global search
  * order: the program, the preloaded libraries in order, then their
@@ -16,8 +18,8 @@
 #define _GNU_SOURCE
 #include <elf.h>
 #include <link.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 #include "elfsym.h"
 
@@ -37,7 +39,7 @@ struct walk {
 	struct kashim_symreq *req;
 	unsigned n;
 	uint32_t settled, all;  /* bit i: request i found, or found as an IFUNC */
-	bool past_self;
+	bool past_self, any_default;
 	uint32_t gnu_hash[KASHIM_SYMREQ_MAX];
 };
 
@@ -79,8 +81,7 @@ static bool dynobj_from(const struct dl_phdr_info *info, struct dynobj *o)
 			d = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
 	if (!d)
 		return false;
-	memset(o, 0, sizeof *o);
-	o->base = info->dlpi_addr;
+	*o = (struct dynobj){.base = info->dlpi_addr};
 	for (; d->d_tag != DT_NULL; d++) {
 		if (d->d_tag == DT_SYMTAB)
 			o->symtab = dyn_ptr(o->base, d->d_un.d_ptr);
@@ -94,6 +95,15 @@ static bool dynobj_from(const struct dl_phdr_info *info, struct dynobj *o)
 			o->versym = dyn_ptr(o->base, d->d_un.d_ptr);
 	}
 	return o->symtab && o->strtab && (o->gnu || o->sysv);
+}
+
+/* strcmp() == 0 without calling libc: the first call of an imported
+ * function costs ld.so a symbol lookup (lazy binding) in every process. */
+static bool same_name(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
 }
 
 /* Symbol @i is a definition of @name that dlsym() would return: defined,
@@ -110,7 +120,7 @@ static bool usable(const struct dynobj *o, uint32_t i, const char *name)
 		return false;
 	if (o->versym && (o->versym[i] & 0x8000) && (o->versym[i] & 0x7fff) >= 2)
 		return false;
-	return !strcmp(o->strtab + s->st_name, name);
+	return same_name(o->strtab + s->st_name, name);
 }
 
 static const ElfW(Sym) *gnu_lookup(const struct dynobj *o, const char *name, uint32_t h)
@@ -178,6 +188,9 @@ static int visit(struct dl_phdr_info *info, size_t size, void *data)
 		w->past_self = true;
 		return 0;
 	}
+	/* Before this library only RTLD_DEFAULT's requests look. */
+	if (!w->past_self && !w->any_default)
+		return 0;
 	if (!dynobj_from(info, &o))
 		return 0;
 	for (unsigned i = 0; i < w->n; i++) {
@@ -211,6 +224,7 @@ unsigned kashim_symbols_find(struct kashim_symreq *req, unsigned n)
 	for (unsigned i = 0; i < w.n; i++) {
 		req[i].found = req[i].ifunc = false;
 		w.gnu_hash[i] = gnu_hash(req[i].name);
+		w.any_default |= !req[i].next;
 	}
 	dl_iterate_phdr(visit, &w);
 	for (unsigned i = 0; i < w.n; i++)

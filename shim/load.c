@@ -33,21 +33,26 @@
 #define ENV_MAX 16
 #define ENV_BYTES 4096
 
-static char env_store[ENV_BYTES];
-static const char *env_vars[ENV_MAX];
+/* In .data, not .bss, although they start as zeros (as kashim_fdmap in
+ * apply.c): .bss past the last page of .data costs every process an
+ * anonymous mmap(). */
+#define KASHIM_DATA __attribute__((section(".data.kashim_load")))
+
+KASHIM_DATA static char env_store[ENV_BYTES];
+KASHIM_DATA static const char *env_vars[ENV_MAX];
 static unsigned env_count;
-static const char *env_dropped[ENV_MAX]; /* the process's own strings: read at load only */
+KASHIM_DATA static const char *env_dropped[ENV_MAX]; /* the process's own strings: read at load only */
 static unsigned env_ndropped;
 
 static bool secure = true;
-static char invocation[64];
-static struct kashim_settings overlay; /* only the fields whose source is not DEFAULT */
+KASHIM_DATA static char invocation[64];
+KASHIM_DATA static struct kashim_settings overlay; /* only the fields whose source is not DEFAULT */
 
 /* Messages about the environment, made at load, are logged at the first
  * reading of the settings (kashim_load_report): a process that never makes
  * a TCP socket says nothing, or every command of a shell script would
  * repeat them. NUL-separated. */
-static char deferred[4096];
+KASHIM_DATA static char deferred[4096];
 static size_t deferred_len;
 
 enum { NOT_LOADED, LOADING, LOADED };
@@ -73,13 +78,21 @@ const char *kashim_invocation_name(void)
 	return invocation;
 }
 
+/* Where @var ("NAME=value") has its value when NAME is @name, else NULL. */
+static const char *value_of(const char *var, const char *name)
+{
+	while (*name && *var == *name)
+		var++, name++;
+	return !*name && *var == '=' ? var + 1 : NULL;
+}
+
 const char *kashim_env(const char *name)
 {
-	size_t n = strlen(name);
+	const char *value;
 
 	for (unsigned i = 0; i < env_count; i++)
-		if (!strncmp(env_vars[i], name, n) && env_vars[i][n] == '=')
-			return env_vars[i] + n + 1;
+		if ((value = value_of(env_vars[i], name)))
+			return value;
 	return NULL;
 }
 
@@ -120,24 +133,36 @@ static bool is_kashim_variable(const char *e)
 	return e[1] == 'A' && e[2] == 'S' && e[3] == 'H' && e[4] == 'I' && e[5] == 'M' && e[6] == '_';
 }
 
+/* Copy @from (NUL included) to @to, at most @room bytes; the length
+ * copied, or 0 (and nothing meaningful in @to) when it does not fit. No
+ * libc call: see elfsym.c. */
+static size_t copy_string(char *to, const char *from, size_t room)
+{
+	size_t n = 0;
+
+	do {
+		if (n == room)
+			return 0;
+		to[n] = from[n];
+	} while (from[n++]);
+	return n;
+}
+
 static void capture(char **envp)
 {
-	size_t used = 0;
+	size_t used = 0, n;
 
 	for (; envp && *envp; envp++) {
-		size_t len;
-
 		if (!is_kashim_variable(*envp))
 			continue;
-		len = strlen(*envp) + 1;
-		if (env_count == ENV_MAX || len > sizeof env_store - used) {
+		n = env_count < ENV_MAX ? copy_string(env_store + used, *envp, sizeof env_store - used) : 0;
+		if (!n) {
 			if (env_ndropped < ENV_MAX)
 				env_dropped[env_ndropped++] = *envp;
 			continue;
 		}
-		memmove(env_store + used, *envp, len);
 		env_vars[env_count++] = env_store + used;
-		used += len;
+		used += n;
 	}
 }
 
@@ -178,25 +203,30 @@ static void setup_logging(void)
 			    "environment KASHIM_DEBUG=\"%.64s\" is not on or off; ignored", debug_text);
 }
 
-/* One walk finds the hooks' functions and these. */
-static void lookup_libc(struct libc_extras *x, bool want_environ)
+/* One walk finds the hooks' functions and these; with @from_libc also the
+ * program's name and environment, which the caller does not have. */
+static void lookup_libc(struct libc_extras *x, bool from_libc)
 {
+	/* Functions are libc's (after this library); variables are looked
+	 * for from the program on, which may hold a copy of them. */
 	struct kashim_symreq extra[] = {
-		{"getauxval", (void **)&x->getauxval, false, false, false},
-		{"program_invocation_short_name", (void **)&x->short_name, false, false, false},
+		{"getauxval", (void **)&x->getauxval, true, false, false},
 #ifdef __GLIBC__
 		/* pthread_atfork is a static stub in libc_nonshared.a, passing
 		 * a __dso_handle this library (-nostartfiles) does not have. */
-		{"__register_atfork", &x->fork_register, false, false, false},
+		{"__register_atfork", &x->fork_register, true, false, false},
 #else
-		{"pthread_atfork", &x->fork_register, false, false, false},
+		{"pthread_atfork", &x->fork_register, true, false, false},
 #endif
-		{"mmap", (void **)&kashim_mmap, false, false, false},
+		{"mmap", (void **)&kashim_mmap, true, false, false},
+		/* Only without argv and envp (before the constructor; musl). */
+		{"program_invocation_short_name", (void **)&x->short_name, false, false, false},
 		{"environ", (void **)&x->environ, false, false, false},
 	};
+	unsigned n = sizeof extra / sizeof extra[0];
 
-	memset(x, 0, sizeof *x);
-	kashim_symbols_resolve(extra, sizeof extra / sizeof extra[0] - !want_environ);
+	*x = (struct libc_extras){0};
+	kashim_symbols_resolve(extra, from_libc ? n : n - 2);
 }
 
 /* The child of a fork() started while another thread was reading the
@@ -219,19 +249,31 @@ static void watch_fork(void *fork_register)
 #endif
 }
 
-static void load(char **envp)
+/* The basename of @argv0 into invocation[]. */
+static void set_invocation(const char *argv0)
+{
+	const char *base = argv0;
+
+	for (const char *p = argv0; *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	if (!copy_string(invocation, base, sizeof invocation))
+		invocation[0] = '\0';
+}
+
+/* @argv and @envp: the constructor's arguments (glibc), or NULL. */
+static void load(char **argv, char **envp)
 {
 	struct libc_extras x;
 
 	lookup_libc(&x, envp == NULL);
 	/* Without getauxval there is no telling: trust no environment. */
 	secure = !x.getauxval || x.getauxval(AT_SECURE) != 0;
-	if (x.short_name && *x.short_name) {
-		size_t n = strnlen(*x.short_name, sizeof invocation - 1);
-
-		memmove(invocation, *x.short_name, n);
-		invocation[n] = '\0';
-	}
+	/* Copied: a process title may be written over argv[0]. */
+	if (argv && argv[0])
+		set_invocation(argv[0]);
+	else if (x.short_name && *x.short_name)
+		set_invocation(*x.short_name);
 	if (!envp && x.environ)
 		envp = *x.environ;
 	if (!secure)
@@ -252,7 +294,7 @@ int kashim_load_early(void)
 		return KASHIM_LOAD_DONE;
 	if (state != NOT_LOADED || !atomic_compare_exchange_strong(&load_state, &state, LOADING))
 		return atomic_load(&load_state) == LOADED ? KASHIM_LOAD_DONE : KASHIM_LOAD_BUSY;
-	load(NULL);
+	load(NULL, NULL);
 	atomic_store_explicit(&load_state, LOADED, memory_order_release);
 	errno = saved_errno;
 	return KASHIM_LOAD_DONE;
@@ -265,9 +307,9 @@ __attribute__((constructor(101))) static void kashim_load(int argc, char **argv,
 {
 	int state = NOT_LOADED;
 
-	(void)argc, (void)argv;
+	(void)argc;
 	if (atomic_compare_exchange_strong(&load_state, &state, LOADING)) {
-		load(envp);
+		load(argv, envp);
 		atomic_store_explicit(&load_state, LOADED, memory_order_release);
 	}
 }

@@ -28,7 +28,8 @@
 
 /* Set once at load (load.c), read-only afterwards. */
 static enum kashim_log_to log_to = KASHIM_TO_SYSLOG;
-static char log_path[KASHIM_LOG_PATH_MAX];
+/* In .data, as load.c's storage: no anonymous mapping for .bss at start. */
+__attribute__((section(".data.kashim_log"))) static char log_path[KASHIM_LOG_PATH_MAX];
 static bool log_debug;
 
 void kashim_log_setup(enum kashim_log_to to, const char *path, bool debug)
