@@ -35,6 +35,11 @@ $(HX)/libhx-lockctor.so: tests/hardening/hx-lockctor.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -pthread
 
+# A library that interposes socket() after kashim and counts what it sees.
+$(HX)/libhx-next.so: tests/hardening/hx-next.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HX_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $<
+
 # A config plugin that can be held inside kashim's initialisation (fork-exec.t).
 $(HX)/slowconf/kashim/libkashim-conf.so: tests/hardening/hx-slowconf.c $(wildcard config/*.h)
 	@mkdir -p $(dir $@)
@@ -46,7 +51,7 @@ $(HX)/fuzz-replay: fuzz/fuzz_conffile.c fuzz/replay.c config/conffile.c config/r
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) $(CONFUSE_CFLAGS) -o $@ $(filter %.c,$^) $(CONFUSE_LIBS)
 
-CHECK_DEPS += $(HX_PROGS) $(HX)/libhx-ctor.so $(HX)/libhx-slowctor.so $(HX)/libhx-lockctor.so $(HX)/slowconf/kashim/libkashim-conf.so $(HX)/fuzz-replay
+CHECK_DEPS += $(HX_PROGS) $(HX)/libhx-ctor.so $(HX)/libhx-slowctor.so $(HX)/libhx-lockctor.so $(HX)/libhx-next.so $(HX)/slowconf/kashim/libkashim-conf.so $(HX)/fuzz-replay
 
 # ---- make fuzz [FUZZ_SECONDS=60] -----------------------------------------
 # libFuzzer with ASan and UBSan over kashim_conffile_load. New findings land

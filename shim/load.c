@@ -191,13 +191,12 @@ static void setup_logging(void)
 		kashim_logf(&load_logger, KASHIM_LOG_WARN,
 			    "environment KASHIM_LOG=\"%.64s\" is not syslog, stderr or an absolute path; using syslog",
 			    dest);
-	} else if (to == KASHIM_TO_FILE && strlen(dest) >= KASHIM_LOG_PATH_MAX) {
+		to = KASHIM_TO_SYSLOG;
+	}
+	if (!kashim_log_setup(to, dest, debug))
 		kashim_logf(&load_logger, KASHIM_LOG_WARN,
 			    "environment KASHIM_LOG: a path of %zu bytes is longer than %d; using syslog",
 			    strlen(dest), KASHIM_LOG_PATH_MAX - 1);
-		to = KASHIM_TO_SYSLOG;
-	}
-	kashim_log_setup(to, to == KASHIM_TO_FILE ? dest : NULL, debug);
 	if (bad_debug)
 		kashim_logf(&load_logger, KASHIM_LOG_WARN,
 			    "environment KASHIM_DEBUG=\"%.64s\" is not on or off; ignored", debug_text);

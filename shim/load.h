@@ -68,10 +68,10 @@ int kashim_load_early(void);
 void kashim_symbols_resolve(struct kashim_symreq *extra, unsigned nextra);
 
 /* log.c: where messages go (KASHIM_LOG) and whether debug lines are kept
- * (KASHIM_DEBUG), set once at load; @path (shorter than
- * KASHIM_LOG_PATH_MAX) is copied. */
+ * (KASHIM_DEBUG), set once at load; @path is copied. False (and messages
+ * keep going to syslog) when @path is KASHIM_LOG_PATH_MAX bytes or longer. */
 #define KASHIM_LOG_PATH_MAX 256
-void kashim_log_setup(enum kashim_log_to to, const char *path, bool debug);
+bool kashim_log_setup(enum kashim_log_to to, const char *path, bool debug);
 bool kashim_log_debug(void);
 
 /* init.c: run in the child after fork(). Registered at load. */

@@ -32,14 +32,23 @@ static enum kashim_log_to log_to = KASHIM_TO_SYSLOG;
 __attribute__((section(".data.kashim_log"))) static char log_path[KASHIM_LOG_PATH_MAX];
 static bool log_debug;
 
-void kashim_log_setup(enum kashim_log_to to, const char *path, bool debug)
+bool kashim_log_setup(enum kashim_log_to to, const char *path, bool debug)
 {
-	if (to == KASHIM_TO_FILE && (!path || strlen(path) >= sizeof log_path))
-		to = KASHIM_TO_SYSLOG;
-	if (to == KASHIM_TO_FILE)
-		memmove(log_path, path, strlen(path) + 1);
-	log_to = to;
+	size_t n = 0;
+
 	log_debug = debug;
+	/* Copied without strlen() and memcpy(): their first call would cost a
+	 * lazy binding in every process that sets KASHIM_LOG. */
+	if (to == KASHIM_TO_FILE) {
+		while (n < sizeof log_path && (log_path[n] = path[n]))
+			n++;
+		if (n == sizeof log_path) {
+			log_path[0] = '\0';
+			return false;
+		}
+	}
+	log_to = to;
+	return true;
 }
 
 bool kashim_log_debug(void)
