@@ -266,8 +266,12 @@ int kashim_settings_apply_env(struct kashim_settings *s, kashim_getenv_fn get,
 
 void kashim_settings_finish(struct kashim_settings *s)
 {
+	long long ms = ((long long)s->idle + (long long)s->interval * s->count) * 1000;
+
+	/* At the largest idle, interval and count this is 4194176000 ms, more
+	 * than the kernel's int holds: capped, so the value always applies. */
 	if (s->user_timeout_auto)
-		s->user_timeout = ((long)s->idle + (long)s->interval * s->count) * 1000L;
+		s->user_timeout = ms > KASHIM_USER_TIMEOUT_MAX ? KASHIM_USER_TIMEOUT_MAX : (long)ms;
 }
 
 const char *kashim_source_describe(const struct kashim_settings *s,

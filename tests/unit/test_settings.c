@@ -177,6 +177,24 @@ START_TEST(user_timeout_auto_is_idle_plus_interval_times_count_in_ms)
 }
 END_TEST
 
+/* (32767 + 32767 * 127) * 1000 ms does not fit the kernel's int: as an int
+ * it was -100791296, which TCP_USER_TIMEOUT refuses. */
+START_TEST(user_timeout_auto_at_the_largest_values_is_capped_at_the_kernels_max)
+{
+	static const char *const env[] = {"KASHIM_USER_TIMEOUT", "auto", "KASHIM_IDLE", "32767",
+					  "KASHIM_INTERVAL", "32767", "KASHIM_COUNT", "127", NULL};
+	struct kashim_settings s;
+
+	fake_env = env;
+	kashim_settings_defaults(&s);
+	ck_assert_int_eq(kashim_settings_apply_env(&s, fake_getenv, NULL), 0);
+	kashim_settings_finish(&s);
+	ck_assert(s.user_timeout_auto);
+	ck_assert_int_eq(s.user_timeout, 2147483647L);
+	ck_assert_int_eq((int)s.user_timeout, 2147483647);
+}
+END_TEST
+
 START_TEST(sources_are_described_for_check_mode)
 {
 	struct kashim_settings s;
@@ -211,6 +229,7 @@ Suite *settings_suite(void)
 	tcase_add_test(tc, libkeepalive_off_disables_and_kashim_keepalive_on_wins);
 	tcase_add_test(tc, each_bad_variable_is_named_once_and_ignored_others_apply);
 	tcase_add_test(tc, user_timeout_auto_is_idle_plus_interval_times_count_in_ms);
+	tcase_add_test(tc, user_timeout_auto_at_the_largest_values_is_capped_at_the_kernels_max);
 	tcase_add_test(tc, sources_are_described_for_check_mode);
 	suite_add_tcase(s, tc);
 	return s;
