@@ -62,8 +62,8 @@
 	X(USER_TIMEOUT, user_timeout, MS, 0, KASHIM_USER_TIMEOUT_MAX, 0, IPPROTO_TCP,              \
 	  TCP_USER_TIMEOUT, 0x10, "KASHIM_USER_TIMEOUT", NULL, 'u', "user-timeout", "MS|auto",     \
 	  "milliseconds", "USER_TIMEOUT(ms)",                                                       \
-	  "TCP_USER_TIMEOUT in milliseconds (0 leaves the kernel's), or auto for "                \
-	  "(idle + interval * count) * 1000, at most the largest")                                 \
+	  "TCP_USER_TIMEOUT in milliseconds, 0 for the kernel's, or auto for "                     \
+	  "(idle + interval * count) * 1000 up to the largest")                                     \
 	X(OVERRIDE, override, BOOL, 0, 1, 0, -1, -1, 0, "KASHIM_OVERRIDE", NULL, 0, "override",   \
 	  NULL, "", NULL, "ignore the program's own keepalive setsockopt() calls")
 

@@ -132,6 +132,10 @@ const char *kashim_field_expect(enum kashim_field f, char *buf, size_t len);
  * an "auto" one. */
 long kashim_settings_get(const struct kashim_settings *s, enum kashim_field f);
 
+/* Field @f of @s as a socket gets it: an "auto" one as derived by
+ * kashim_settings_finish(). */
+long kashim_settings_applied(const struct kashim_settings *s, enum kashim_field f);
+
 /* Store @v (as kashim_settings_get() gives it) in field @f of @s, which
  * then says it came from @source. */
 void kashim_settings_set(struct kashim_settings *s, enum kashim_field f, long v,

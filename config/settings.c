@@ -203,6 +203,17 @@ long kashim_settings_get(const struct kashim_settings *s, enum kashim_field f)
 	}
 }
 
+long kashim_settings_applied(const struct kashim_settings *s, enum kashim_field f)
+{
+	switch (f) {
+#define KASHIM_APPLIED(ID, NAME, ...) case KASHIM_F_##ID: return (long)s->NAME;
+	KASHIM_FIELDS(KASHIM_APPLIED)
+#undef KASHIM_APPLIED
+	default:
+		return 0;
+	}
+}
+
 void kashim_settings_set(struct kashim_settings *s, enum kashim_field f, long v,
 			 enum kashim_source source)
 {
