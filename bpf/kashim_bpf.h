@@ -19,7 +19,8 @@
  * (KASHIM_BPF_APP_IDLE...: config/fields.h's column; 0 for a setting that
  * is no socket option). */
 enum {
-#define KASHIM_BPF_APP(ID, NAME, KIND, MIN, MAX, DFLT, LEVEL, OPTION, BIT, ...) KASHIM_BPF_APP_##ID = BIT,
+#define KASHIM_BPF_APP(ID, NAME, KIND, MIN, MAX, DFLT, LEVEL, OPTION, BIT, ...) \
+	KASHIM_BPF_APP_##ID = BIT,
 	KASHIM_FIELDS(KASHIM_BPF_APP)
 #undef KASHIM_BPF_APP
 };

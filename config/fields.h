@@ -46,24 +46,24 @@
 #define KASHIM_COUNT_MAX 127
 #define KASHIM_USER_TIMEOUT_MAX 2147483647L
 
-#define KASHIM_FIELDS(X)                                                                            \
-	X(KEEPALIVE, keepalive, BOOL, 0, 1, 1, SOL_SOCKET, SO_KEEPALIVE, 0x01,                     \
-	  "KASHIM_KEEPALIVE", "KEEPALIVE", 0, "off", NULL, "", "KEEPALIVE",                        \
-	  "leave keepalive off")                                                                    \
-	X(IDLE, idle, INT, 1, KASHIM_IDLE_MAX, 60, IPPROTO_TCP, TCP_KEEPIDLE, 0x02,                \
-	  "KASHIM_IDLE", "KEEPIDLE", 'i', "idle", "SECONDS", "seconds", "IDLE(s)",                 \
-	  "idle time before the first probe")                                                       \
-	X(INTERVAL, interval, INT, 1, KASHIM_INTERVAL_MAX, 10, IPPROTO_TCP, TCP_KEEPINTVL, 0x04,   \
-	  "KASHIM_INTERVAL", "KEEPINTVL", 'n', "interval", "SECONDS", "seconds", "INTVL(s)",       \
-	  "time between unanswered probes")                                                         \
-	X(COUNT, count, INT, 1, KASHIM_COUNT_MAX, 5, IPPROTO_TCP, TCP_KEEPCNT, 0x08,               \
-	  "KASHIM_COUNT", "KEEPCNT", 'k', "count", "COUNT", "probes", "CNT",                       \
-	  "unanswered probes before the connection is dropped")                                     \
-	X(USER_TIMEOUT, user_timeout, MS, 0, KASHIM_USER_TIMEOUT_MAX, 0, IPPROTO_TCP,              \
-	  TCP_USER_TIMEOUT, 0x10, "KASHIM_USER_TIMEOUT", NULL, 'u', "user-timeout", "MS|auto",     \
-	  "milliseconds", "USER_TIMEOUT(ms)",                                                       \
-	  "TCP_USER_TIMEOUT in milliseconds, 0 for the kernel's, or auto for "                     \
-	  "(idle + interval * count) * 1000 up to the largest")                                     \
+#define KASHIM_FIELDS(X)                                                                          \
+	X(KEEPALIVE, keepalive, BOOL, 0, 1, 1, SOL_SOCKET, SO_KEEPALIVE, 0x01,                    \
+	  "KASHIM_KEEPALIVE", "KEEPALIVE", 0, "off", NULL, "", "KEEPALIVE",                       \
+	  "leave keepalive off")                                                                  \
+	X(IDLE, idle, INT, 1, KASHIM_IDLE_MAX, 60, IPPROTO_TCP, TCP_KEEPIDLE, 0x02,               \
+	  "KASHIM_IDLE", "KEEPIDLE", 'i', "idle", "SECONDS", "seconds", "IDLE(s)",                \
+	  "idle time before the first probe")                                                     \
+	X(INTERVAL, interval, INT, 1, KASHIM_INTERVAL_MAX, 10, IPPROTO_TCP, TCP_KEEPINTVL, 0x04,  \
+	  "KASHIM_INTERVAL", "KEEPINTVL", 'n', "interval", "SECONDS", "seconds", "INTVL(s)",      \
+	  "time between unanswered probes")                                                       \
+	X(COUNT, count, INT, 1, KASHIM_COUNT_MAX, 5, IPPROTO_TCP, TCP_KEEPCNT, 0x08,              \
+	  "KASHIM_COUNT", "KEEPCNT", 'k', "count", "COUNT", "probes", "CNT",                      \
+	  "unanswered probes before the connection is dropped")                                   \
+	X(USER_TIMEOUT, user_timeout, MS, 0, KASHIM_USER_TIMEOUT_MAX, 0, IPPROTO_TCP,             \
+	  TCP_USER_TIMEOUT, 0x10, "KASHIM_USER_TIMEOUT", NULL, 'u', "user-timeout", "MS|auto",    \
+	  "milliseconds", "USER_TIMEOUT(ms)",                                                     \
+	  "TCP_USER_TIMEOUT in milliseconds, 0 for the kernel's, or auto for "                    \
+	  "(idle + interval * count) * 1000 up to the largest")                                   \
 	X(OVERRIDE, override, BOOL, 0, 1, 0, -1, -1, 0, "KASHIM_OVERRIDE", NULL, 0, "override",   \
 	  NULL, "", NULL, "ignore the program's own keepalive setsockopt() calls")
 

@@ -16,10 +16,10 @@
 
 /* fields.h, one row per field. */
 static const struct kashim_field_info fields[KASHIM_NFIELDS] = {
-#define KASHIM_INFO(ID, NAME, KIND, MIN, MAX, DFLT, LEVEL, OPTION, BIT, ENV, LIBKA, SHORT, LONG, ARG,  \
-		    UNIT, COLUMN, HELP)                                                            \
-	[KASHIM_F_##ID] = {#NAME, KASHIM_KIND_##KIND, MIN, MAX, DFLT, LEVEL, OPTION, BIT, ENV, LIBKA, \
-			   SHORT, LONG, ARG, UNIT, COLUMN, HELP},
+#define KASHIM_INFO(ID, NAME, KIND, MIN, MAX, DFLT, LEVEL, OPTION, BIT, ENV, LIBKA, SHORT, LONG, \
+		    ARG, UNIT, COLUMN, HELP)                                                      \
+	[KASHIM_F_##ID] = {#NAME, KASHIM_KIND_##KIND, MIN, MAX, DFLT, LEVEL, OPTION, BIT, ENV,     \
+			   LIBKA, SHORT, LONG, ARG, UNIT, COLUMN, HELP},
 	KASHIM_FIELDS(KASHIM_INFO)
 #undef KASHIM_INFO
 };
@@ -178,7 +178,8 @@ const char *kashim_field_expect(enum kashim_field f, char *buf, size_t len)
 	if (i->kind == KASHIM_KIND_BOOL)
 		snprintf(buf, len, "on or off");
 	else if (i->kind == KASHIM_KIND_MS)
-		snprintf(buf, len, "a number of %s from %ld to %ld or \"auto\"", i->unit, i->min, i->max);
+		snprintf(buf, len, "a number of %s from %ld to %ld or \"auto\"", i->unit, i->min,
+			 i->max);
 	else
 		snprintf(buf, len, "a whole number from %ld to %ld", i->min, i->max);
 	return buf;
@@ -243,8 +244,8 @@ static bool apply_env_value(struct kashim_settings *s, enum kashim_field f,
 	long v;
 
 	if (!kashim_field_parse(f, text, &v)) {
-		kashim_logf(log, KASHIM_LOG_WARN, "environment %s=\"%.64s\" is not %s; ignored", var,
-			    text, kashim_field_expect(f, expect, sizeof expect));
+		kashim_logf(log, KASHIM_LOG_WARN, "environment %s=\"%.64s\" is not %s; ignored",
+			    var, text, kashim_field_expect(f, expect, sizeof expect));
 		return false;
 	}
 	kashim_settings_set(s, f, v, src);

@@ -23,7 +23,7 @@ static const struct {
 	const char *name, *option;
 } vars[KARUN_NVARS] = {
 	[KARUN_CONFIG] = {"KASHIM_CONFIG", "--config"},
-#define KARUN_VAR(ID, NAME, KIND, MIN, MAX, DFLT, LEVEL, OPTION, BIT, ENV, LIBKA, SHORT, LONG, ...) \
+#define KARUN_VAR(ID, NAME, KIND, MIN, MAX, DFLT, LEVEL, OPTION, BIT, ENV, LIBKA, SHORT, LONG, ...)\
 	[KARUN_##ID] = {ENV, "--" LONG},
 	KASHIM_FIELDS(KARUN_VAR)
 #undef KARUN_VAR

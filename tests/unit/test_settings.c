@@ -323,12 +323,14 @@ START_TEST(every_field_is_read_from_its_variable_and_from_the_file)
 		snprintf(conf, sizeof conf, "%s = %s\n", i->name, other_value(f, &want));
 		kashim_settings_defaults(&s);
 		path = WRITE_CONF(conf);
-		ck_assert_int_eq(kashim_conffile_load(path, "x", "x", &s, NULL), KASHIM_CONF_APPLIED);
+		ck_assert_int_eq(kashim_conffile_load(path, "x", "x", &s, NULL),
+				 KASHIM_CONF_APPLIED);
 		unlink(path);
 		ck_assert_int_eq(kashim_settings_get(&s, f), want);
 		ck_assert_int_eq(s.source[f], KASHIM_SRC_FILE);
 		for (int g = 0; g < KASHIM_NFIELDS; g++)
-			ck_assert_int_eq(s.source[g], g == f ? KASHIM_SRC_FILE : KASHIM_SRC_DEFAULT);
+			ck_assert_int_eq(s.source[g],
+					 g == f ? KASHIM_SRC_FILE : KASHIM_SRC_DEFAULT);
 	}
 }
 END_TEST
@@ -345,7 +347,8 @@ START_TEST(field_parse_and_expect_follow_the_kind)
 	ck_assert(!kashim_field_parse(KASHIM_F_COUNT, "128", &v));
 	ck_assert(!kashim_field_parse(KASHIM_F_IDLE, "0", &v));
 	ck_assert_str_eq(kashim_field_expect(KASHIM_F_KEEPALIVE, buf, sizeof buf), "on or off");
-	ck_assert_str_eq(kashim_field_expect(KASHIM_F_INTERVAL, buf, sizeof buf), "a whole number from 1 to 32767");
+	ck_assert_str_eq(kashim_field_expect(KASHIM_F_INTERVAL, buf, sizeof buf),
+			 "a whole number from 1 to 32767");
 	ck_assert_str_eq(kashim_field_expect(KASHIM_F_USER_TIMEOUT, buf, sizeof buf),
 			 "a number of milliseconds from 0 to 2147483647 or \"auto\"");
 }
