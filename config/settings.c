@@ -60,12 +60,17 @@ void kashim_logf(const struct kashim_logger *log, enum kashim_level level,
 	va_end(ap);
 }
 
+/* Every field at its default (a millisecond one never "auto"), every source
+ * KASHIM_SRC_DEFAULT (0), no file, section or rule. */
+static const struct kashim_settings defaults = {
+#define KASHIM_DEFAULT(ID, NAME, KIND, MIN, MAX, DFLT, ...) .NAME = DFLT,
+	KASHIM_FIELDS(KASHIM_DEFAULT)
+#undef KASHIM_DEFAULT
+};
+
 void kashim_settings_defaults(struct kashim_settings *s)
 {
-	memset(s, 0, sizeof *s);
-	/* memset made every source KASHIM_SRC_DEFAULT. */
-	for (int f = 0; f < KASHIM_NFIELDS; f++)
-		kashim_settings_set(s, f, fields[f].dflt, KASHIM_SRC_DEFAULT);
+	*s = defaults;
 }
 
 const char *kashim_field_name(enum kashim_field f)
