@@ -15,8 +15,10 @@
 #                 no allocation happens inside the interrupted one;
 #   dlerror-*     a failed dlopen()'s dlerror() survives the first socket()
 #                 and the first close().
-# Without a config file: the system file must not exist (it is read at the
-# first socket, and this test says nothing about how).
+# Without a config file: the system file must not exist. With KASHIM_CONFIG
+# naming a text file that was never compiled, the same cases are known
+# failures (TODO) while that file is read through the config plugin
+# (dlopen, malloc) at the first socket rather than at load.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
@@ -31,6 +33,12 @@ LIB=$HX/libhx-lockctor.so
 run() { local out; out=$("$@" 2>&1); echo "$out status $?"; }
 shim() { run env LD_PRELOAD="$HX_PRELOAD" KASHIM_IDLE=41 KASHIM_LOG=$HX_TMP/log timeout 20 "$HX/hx-firstsock" "$@"; }
 plain() { run env -u LD_PRELOAD KASHIM_IDLE=41 timeout 20 "$HX/hx-firstsock" "$@"; }
+printf 'idle = 44\n' >"$HX_TMP/k.conf"
+with_conf() {
+	run env LD_PRELOAD="$HX_PRELOAD" KASHIM_IDLE=41 KASHIM_CONFIG="$HX_TMP/k.conf" KASHIM_LOG=$HX_TMP/log \
+		timeout 5 "$HX/hx-firstsock" "$@"
+}
+UNCOMPILED="KASHIM_CONFIG is an uncompiled text file: read through the plugin (dlopen) at the first socket"
 
 if [ -e /etc/keepalive.conf ]; then
 	skip "first socket without a config file" "/etc/keepalive.conf exists on this machine"
@@ -51,4 +59,13 @@ for c in dlerror-socket dlerror-close; do
 	expect_eq "$c: the program's pending dlerror() survives kashim" "dlerror kept status 0" "$(shim $c)"
 	expect_eq "$c control: without kashim" "dlerror kept status 0" "$(plain $c)"
 done
+
+for c in lock-race dlopen-other; do
+	todo_expect "$c with KASHIM_CONFIG: configured, nothing hangs" "$UNCOMPILED" "idle 41 status 0" \
+		"$(with_conf $c "$LIB")"
+done
+todo_expect "malloc with KASHIM_CONFIG: no allocation" "$UNCOMPILED" "reentered 0 idle 41 status 0" \
+	"$(with_conf malloc)"
+todo_expect "dlerror-socket with KASHIM_CONFIG: dlerror() kept" "$UNCOMPILED" "dlerror kept status 0" \
+	"$(with_conf dlerror-socket)"
 finish

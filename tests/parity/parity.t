@@ -45,17 +45,6 @@ fi
 
 free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# todo_expect NAME WHY WANT GOT: a known failure, reported and not counted.
-todo_expect() {
-	T_COUNT=$((T_COUNT + 1))
-	if [ "$3" = "$4" ]; then
-		echo "ok $T_COUNT - $(t_name "$1") # TODO $(t_name "$2") (passes now: remove the flag)"
-	else
-		echo "not ok $T_COUNT - $(t_name "$1") # TODO $(t_name "$2")"
-		echo "#   expected '$3', got '$4'"
-	fi
-}
-
 # verdict NAME FLAG WANT GOT: expect_eq, or todo_expect for a flagged case.
 verdict() {
 	case $2 in
