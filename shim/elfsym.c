@@ -114,7 +114,9 @@ static bool usable(const struct dynobj *o, uint32_t i, const char *name)
 	const ElfW(Sym) *s = &o->symtab[i];
 	unsigned type = ELF64_ST_TYPE(s->st_info), bind = ELF64_ST_BIND(s->st_info);
 
-	if (s->st_shndx == SHN_UNDEF || (bind != STB_GLOBAL && bind != STB_WEAK && bind != STB_GNU_UNIQUE))
+	if (s->st_shndx == SHN_UNDEF)
+		return false;
+	if (bind != STB_GLOBAL && bind != STB_WEAK && bind != STB_GNU_UNIQUE)
 		return false;
 	if (type != STT_FUNC && type != STT_OBJECT && type != STT_GNU_IFUNC)
 		return false;
@@ -128,9 +130,10 @@ static const ElfW(Sym) *gnu_lookup(const struct dynobj *o, const char *name, uin
 	const uint32_t *g = o->gnu;
 	uint32_t nbuckets = g[0], symoffset = g[1], bloom_size = g[2], shift = g[3];
 	const ElfW(Addr) *bloom = (const ElfW(Addr) *)(g + 4);
-	const uint32_t *buckets = (const uint32_t *)(bloom + bloom_size), *chain = buckets + nbuckets;
+	const uint32_t *buckets = (const uint32_t *)(bloom + bloom_size);
+	const uint32_t *chain = buckets + nbuckets;
 	ElfW(Addr) word = bloom[(h / BLOOM_BITS) % bloom_size];
-	ElfW(Addr) mask = ((ElfW(Addr))1 << (h % BLOOM_BITS)) | ((ElfW(Addr))1 << ((h >> shift) % BLOOM_BITS));
+	ElfW(Addr) one = 1, mask = (one << (h % BLOOM_BITS)) | (one << ((h >> shift) % BLOOM_BITS));
 	uint32_t i;
 
 	if (!nbuckets || (word & mask) != mask)

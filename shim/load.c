@@ -41,7 +41,8 @@
 KASHIM_DATA static char env_store[ENV_BYTES];
 KASHIM_DATA static const char *env_vars[ENV_MAX];
 static unsigned env_count;
-KASHIM_DATA static const char *env_dropped[ENV_MAX]; /* the process's own strings: read at load only */
+/* The process's own strings, read at load only. */
+KASHIM_DATA static const char *env_dropped[ENV_MAX];
 static unsigned env_ndropped;
 
 static bool secure = true;
@@ -130,7 +131,8 @@ static bool is_kashim_variable(const char *e)
 		return false;
 	if (e[1] == 'E')
 		return e[2] == 'E' && e[3] == 'P';
-	return e[1] == 'A' && e[2] == 'S' && e[3] == 'H' && e[4] == 'I' && e[5] == 'M' && e[6] == '_';
+	return e[1] == 'A' && e[2] == 'S' && e[3] == 'H' && e[4] == 'I' && e[5] == 'M' &&
+	       e[6] == '_';
 }
 
 /* Copy @from (NUL included) to @to, at most @room bytes; the length
@@ -155,7 +157,9 @@ static void capture(char **envp)
 	for (; envp && *envp; envp++) {
 		if (!is_kashim_variable(*envp))
 			continue;
-		n = env_count < ENV_MAX ? copy_string(env_store + used, *envp, sizeof env_store - used) : 0;
+		n = 0;
+		if (env_count < ENV_MAX)
+			n = copy_string(env_store + used, *envp, sizeof env_store - used);
 		if (!n) {
 			if (env_ndropped < ENV_MAX)
 				env_dropped[env_ndropped++] = *envp;

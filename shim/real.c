@@ -34,9 +34,10 @@ int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
 
 /* Every function the hooks pass calls on to, in the order they are found. */
 static struct kashim_symreq reals[] = {
-	REAL(socket),   REAL(connect), REAL(accept),     REAL(accept4),     REAL(setsockopt), REAL(getsockopt),
-	REAL(close),    REAL(dup),     REAL(dup2),       REAL(dup3),        REAL(fcntl),      REAL(fcntl64),
-	REAL(close_range), REAL(closefrom), REAL(listen), REAL(getsockname),
+	REAL(socket),      REAL(connect),   REAL(accept), REAL(accept4),     REAL(setsockopt),
+	REAL(getsockopt),  REAL(close),     REAL(dup),    REAL(dup2),        REAL(dup3),
+	REAL(fcntl),       REAL(fcntl64),   REAL(listen), REAL(getsockname), REAL(close_range),
+	REAL(closefrom),
 };
 
 #define NREALS (sizeof reals / sizeof reals[0])

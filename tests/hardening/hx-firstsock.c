@@ -225,6 +225,7 @@ int main(int argc, char **argv)
 		return dlerror_kept(false);
 	if (!strcmp(c, "dlerror-close"))
 		return dlerror_kept(true);
-	fprintf(stderr, "usage: hx-firstsock lock-race LIB | malloc | dlopen LIB | dlopen-other LIB | dlerror-socket | dlerror-close\n");
+	fprintf(stderr, "usage: hx-firstsock lock-race LIB | malloc | dlopen LIB |\n"
+			"       dlopen-other LIB | dlerror-socket | dlerror-close\n");
 	return 2;
 }
