@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: MIT
+# kashim-compile (tools/kashim-compile.c): keepalive.conf -> keepalive.conf.cache,
+# the checked binary form the shim reads (config/compiled.h). Installed in
+# BINDIR (users compile their own KASHIM_CONFIG files too); make install
+# compiles the installed system file when there is one.
+COMPILE_OBJ := $(B)/obj/tools/kashim-compile.o $(B)/obj/config/compiled.o $(B)/obj/config/compiled_write.o \
+               $(B)/obj/config/conffile.o $(B)/obj/config/glob.o $(B)/obj/config/rules.o \
+               $(B)/obj/config/settings.o
+KASHIM_COMPILE := $(B)/kashim-compile
+
+$(KASHIM_COMPILE): $(COMPILE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS)
+
+all: $(KASHIM_COMPILE)
+CHECK_DEPS += $(KASHIM_COMPILE)
+
+# Runs before install's own recipe: whatever that recipe refuses (paths, a
+# library built for another SYSCONFDIR) must leave nothing behind, so the
+# same cases write nothing here. The system file is compiled only for a
+# real install (no DESTDIR): the form records the file's inode.
+.PHONY: install-compile uninstall-compile
+install: install-compile
+uninstall: uninstall-compile
+install-compile: all
+	@set -e; \
+	case "$(MANDIR)$(DOCDIR)$(LIBDIR)$(BINDIR)$(SYSCONFDIR)" in *\ *) exit 0;; esac; \
+	for d in "$(MANDIR)" "$(DOCDIR)" "$(LIBDIR)" "$(BINDIR)" "$(SYSCONFDIR)"; do \
+		case "$$d" in /*) ;; *) exit 0;; esac; done; \
+	tr '\0' '\n' <$(LIB) | grep -qxF '$(SYSCONFDIR)/keepalive.conf' || exit 0; \
+	$(kashim_install_shell_functions); \
+	for d in $(BINDIR) $(MANDIR)/man8 $(DOCDIR); do kashim_mkdir "$$d"; done; \
+	install -m 755 $(KASHIM_COMPILE) "$(DESTDIR)$(BINDIR)/kashim-compile"; \
+	install -m 644 man/kashim-compile.8 "$(DESTDIR)$(MANDIR)/man8/"; \
+	if [ -n "$(KASHIM_DIRS_RECORD)" ]; then printf '%s' "$$created" >>"$(DESTDIR)$(KASHIM_DIRS_RECORD)"; fi; \
+	if [ -z "$(DESTDIR)" ] && [ -f "$(SYSCONFDIR)/keepalive.conf" ]; then \
+		$(KASHIM_COMPILE) "$(SYSCONFDIR)/keepalive.conf" || \
+		echo "install: $(SYSCONFDIR)/keepalive.conf was not compiled (above); fix it and run kashim-compile" >&2; fi
+uninstall-compile:
+	rm -f "$(DESTDIR)$(BINDIR)/kashim-compile" "$(DESTDIR)$(MANDIR)/man8/kashim-compile.8"
