@@ -3,9 +3,14 @@
  * init.c - resolve this process's settings exactly once, on first need.
  *
  * Lazy on purpose: a process that never makes a TCP socket never reads the
- * config, never loads libconfuse and never allocates. Settings, lowest
- * precedence first: built-in defaults, keepalive.conf (top level, then the
- * first matching program section), libkeepalive's variables, KASHIM_*.
+ * config. The config is the compiled form of keepalive.conf (FILE.cache,
+ * config/compiled.h), read with system calls only: no host ever parses the
+ * system's file, loads libconfuse or allocates for it. A KASHIM_CONFIG file
+ * that is not compiled (or whose form is stale or unusable) is parsed once
+ * at load, by a constructor, where only processes started with it pay.
+ * Settings, lowest precedence first: built-in defaults, keepalive.conf (top
+ * level, then the first matching program section), libkeepalive's
+ * variables, KASHIM_*.
  * The variables are the ones the process started with (captured when the
  * library loads), so a program that clears its environment keeps them.
  * The result is written once into kashim_rt and never changed after
@@ -26,6 +31,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "../config/compiled.h"
 #include "../config/conffile.h"
 #include "kashim.h"
 #include "rules.h"
@@ -235,6 +241,128 @@ static void load_config_file(struct kashim_settings *s, const char *path, bool r
 	dlclose(handle);
 }
 
+/* What the constructor prepared for a KASHIM_CONFIG file: its fresh
+ * compiled form, or its text parsed by the plugin. Written before main(),
+ * read-only afterwards. */
+static struct {
+	bool done;                          /* the constructor looked at KASHIM_CONFIG */
+	bool parsed;                        /* no usable form: the text was parsed */
+	struct kashim_settings settings;    /* when parsed: defaults, then the file */
+	struct kashim_ruleset *rules;       /* when parsed: the plugin's table, or NULL */
+	struct kashim_compiled_view view;   /* else: the checked, fresh compiled form */
+	char path[PATH_MAX];                /* the KASHIM_CONFIG it was prepared for */
+} at_load;
+
+/* The system's compiled form, read at the first TCP socket; rules point
+ * into it, so it is never unmapped. */
+static struct kashim_compiled_view system_view;
+
+/* Open @text's compiled form and check it is fresh: @v on success. */
+static enum kashim_compiled_status open_fresh(const char *text, struct kashim_compiled_view *v)
+{
+	char cache[PATH_MAX];
+	enum kashim_compiled_status st;
+
+	if (!kashim_compiled_path(text, cache, sizeof cache))
+		return KASHIM_COMPILED_UNREADABLE;
+	st = kashim_compiled_open(cache, false, v);
+	if (st == KASHIM_COMPILED_OK && kashim_compiled_freshness(v, text) != KASHIM_COMPILED_FRESH) {
+		kashim_compiled_close(v);
+		return KASHIM_COMPILED_MISSING;
+	}
+	return st;
+}
+
+/* Only processes started with KASHIM_CONFIG=FILE pay here: FILE's fresh
+ * compiled form is checked now (read at the first TCP socket from memory),
+ * or FILE itself is parsed, by the plugin, now: at load, under ld.so's
+ * lock, where no hook and no signal handler of the program can be running;
+ * never later inside a hook. After the load-time constructors (101). */
+__attribute__((constructor(102))) static void kashim_config_at_load(void)
+{
+	const char *config;
+	char exe[256];
+	int saved_errno = errno;
+
+	lookup_libc();
+	config = secure_execution() ? NULL : env("KASHIM_CONFIG");
+	if (!config || !*config || strlen(config) >= sizeof at_load.path)
+		return;
+	memcpy(at_load.path, config, strlen(config) + 1);
+	if (open_fresh(config, &at_load.view) != KASHIM_COMPILED_OK) {
+		setup_logging(&kashim_rt, false);
+		exe_basename(exe, sizeof exe);
+		kashim_settings_defaults(&at_load.settings);
+		load_config_file(&at_load.settings, config, true, exe, &at_load.rules);
+		at_load.parsed = true;
+	}
+	at_load.done = true;
+	errno = saved_errno;
+}
+
+/* Profile of @v for this program into @s; its rules (in @v), or NULL. */
+static struct kashim_ruleset *from_compiled(const struct kashim_compiled_view *v, struct kashim_settings *s,
+					    const char *exe)
+{
+	const struct kashim_compiled_profile *p = kashim_compiled_select(v, exe, invocation_name);
+
+	*s = p->settings;
+	return kashim_compiled_rules(v, p);
+}
+
+/* The system's file, compiled: used while it is valid, even when the text
+ * has changed since (the tools report that, not every process). Its
+ * problems are logged only under KASHIM_DEBUG: every process of a
+ * system-wide preload would otherwise log the same line. */
+static struct kashim_ruleset *system_config(struct kashim_runtime *rt, bool secure, const char *exe)
+{
+	char cache[PATH_MAX];
+	enum kashim_compiled_status st;
+	enum kashim_compiled_freshness fresh;
+
+	if (!kashim_compiled_path(KASHIM_SYSCONF_PATH, cache, sizeof cache))
+		return NULL;
+	/* From scratch: a child forked mid-reading inherits a half-read view. */
+	system_view.base = NULL;
+	st = kashim_compiled_open(cache, secure, &system_view);
+	if (st != KASHIM_COMPILED_OK) {
+		if (rt->debug && (st != KASHIM_COMPILED_MISSING || access(KASHIM_SYSCONF_PATH, F_OK) == 0))
+			kashim_log(KASHIM_LOG_DEBUG, "%s: %s; %s not used (run kashim-preload reload)", cache,
+				   kashim_compiled_status_text(st), KASHIM_SYSCONF_PATH);
+		return NULL;
+	}
+	fresh = kashim_compiled_freshness(&system_view, KASHIM_SYSCONF_PATH);
+	if (fresh == KASHIM_COMPILED_SOURCE_MISSING)
+		return NULL; /* the file was removed: no config, as before it was written */
+	if (fresh == KASHIM_COMPILED_STALE && rt->debug)
+		kashim_log(KASHIM_LOG_DEBUG, "%s %s; using the last compiled form (run kashim-preload reload)",
+			   KASHIM_SYSCONF_PATH, kashim_compiled_freshness_text(fresh));
+	return from_compiled(&system_view, &rt->settings, exe);
+}
+
+/* KASHIM_CONFIG=@config: what the constructor prepared. A file it did not
+ * see (the variable set after load, or a socket made by another library's
+ * constructor before ours ran) is used only in compiled form. */
+static struct kashim_ruleset *user_config(struct kashim_runtime *rt, const char *config, const char *exe)
+{
+	static struct kashim_compiled_view late;
+	enum kashim_compiled_status st;
+
+	if (at_load.done && !strcmp(at_load.path, config)) {
+		if (!at_load.parsed)
+			return from_compiled(&at_load.view, &rt->settings, exe);
+		rt->settings = at_load.settings;
+		return at_load.rules;
+	}
+	late.base = NULL;
+	st = open_fresh(config, &late);
+	if (st == KASHIM_COMPILED_OK)
+		return from_compiled(&late, &rt->settings, exe);
+	kashim_log(KASHIM_LOG_WARN, "config file %s (KASHIM_CONFIG) was not read at load and its compiled form is %s; using defaults and environment (run kashim-compile %s)",
+		   config, st == KASHIM_COMPILED_MISSING ? "missing or stale" : kashim_compiled_status_text(st), config);
+	return NULL;
+}
+
 /* Turn settings into the list of setsockopt() calls every TCP socket gets. */
 static void precompute(struct kashim_runtime *rt)
 {
@@ -268,7 +396,7 @@ static void read_settings(struct kashim_runtime *rt)
 			   KASHIM_SYSCONF_PATH);
 		config = NULL;
 	}
-	load_config_file(&rt->settings, config ? config : KASHIM_SYSCONF_PATH, config != NULL, exe, &rules);
+	rules = config ? user_config(rt, config, exe) : system_config(rt, secure, exe);
 	if (!secure)
 		kashim_settings_apply_env(&rt->settings, env, &kashim_logger);
 	kashim_settings_finish(&rt->settings);
