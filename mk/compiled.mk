@@ -37,3 +37,4 @@ install-compile: all
 		echo "install: $(SYSCONFDIR)/keepalive.conf was not compiled (above); fix it and run kashim-compile" >&2; fi
 uninstall-compile:
 	rm -f "$(DESTDIR)$(BINDIR)/kashim-compile" "$(DESTDIR)$(MANDIR)/man8/kashim-compile.8"
+CHECK_DEPS += $(B)/tests/hardening/hx-chroot
