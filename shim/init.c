@@ -358,8 +358,12 @@ static struct kashim_ruleset *user_config(struct kashim_runtime *rt, const char 
 	st = open_fresh(config, &late);
 	if (st == KASHIM_COMPILED_OK)
 		return from_compiled(&late, &rt->settings, exe);
-	kashim_log(KASHIM_LOG_WARN, "config file %s (KASHIM_CONFIG) was not read at load and its compiled form is %s; using defaults and environment (run kashim-compile %s)",
-		   config, st == KASHIM_COMPILED_MISSING ? "missing or stale" : kashim_compiled_status_text(st), config);
+	if (access(config, F_OK) != 0)
+		kashim_log(KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment", config);
+	else
+		kashim_log(KASHIM_LOG_WARN, "config file %s (KASHIM_CONFIG) was not read at load and its compiled form is %s; using defaults and environment (run kashim-compile %s)",
+			   config, st == KASHIM_COMPILED_MISSING ? "missing or stale" : kashim_compiled_status_text(st),
+			   config);
 	return NULL;
 }
 
