@@ -154,4 +154,25 @@ unsigned char *kashim_compiled_build(const struct kashim_conf_profiles *profiles
  */
 bool kashim_compiled_write_file(const char *path, const unsigned char *buf, size_t len, const char **what);
 
+/* What kashim_compile_file() did. */
+enum kashim_compile_result {
+	KASHIM_COMPILE_DONE,     /* FILE.cache written (or, checking only, FILE valid) */
+	KASHIM_COMPILE_INVALID,  /* FILE has problems (logged, each with its line), or is missing */
+	KASHIM_COMPILE_CHANGED,  /* FILE changed while it was read: compile again */
+	KASHIM_COMPILE_FAILED,   /* FILE.cache could not be written: errno, *what */
+};
+
+struct kashim_compile_info {
+	unsigned sections, rules; /* program sections, rules written in the file */
+	const char *what;         /* for FAILED: the step that failed */
+};
+
+/*
+ * Parse and check @text (every problem to @log, with file and line) and,
+ * unless @check_only, write its form to FILE.cache atomically. Nothing is
+ * written unless the whole file is valid: the previous form stays.
+ */
+enum kashim_compile_result kashim_compile_file(const char *text, bool check_only, const struct kashim_logger *log,
+					       struct kashim_compile_info *info);
+
 #endif

@@ -167,3 +167,74 @@ fail:
 	errno = saved;
 	return false;
 }
+
+/* Rules written in the file: each section's own, and the top level's once
+ * (every profile's table ends with them). */
+static unsigned count_rules(const struct kashim_conf_profiles *p)
+{
+	unsigned top = p->profile[0].rules ? p->profile[0].rules->n : 0, n = top;
+
+	for (unsigned i = 1; i < p->n; i++)
+		n += (p->profile[i].rules ? p->profile[i].rules->n : 0) - top;
+	return n;
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Build the form of @p and write it beside @text. */
+static enum kashim_compile_result write_form(const char *text, const struct kashim_conf_profiles *p,
+					     const struct stat *st, struct kashim_compile_info *info)
+{
+	char cache[4096];
+	unsigned char *form;
+	size_t len;
+	bool ok;
+
+	info->what = "name FILE.cache (path too long)";
+	errno = ENAMETOOLONG;
+	if (!kashim_compiled_path(text, cache, sizeof cache))
+		return KASHIM_COMPILE_FAILED;
+	info->what = "build the form (too large, or out of memory)";
+	errno = ENOMEM;
+	form = kashim_compiled_build(p, st->st_dev, st->st_ino, (uint64_t)st->st_size, st->st_mtim.tv_sec,
+				     st->st_mtim.tv_nsec, &len);
+	if (!form)
+		return KASHIM_COMPILE_FAILED;
+	ok = kashim_compiled_write_file(cache, form, len, &info->what);
+	free(form);
+	return ok ? KASHIM_COMPILE_DONE : KASHIM_COMPILE_FAILED;
+}
+
+enum kashim_compile_result kashim_compile_file(const char *text, bool check_only, const struct kashim_logger *log,
+					       struct kashim_compile_info *info)
+{
+	struct kashim_conf_profiles p;
+	struct kashim_settings base;
+	struct stat before, after;
+	enum kashim_compile_result r;
+
+	info->sections = info->rules = 0;
+	info->what = NULL;
+	if (stat(text, &before) != 0) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s: %s", text, strerror(errno));
+		return KASHIM_COMPILE_INVALID;
+	}
+	kashim_settings_defaults(&base);
+	if (kashim_conffile_load_profiles(text, &base, &p, log) != KASHIM_CONF_APPLIED) {
+		if (!S_ISREG(before.st_mode))
+			kashim_logf(log, KASHIM_LOG_WARN, "%s: not a regular file", text);
+		return KASHIM_COMPILE_INVALID;
+	}
+	info->sections = p.n - 1;
+	info->rules = count_rules(&p);
+	if (stat(text, &after) != 0 || !same_file(&before, &after))
+		r = KASHIM_COMPILE_CHANGED;
+	else
+		r = check_only ? KASHIM_COMPILE_DONE : write_form(text, &p, &before, info);
+	kashim_conf_profiles_free(&p);
+	return r;
+}

@@ -18,14 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "../config/compiled.h"
-#include "../config/conffile.h"
 
 static const char *me = "kashim-compile";
 
-/* The parser's messages end in "; file ignored" (what a program does with
+/* The parser's messages end in "; file ignored" (what a program did with
  * a bad file); here the summary line says what happens instead. */
 static void to_stderr(void *ctx, enum kashim_level level, const char *msg)
 {
@@ -60,77 +58,32 @@ static void usage(FILE *out, int status)
 	exit(status);
 }
 
-static bool same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
-/* Rules written in the file: each section's own, and the top level's
- * once (every profile's table ends with them). */
-static unsigned count_rules(const struct kashim_conf_profiles *p)
-{
-	unsigned top = p->profile[0].rules ? p->profile[0].rules->n : 0, n = top;
-
-	for (unsigned i = 1; i < p->n; i++)
-		n += (p->profile[i].rules ? p->profile[i].rules->n : 0) - top;
-	return n;
-}
-
 /* --check: what the shim would make of FILE.cache now. */
-static int report_cache(const char *file, const char *cache)
+static void report_cache(const char *file, const char *cache)
 {
 	struct kashim_compiled_view v;
 	enum kashim_compiled_status st = kashim_compiled_open(cache, false, &v);
 
 	if (st != KASHIM_COMPILED_OK) {
 		printf("%s: %s; run %s %s\n", cache, kashim_compiled_status_text(st), me, file);
-		return 0;
+		return;
 	}
-	printf("%s: %s\n", cache, kashim_compiled_freshness(&v, file) == KASHIM_COMPILED_FRESH ?
-					  "up to date" :
-					  "changed since compiled: programs use the last compiled form; run kashim-compile");
+	if (kashim_compiled_freshness(&v, file) == KASHIM_COMPILED_FRESH)
+		printf("%s: up to date\n", cache);
+	else
+		printf("%s: changed since compiled: programs use the last compiled form; run %s %s\n", cache, me,
+		       file);
 	kashim_compiled_close(&v);
-	return 0;
-}
-
-/* Parse @file into @p, the text's identity in @st; exit 2 when invalid. */
-static void parse(const char *file, struct kashim_conf_profiles *p, struct stat *st)
-{
-	struct kashim_settings base;
-	struct stat after;
-
-	if (stat(file, st) != 0) {
-		fprintf(stderr, "%s: %s: %s\n", me, file, strerror(errno));
-		exit(2);
-	}
-	if (!S_ISREG(st->st_mode)) {
-		fprintf(stderr, "%s: %s: not a regular file\n", me, file);
-		exit(2);
-	}
-	kashim_settings_defaults(&base);
-	if (kashim_conffile_load_profiles(file, &base, p, &stderr_logger) != KASHIM_CONF_APPLIED) {
-		fprintf(stderr, "%s: %s is not valid; nothing compiled (the previous %s%s, if any, stays in force)\n",
-			me, file, file, KASHIM_COMPILED_SUFFIX);
-		exit(2);
-	}
-	if (stat(file, &after) != 0 || !same_file(st, &after)) {
-		fprintf(stderr, "%s: %s changed while it was being read; run %s again\n", me, file, me);
-		exit(1);
-	}
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"check", no_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-	const char *file = KASHIM_SYSCONF_PATH, *what;
+	const char *file = KASHIM_SYSCONF_PATH;
 	char cache[PATH_MAX];
-	struct kashim_conf_profiles p;
+	struct kashim_compile_info info;
 	bool check = false;
-	unsigned char *form;
-	struct stat st;
-	size_t len;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -149,27 +102,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: FILE: %s\n", me, *file ? "path too long" : "empty name");
 		exit(2);
 	}
-	parse(file, &p, &st);
-	if (check) {
-		printf("%s: valid (%u program section%s, %u rule%s)\n", file, p.n - 1, p.n == 2 ? "" : "s",
-		       count_rules(&p), count_rules(&p) == 1 ? "" : "s");
-		kashim_conf_profiles_free(&p);
-		return report_cache(file, cache);
-	}
-	form = kashim_compiled_build(&p, st.st_dev, st.st_ino, (uint64_t)st.st_size, st.st_mtim.tv_sec,
-				     st.st_mtim.tv_nsec, &len);
-	if (!form) {
-		fprintf(stderr, "%s: %s: too large to compile (or out of memory)\n", me, file);
-		exit(1);
-	}
-	if (!kashim_compiled_write_file(cache, form, len, &what)) {
-		fprintf(stderr, "%s: %s: cannot %s: %s; the previous form stays in force\n", me, cache, what,
+	switch (kashim_compile_file(file, check, &stderr_logger, &info)) {
+	case KASHIM_COMPILE_INVALID:
+		fprintf(stderr, "%s: %s is not valid; nothing compiled (the previous %s, if any, stays in force)\n", me,
+			file, cache);
+		return 2;
+	case KASHIM_COMPILE_CHANGED:
+		fprintf(stderr, "%s: %s changed while it was being read; run %s again\n", me, file, me);
+		return 1;
+	case KASHIM_COMPILE_FAILED:
+		fprintf(stderr, "%s: %s: cannot %s: %s; the previous form stays in force\n", me, cache, info.what,
 			strerror(errno));
-		exit(1);
+		return 1;
+	case KASHIM_COMPILE_DONE:
+		break;
 	}
-	printf("%s: %s -> %s (%u program section%s, %u rule%s)\n", me, file, cache, p.n - 1, p.n == 2 ? "" : "s",
-	       count_rules(&p), count_rules(&p) == 1 ? "" : "s");
-	free(form);
-	kashim_conf_profiles_free(&p);
+	printf("%s%s%s: %s (%u program section%s, %u rule%s)\n", check ? "" : me, check ? "" : ": ", file,
+	       check ? "valid" : "compiled", info.sections, info.sections == 1 ? "" : "s", info.rules,
+	       info.rules == 1 ? "" : "s");
+	if (check)
+		report_cache(file, cache);
 	return 0;
 }

@@ -21,6 +21,7 @@ source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
 COMPILE=$KASHIM_ROOT/build/kashim-compile
+PRELOAD=$KASHIM_ROOT/scripts/kashim-preload
 PROBE=$HX/hx-probe
 if ! hx_need "$PROBE" "$HX_LIB" "$COMPILE"; then
 	fail compiled "$PROBE, $COMPILE or the shim is not built (make check builds them)"
@@ -161,9 +162,16 @@ system_file_cases() {
 	expect_eq "system file compiled: mode 0644, owned by root" "644 0" "$(stat -c '%a %u' "$SYSCONF.cache")"
 	cp "$SYSCONF.cache" "$tmp/good.cache"
 
+	check "ka-run --check: the compiled form is up to date" \
+		grep -q "^compiled: $SYSCONF.cache: up to date" <<<"$("$KA_RUN" --check 2>&1)"
 	sed -i 's/^idle = 41/idle = 42/' "$SYSCONF"
 	expect_eq "system file changed since compiled: the last compiled form stays in force" \
 		"keepalive=1 idle=41 interval=10" "$(probe hx-probe)"
+	check "ka-run --check says the file changed since compiled: run kashim-preload reload" \
+		grep -q "^compiled: $SYSCONF.cache: changed since compiled: run kashim-preload reload" \
+		<<<"$("$KA_RUN" --check 2>&1)"
+	check "kashim-preload status says so too" grep -q "changed since compiled: run kashim-preload reload" \
+		<<<"$("$PRELOAD" status 2>&1)"
 	expect_eq "system file changed since compiled: no log line" 0 "$(logged)"
 	check "system file changed since compiled: under KASHIM_DEBUG it says so" \
 		grep -q "changed since compiled" <<<"$(probe_log KASHIM_DEBUG=1)"
@@ -187,6 +195,17 @@ system_file_cases() {
 	expect_eq "a bad rule: no log line in 20 processes" 0 "$(logged)"
 	err=$("$COMPILE" --check 2>&1 >/dev/null) && rc=0 || rc=$?
 	expect_eq "a bad rule: kashim-compile --check exits 2 too" 2 "$rc"
+	err=$("$PRELOAD" reload 2>&1 >/dev/null) && rc=0 || rc=$?
+	expect_eq "a bad rule: kashim-preload reload exits 2 with file:line" "2 yes" \
+		"$rc $(grep -q "^$SYSCONF:5: destination" <<<"$err" && echo yes)"
+	check "a bad rule: kashim-preload reload leaves the last good form" cmp -s "$tmp/good.cache" "$SYSCONF.cache"
+	err=$("$PRELOAD" add "$HX_LIB" 2>&1 >/dev/null) && rc=0 || rc=$?
+	expect_eq "a bad rule: kashim-preload add refuses (exit 1), ld.so.preload not written" "1 absent" \
+		"$rc $([ -e /etc/ld.so.preload ] && echo present || echo absent)"
+	sed -i '/destination/,$d' "$SYSCONF"
+	"$PRELOAD" reload >/dev/null
+	expect_eq "fixed and reloaded (kashim-preload reload): the new values" "keepalive=1 idle=43 interval=10" \
+		"$(probe hx-probe)"
 
 	damaged_cases "$tmp"
 }
