@@ -142,10 +142,12 @@ static bool span_ok(uint64_t off, uint64_t n, uint64_t size, uint64_t min_off)
 
 static bool ruleset_valid(const unsigned char *buf, uint64_t size, uint64_t off, uint64_t min_off)
 {
-	const struct kashim_ruleset *set = (const struct kashim_ruleset *)(buf + off);
+	const struct kashim_ruleset *set;
 
+	/* The pointer only once the offset is known to be inside. */
 	if (!span_ok(off, sizeof *set, size, min_off))
 		return false;
+	set = (const struct kashim_ruleset *)(buf + off);
 	if (set->n == 0 || set->n > KASHIM_RULES_MAX ||
 	    !span_ok(off, sizeof *set + (uint64_t)set->n * sizeof set->rule[0], size, min_off))
 		return false;

@@ -38,3 +38,25 @@ install-compile: all
 uninstall-compile:
 	rm -f "$(DESTDIR)$(BINDIR)/kashim-compile" "$(DESTDIR)$(MANDIR)/man8/kashim-compile.8"
 CHECK_DEPS += $(B)/tests/hardening/hx-chroot
+
+# ---- the compiled form in the fuzz target -----------------------------------
+# make fuzz also runs fuzz/fuzz_compiled.c (the reader of FILE.cache) for
+# FUZZ_SECONDS; make check replays its corpus and regressions without
+# libFuzzer (tests/hardening/fuzz-compiled-replay.t).
+FUZZ_COMPILED_SRC := fuzz/fuzz_compiled.c config/compiled.c config/glob.c config/rules.c config/settings.c
+$(B)/fuzz/fuzz_compiled: $(FUZZ_COMPILED_SRC) $(wildcard config/*.h) | $(B)/.deps-build
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang: apt-get install clang libclang-rt-14-dev" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $(filter %.c,$^)
+.PHONY: fuzz-compiled
+fuzz: fuzz-compiled
+fuzz-compiled: $(B)/fuzz/fuzz_compiled
+	@mkdir -p $(B)/fuzz/corpus-compiled $(B)/fuzz/artifacts
+	$< -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -print_final_stats=1 \
+		-artifact_prefix=$(B)/fuzz/artifacts/compiled- $(B)/fuzz/corpus-compiled fuzz/corpus-compiled \
+		fuzz/regressions-compiled
+
+$(B)/tests/hardening/fuzz-replay-compiled: $(FUZZ_COMPILED_SRC) fuzz/replay.c $(wildcard config/*.h) | $(B)/.deps-build
+	@mkdir -p $(dir $@)
+	$(CC) $(HX_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^)
+CHECK_DEPS += $(B)/tests/hardening/fuzz-replay-compiled
