@@ -250,8 +250,11 @@ static struct {
 	struct kashim_settings settings;    /* when parsed: defaults, then the file */
 	struct kashim_ruleset *rules;       /* when parsed: the plugin's table, or NULL */
 	struct kashim_compiled_view view;   /* else: the checked, fresh compiled form */
-	char path[PATH_MAX];                /* the KASHIM_CONFIG it was prepared for */
+	const char *path;                   /* the KASHIM_CONFIG it was prepared for */
 } at_load;
+/* (Small on purpose: the library's zero-initialised data must stay within
+ * the last page of its data segment, or ld.so maps one more region in
+ * every process; tests/perf/startup.t counts the system calls.) */
 
 /* The system's compiled form, read at the first TCP socket; rules point
  * into it, so it is never unmapped. */
@@ -286,9 +289,9 @@ __attribute__((constructor(102))) static void kashim_config_at_load(void)
 
 	lookup_libc();
 	config = secure_execution() ? NULL : env("KASHIM_CONFIG");
-	if (!config || !*config || strlen(config) >= sizeof at_load.path)
+	if (!config || !*config)
 		return;
-	memcpy(at_load.path, config, strlen(config) + 1);
+	at_load.path = config;
 	if (open_fresh(config, &at_load.view) != KASHIM_COMPILED_OK) {
 		setup_logging(&kashim_rt, false);
 		exe_basename(exe, sizeof exe);
@@ -348,7 +351,7 @@ static struct kashim_ruleset *user_config(struct kashim_runtime *rt, const char 
 	static struct kashim_compiled_view late;
 	enum kashim_compiled_status st;
 
-	if (at_load.done && !strcmp(at_load.path, config)) {
+	if (at_load.done && (at_load.path == config || !strcmp(at_load.path, config))) {
 		if (!at_load.parsed)
 			return from_compiled(&at_load.view, &rt->settings, exe);
 		rt->settings = at_load.settings;
