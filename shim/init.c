@@ -193,10 +193,42 @@ static void exe_basename(char *exe, size_t len)
 	snprintf(exe, len, "%s", base ? base + 1 : path);
 }
 
+/* What the parse at load has to say is said at the process's first TCP
+ * socket, as before the file was parsed at load: a process that makes no
+ * TCP socket (a shell, a wrapper started with the same KASHIM_CONFIG) says
+ * nothing. NUL-separated messages; what does not fit is counted. Small:
+ * see at_load. */
+static char deferred[768];
+static unsigned deferred_len, deferred_lost;
+
+static void defer_message(void *ctx, enum kashim_level level, const char *msg)
+{
+	size_t n = strlen(msg) + 1;
+
+	(void)ctx, (void)level;
+	if (n > sizeof deferred - deferred_len) {
+		deferred_lost++;
+		return;
+	}
+	memcpy(deferred + deferred_len, msg, n);
+	deferred_len += (unsigned)n;
+}
+
+static const struct kashim_logger deferred_logger = {.write = defer_message};
+
+static void say_deferred(void)
+{
+	for (unsigned at = 0; at < deferred_len; at += (unsigned)strlen(deferred + at) + 1)
+		kashim_log(KASHIM_LOG_WARN, "%s", deferred + at);
+	if (deferred_lost)
+		kashim_log(KASHIM_LOG_WARN, "%u more messages about the config file", deferred_lost);
+}
+
 /* dlopen the config plugin that sits beside this library (build/kashim/ or
- * $(LIBDIR)/kashim/) and let it read @path. libconfuse comes with it. */
-static void load_config_file(struct kashim_settings *s, const char *path, bool required,
-			     const char *exe, struct kashim_ruleset **rules)
+ * $(LIBDIR)/kashim/) and let it read @path, at load; its messages go to
+ * @log. libconfuse comes with it. */
+static void load_config_file(struct kashim_settings *s, const char *path, const char *exe,
+			     struct kashim_ruleset **rules, const struct kashim_logger *log)
 {
 	Dl_info self;
 	char plugin[PATH_MAX];
@@ -207,37 +239,32 @@ static void load_config_file(struct kashim_settings *s, const char *path, bool r
 	enum kashim_conf_result r = KASHIM_CONF_INVALID;
 
 	if (access(path, F_OK) != 0 && errno == ENOENT) {
-		if (required)
-			kashim_log(KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment",
-				   path);
+		kashim_logf(log, KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment", path);
 		return;
 	}
 	if (!dladdr((void *)kashim_runtime_init, &self) || !self.dli_fname ||
 	    !(slash = strrchr(self.dli_fname, '/'))) {
-		kashim_log(KASHIM_LOG_WARN, "cannot tell where libkashim.so is loaded from; %s ignored", path);
+		kashim_logf(log, KASHIM_LOG_WARN, "cannot tell where libkashim.so is loaded from; %s ignored", path);
 		return;
 	}
 	snprintf(plugin, sizeof plugin, "%.*s/%s", (int)(slash - self.dli_fname), self.dli_fname,
 		 KASHIM_PLUGIN_NAME);
 	handle = dlopen(plugin, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
-		kashim_log(KASHIM_LOG_WARN, "cannot load the config reader (%s); %s ignored", dlerror(), path);
+		kashim_logf(log, KASHIM_LOG_WARN, "cannot load the config reader (%s); %s ignored", dlerror(), path);
 		return;
 	}
 	load = (kashim_conffile_load_fn)dlsym(handle, "kashim_conffile_load");
 	load_rules = (kashim_conffile_load_rules_fn)dlsym(handle, "kashim_conffile_load_rules");
-	if (load_rules || load) {
-		/* The rule table is plain heap memory: it outlives dlclose(). */
-		if (load_rules)
-			r = load_rules(path, exe, invocation_name, s, rules, &kashim_logger);
-		else
-			r = load(path, exe, invocation_name, s, &kashim_logger);
-		if (r == KASHIM_CONF_MISSING && required)
-			kashim_log(KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment",
-				   path);
-	} else {
-		kashim_log(KASHIM_LOG_WARN, "%s has no kashim_conffile_load; %s ignored", plugin, path);
-	}
+	/* The rule table is plain heap memory: it outlives dlclose(). */
+	if (load_rules)
+		r = load_rules(path, exe, invocation_name, s, rules, log);
+	else if (load)
+		r = load(path, exe, invocation_name, s, log);
+	else
+		kashim_logf(log, KASHIM_LOG_WARN, "%s has no kashim_conffile_load; %s ignored", plugin, path);
+	if (r == KASHIM_CONF_MISSING)
+		kashim_logf(log, KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment", path);
 	dlclose(handle);
 }
 
@@ -293,10 +320,9 @@ __attribute__((constructor(102))) static void kashim_config_at_load(void)
 		return;
 	at_load.path = config;
 	if (open_fresh(config, &at_load.view) != KASHIM_COMPILED_OK) {
-		setup_logging(&kashim_rt, false);
 		exe_basename(exe, sizeof exe);
 		kashim_settings_defaults(&at_load.settings);
-		load_config_file(&at_load.settings, config, true, exe, &at_load.rules);
+		load_config_file(&at_load.settings, config, exe, &at_load.rules, &deferred_logger);
 		at_load.parsed = true;
 	}
 	at_load.done = true;
@@ -354,6 +380,7 @@ static struct kashim_ruleset *user_config(struct kashim_runtime *rt, const char 
 	if (at_load.done && (at_load.path == config || !strcmp(at_load.path, config))) {
 		if (!at_load.parsed)
 			return from_compiled(&at_load.view, &rt->settings, exe);
+		say_deferred();
 		rt->settings = at_load.settings;
 		return at_load.rules;
 	}
