@@ -60,3 +60,14 @@ $(B)/tests/hardening/fuzz-replay-compiled: $(FUZZ_COMPILED_SRC) fuzz/replay.c $(
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) -o $@ $(filter %.c,$^)
 CHECK_DEPS += $(B)/tests/hardening/fuzz-replay-compiled
+
+# The seeds are forms of this build's structs: when they change (a new
+# setting), `make fuzz-seeds` writes them again from the text corpus.
+.PHONY: fuzz-seeds
+fuzz-seeds: $(KASHIM_COMPILE)
+	@set -e; t=$$(mktemp -d); trap 'rm -rf "$$t"' EXIT; rm -f fuzz/corpus-compiled/*.cache; \
+	for f in fuzz/corpus/*.conf fuzz/seeds-compiled/*.conf keepalive.conf.example; do \
+		cp "$$f" "$$t/x.conf"; \
+		if $(KASHIM_COMPILE) "$$t/x.conf" >/dev/null 2>&1; then \
+			cp "$$t/x.conf.cache" "fuzz/corpus-compiled/$$(basename "$$f" .conf).cache"; fi; \
+	done; ls fuzz/corpus-compiled
