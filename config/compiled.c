@@ -221,14 +221,15 @@ static long sys_fstatat(const char *path, struct stat *st)
 	return syscall(SYS_newfstatat, AT_FDCWD, path, st, 0);
 }
 
-/* Read all of @fd (@size bytes) into @buf; false on error or a size
- * change (a file being rewritten in place). */
+/* Read @size bytes of @fd into @buf; false on an error or a file that
+ * shrank. (One that grew since fstat is read as far as @size: the check
+ * of the whole form then decides.) */
 static bool read_all(int fd, unsigned char *buf, size_t size)
 {
 	size_t got = 0;
 
-	while (got <= size) {
-		long n = syscall(SYS_read, fd, buf + got, size + 1 - got);
+	while (got < size) {
+		long n = syscall(SYS_read, fd, buf + got, size - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -256,8 +257,7 @@ static enum kashim_compiled_status load(int fd, bool require_root, struct kashim
 		return KASHIM_COMPILED_DAMAGED;
 	if (st.st_size > KASHIM_COMPILED_MAX_BYTES)
 		return KASHIM_COMPILED_FOREIGN;
-	/* One byte more than the size: read_all() sees a file that grew. */
-	v->mapped = ((size_t)st.st_size + 1 + (size_t)page - 1) & ~((size_t)page - 1);
+	v->mapped = ((size_t)st.st_size + (size_t)page - 1) & ~((size_t)page - 1);
 	map = (void *)syscall(SYS_mmap, NULL, v->mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			      -1, 0);
 	if (map == MAP_FAILED)
