@@ -112,9 +112,9 @@ static bool settings_valid(const struct kashim_settings *s)
 {
 	if (!is_bool(&s->keepalive) || !is_bool(&s->override) || !is_bool(&s->user_timeout_auto))
 		return false;
-	if (s->idle < 1 || s->idle > KASHIM_IDLE_MAX || s->interval < 1 || s->interval > KASHIM_INTERVAL_MAX ||
-	    s->count < 1 || s->count > KASHIM_COUNT_MAX || s->user_timeout < 0 ||
-	    s->user_timeout > KASHIM_USER_TIMEOUT_MAX)
+	if (s->idle < 1 || s->idle > KASHIM_IDLE_MAX || s->interval < 1 ||
+	    s->interval > KASHIM_INTERVAL_MAX || s->count < 1 || s->count > KASHIM_COUNT_MAX ||
+	    s->user_timeout < 0 || s->user_timeout > KASHIM_USER_TIMEOUT_MAX)
 		return false;
 	for (int f = 0; f < KASHIM_NFIELDS; f++)
 		if (s->source[f] > KASHIM_SRC_ENV)
@@ -154,7 +154,8 @@ static bool ruleset_valid(const unsigned char *buf, uint64_t size, uint64_t off,
 	for (unsigned i = 0; i < set->n; i++) {
 		const struct kashim_rule *r = &set->rule[i];
 
-		if (r->kind > KASHIM_RULE_LISTEN || !spec_valid(&r->spec) || !settings_valid(&r->settings))
+		if (r->kind > KASHIM_RULE_LISTEN || !spec_valid(&r->spec) ||
+		    !settings_valid(&r->settings))
 			return false;
 	}
 	return true;
@@ -199,12 +200,14 @@ enum kashim_compiled_status kashim_compiled_check(const unsigned char *buf, size
 		return KASHIM_COMPILED_DAMAGED;
 	if (h->version != KASHIM_COMPILED_VERSION || h->byte_order != 0x01020304 ||
 	    h->word_size != sizeof(long) || h->nfields != KASHIM_NFIELDS ||
-	    h->settings_size != sizeof(struct kashim_settings) || h->rule_size != sizeof(struct kashim_rule))
+	    h->settings_size != sizeof(struct kashim_settings) ||
+	    h->rule_size != sizeof(struct kashim_rule))
 		return KASHIM_COMPILED_FOREIGN;
 	if (h->total_size != len || h->checksum != kashim_compiled_checksum(buf, len))
 		return KASHIM_COMPILED_DAMAGED;
 	if (h->nprofiles < 1 || h->nprofiles > KASHIM_COMPILED_MAX_PROFILES ||
-	    !span_ok(h->profiles_off, h->nprofiles * (uint64_t)sizeof(struct kashim_compiled_profile), len,
+	    !span_ok(h->profiles_off,
+		     h->nprofiles * (uint64_t)sizeof(struct kashim_compiled_profile), len,
 		     sizeof *h))
 		return KASHIM_COMPILED_DAMAGED;
 	min_off = h->profiles_off + h->nprofiles * (uint64_t)sizeof(struct kashim_compiled_profile);
@@ -258,8 +261,8 @@ static enum kashim_compiled_status load(int fd, bool require_root, struct kashim
 	if (st.st_size > KASHIM_COMPILED_MAX_BYTES)
 		return KASHIM_COMPILED_FOREIGN;
 	v->mapped = ((size_t)st.st_size + (size_t)page - 1) & ~((size_t)page - 1);
-	map = (void *)syscall(SYS_mmap, NULL, v->mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			      -1, 0);
+	map = (void *)syscall(SYS_mmap, NULL, v->mapped, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (map == MAP_FAILED)
 		return KASHIM_COMPILED_UNREADABLE;
 	v->base = map;
@@ -302,7 +305,8 @@ enum kashim_compiled_freshness kashim_compiled_freshness(const struct kashim_com
 	struct stat st;
 
 	if (sys_fstatat(text, &st) != 0)
-		return errno == ENOENT || errno == ENOTDIR ? KASHIM_COMPILED_SOURCE_MISSING : KASHIM_COMPILED_STALE;
+		return errno == ENOENT || errno == ENOTDIR ? KASHIM_COMPILED_SOURCE_MISSING
+							   : KASHIM_COMPILED_STALE;
 	if ((uint64_t)st.st_dev != h->src_dev || (uint64_t)st.st_ino != h->src_ino ||
 	    (uint64_t)st.st_size != h->src_size || (int64_t)st.st_mtim.tv_sec != h->src_mtime_sec ||
 	    (int64_t)st.st_mtim.tv_nsec != h->src_mtime_nsec)
@@ -320,7 +324,8 @@ static const struct kashim_compiled_profile *profiles(const struct kashim_compil
 }
 
 const struct kashim_compiled_profile *kashim_compiled_select(const struct kashim_compiled_view *v,
-							     const char *exe_name, const char *argv0_name)
+							     const char *exe_name,
+							     const char *argv0_name)
 {
 	const struct kashim_compiled_header *h = (const struct kashim_compiled_header *)v->base;
 	const struct kashim_compiled_profile *p = profiles(v);
@@ -335,7 +340,8 @@ const struct kashim_compiled_profile *kashim_compiled_select(const struct kashim
 	return &p[0];
 }
 
-const char *kashim_compiled_title(const struct kashim_compiled_view *v, const struct kashim_compiled_profile *p)
+const char *kashim_compiled_title(const struct kashim_compiled_view *v,
+				  const struct kashim_compiled_profile *p)
 {
 	return p->title_off ? (const char *)v->base + p->title_off : NULL;
 }

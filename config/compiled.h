@@ -75,7 +75,7 @@ enum kashim_compiled_status {
 	KASHIM_COMPILED_UNREADABLE, /* cannot be opened or read, or not a regular file */
 	KASHIM_COMPILED_UNSAFE,     /* required root's: not owned by root, or writable by others */
 	KASHIM_COMPILED_FOREIGN,    /* written by another kashim version or machine type */
-	KASHIM_COMPILED_DAMAGED,    /* truncated, or a size, offset, count, value or checksum is wrong */
+	KASHIM_COMPILED_DAMAGED,    /* truncated; or a size, offset, count, value, checksum wrong */
 };
 
 /* Whether the text file is still the one compiled. */
@@ -126,11 +126,12 @@ enum kashim_compiled_freshness kashim_compiled_freshness(const struct kashim_com
 
 /* The profile a program gets: the first section whose glob matches
  * @exe_name or @argv0_name (either may be NULL or ""), else profile 0. */
-const struct kashim_compiled_profile *kashim_compiled_select(const struct kashim_compiled_view *v,
-							     const char *exe_name, const char *argv0_name);
+const struct kashim_compiled_profile *
+kashim_compiled_select(const struct kashim_compiled_view *v, const char *exe_name, const char *argv0_name);
 
 /* The glob of profile @p, or NULL for profile 0. */
-const char *kashim_compiled_title(const struct kashim_compiled_view *v, const struct kashim_compiled_profile *p);
+const char *kashim_compiled_title(const struct kashim_compiled_view *v,
+				  const struct kashim_compiled_profile *p);
 
 /* The rules of profile @p (in @v's own memory, writable), or NULL. */
 struct kashim_ruleset *kashim_compiled_rules(const struct kashim_compiled_view *v,
@@ -143,8 +144,9 @@ struct kashim_conf_profiles; /* conffile.h */
  * whose stat fields are given, in a malloc()ed buffer (*@len bytes). NULL
  * when out of memory or too large.
  */
-unsigned char *kashim_compiled_build(const struct kashim_conf_profiles *profiles, uint64_t dev, uint64_t ino,
-				     uint64_t size, int64_t mtime_sec, int64_t mtime_nsec, size_t *len);
+unsigned char *kashim_compiled_build(const struct kashim_conf_profiles *profiles, uint64_t dev,
+				     uint64_t ino, uint64_t size, int64_t mtime_sec, int64_t mtime_nsec,
+				     size_t *len);
 
 /*
  * Write @len bytes at @buf to @path atomically: a temporary file beside
@@ -152,7 +154,8 @@ unsigned char *kashim_compiled_build(const struct kashim_conf_profiles *profiles
  * old form or the new one, never a part. False with errno and the step
  * that failed in *@what.
  */
-bool kashim_compiled_write_file(const char *path, const unsigned char *buf, size_t len, const char **what);
+bool kashim_compiled_write_file(const char *path, const unsigned char *buf, size_t len,
+				const char **what);
 
 /* What kashim_compile_file() did. */
 enum kashim_compile_result {
@@ -172,7 +175,8 @@ struct kashim_compile_info {
  * unless @check_only, write its form to FILE.cache atomically. Nothing is
  * written unless the whole file is valid: the previous form stays.
  */
-enum kashim_compile_result kashim_compile_file(const char *text, bool check_only, const struct kashim_logger *log,
+enum kashim_compile_result kashim_compile_file(const char *text, bool check_only,
+					       const struct kashim_logger *log,
 					       struct kashim_compile_info *info);
 
 #endif

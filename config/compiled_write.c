@@ -28,7 +28,8 @@ static size_t ruleset_bytes(const struct kashim_ruleset *set)
 /* Bytes of the whole form; 0 when it would be too large. */
 static uint64_t form_size(const struct kashim_conf_profiles *p)
 {
-	uint64_t size = sizeof(struct kashim_compiled_header) + p->n * sizeof(struct kashim_compiled_profile);
+	uint64_t size = sizeof(struct kashim_compiled_header) +
+			p->n * sizeof(struct kashim_compiled_profile);
 
 	for (unsigned i = 0; i < p->n; i++) {
 		size += align8(ruleset_bytes(p->profile[i].rules));
@@ -39,10 +40,12 @@ static uint64_t form_size(const struct kashim_conf_profiles *p)
 }
 
 /* Copy profile @i (its rules and title placed at *@off) into @buf. */
-static void put_profile(unsigned char *buf, const struct kashim_conf_profile *in, unsigned i, uint64_t *off)
+static void put_profile(unsigned char *buf, const struct kashim_conf_profile *in, unsigned i,
+			uint64_t *off)
 {
 	const struct kashim_compiled_header *h = (const struct kashim_compiled_header *)buf;
-	struct kashim_compiled_profile *out = (struct kashim_compiled_profile *)(buf + h->profiles_off) + i;
+	struct kashim_compiled_profile *out =
+		(struct kashim_compiled_profile *)(buf + h->profiles_off) + i;
 	size_t n = ruleset_bytes(in->rules);
 
 	out->settings = in->settings;
@@ -60,8 +63,9 @@ static void put_profile(unsigned char *buf, const struct kashim_conf_profile *in
 	}
 }
 
-unsigned char *kashim_compiled_build(const struct kashim_conf_profiles *profiles, uint64_t dev, uint64_t ino,
-				     uint64_t size, int64_t mtime_sec, int64_t mtime_nsec, size_t *len)
+unsigned char *kashim_compiled_build(const struct kashim_conf_profiles *profiles, uint64_t dev,
+				     uint64_t ino, uint64_t size, int64_t mtime_sec,
+				     int64_t mtime_nsec, size_t *len)
 {
 	uint64_t total = form_size(profiles), off;
 	struct kashim_compiled_header *h;
@@ -126,7 +130,8 @@ static bool sync_dir(const char *path)
 	return ok;
 }
 
-bool kashim_compiled_write_file(const char *path, const unsigned char *buf, size_t len, const char **what)
+bool kashim_compiled_write_file(const char *path, const unsigned char *buf, size_t len,
+				const char **what)
 {
 	char tmp[4096 + 16];
 	int fd, saved;
@@ -187,7 +192,8 @@ static bool same_file(const struct stat *a, const struct stat *b)
 
 /* Build the form of @p and write it beside @text. */
 static enum kashim_compile_result write_form(const char *text, const struct kashim_conf_profiles *p,
-					     const struct stat *st, struct kashim_compile_info *info)
+					     const struct stat *st,
+					     struct kashim_compile_info *info)
 {
 	char cache[4096];
 	unsigned char *form;
@@ -200,8 +206,8 @@ static enum kashim_compile_result write_form(const char *text, const struct kash
 		return KASHIM_COMPILE_FAILED;
 	info->what = "build the form (too large, or out of memory)";
 	errno = ENOMEM;
-	form = kashim_compiled_build(p, st->st_dev, st->st_ino, (uint64_t)st->st_size, st->st_mtim.tv_sec,
-				     st->st_mtim.tv_nsec, &len);
+	form = kashim_compiled_build(p, st->st_dev, st->st_ino, (uint64_t)st->st_size,
+				     st->st_mtim.tv_sec, st->st_mtim.tv_nsec, &len);
 	if (!form)
 		return KASHIM_COMPILE_FAILED;
 	ok = kashim_compiled_write_file(cache, form, len, &info->what);
@@ -209,7 +215,8 @@ static enum kashim_compile_result write_form(const char *text, const struct kash
 	return ok ? KASHIM_COMPILE_DONE : KASHIM_COMPILE_FAILED;
 }
 
-enum kashim_compile_result kashim_compile_file(const char *text, bool check_only, const struct kashim_logger *log,
+enum kashim_compile_result kashim_compile_file(const char *text, bool check_only,
+					       const struct kashim_logger *log,
 					       struct kashim_compile_info *info)
 {
 	struct kashim_conf_profiles p;

@@ -23,18 +23,18 @@ static int in_class(const char *name, size_t len, unsigned char c)
 		unsigned char lo[3], hi[3];
 		const char *extra;
 	} classes[] = {
-		{"alpha", {'a', 'A'}, {'z', 'Z'}, ""},
-		{"digit", {'0'}, {'9'}, ""},
-		{"alnum", {'a', 'A', '0'}, {'z', 'Z', '9'}, ""},
-		{"upper", {'A'}, {'Z'}, ""},
-		{"lower", {'a'}, {'z'}, ""},
-		{"xdigit", {'0', 'a', 'A'}, {'9', 'f', 'F'}, ""},
-		{"space", {'\t'}, {'\r'}, " "},
-		{"blank", {'\t'}, {'\t'}, " "},
-		{"punct", {'!', ':', '['}, {'/', '@', '`'}, "{|}~"},
-		{"print", {' '}, {'~'}, ""},
-		{"graph", {'!'}, {'~'}, ""},
-		{"cntrl", {0}, {31}, "\177"},
+		{ "alpha", { 'a', 'A' }, { 'z', 'Z' }, "" },
+		{ "digit", { '0' }, { '9' }, "" },
+		{ "alnum", { 'a', 'A', '0' }, { 'z', 'Z', '9' }, "" },
+		{ "upper", { 'A' }, { 'Z' }, "" },
+		{ "lower", { 'a' }, { 'z' }, "" },
+		{ "xdigit", { '0', 'a', 'A' }, { '9', 'f', 'F' }, "" },
+		{ "space", { '\t' }, { '\r' }, " " },
+		{ "blank", { '\t' }, { '\t' }, " " },
+		{ "punct", { '!', ':', '[' }, { '/', '@', '`' }, "{|}~" },
+		{ "print", { ' ' }, { '~' }, "" },
+		{ "graph", { '!' }, { '~' }, "" },
+		{ "cntrl", { 0 }, { 31 }, "\177" },
 	};
 
 	for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++) {

@@ -34,21 +34,23 @@ static void violated(const char *what)
 
 static void check_settings(const struct kashim_settings *s)
 {
-	if (s->idle < 1 || s->idle > KASHIM_IDLE_MAX || s->interval < 1 || s->interval > KASHIM_INTERVAL_MAX ||
-	    s->count < 1 || s->count > KASHIM_COUNT_MAX || s->user_timeout < 0 ||
-	    s->user_timeout > KASHIM_USER_TIMEOUT_MAX)
+	if (s->idle < 1 || s->idle > KASHIM_IDLE_MAX || s->interval < 1 ||
+	    s->interval > KASHIM_INTERVAL_MAX || s->count < 1 || s->count > KASHIM_COUNT_MAX ||
+	    s->user_timeout < 0 || s->user_timeout > KASHIM_USER_TIMEOUT_MAX)
 		violated("a value out of range in an accepted form");
 	if (strnlen(s->section, sizeof s->section) == sizeof s->section ||
-	    strnlen(s->file, sizeof s->file) == sizeof s->file || strnlen(s->rule, sizeof s->rule) == sizeof s->rule)
+	    strnlen(s->file, sizeof s->file) == sizeof s->file ||
+	    strnlen(s->rule, sizeof s->rule) == sizeof s->rule)
 		violated("an unterminated string in an accepted form");
 }
 
 /* Use profile @p as the shim would: its settings, its rules matched
  * against two addresses. */
-static void use_profile(const struct kashim_compiled_view *v, const struct kashim_compiled_profile *p)
+static void use_profile(const struct kashim_compiled_view *v,
+			const struct kashim_compiled_profile *p)
 {
-	struct kashim_addr a4 = {.family = AF_INET, .port = 5432, .v4 = 0x0a000001};
-	struct kashim_addr a6 = {.family = AF_INET6, .port = 443, .v6 = {0, 1}};
+	struct kashim_addr a4 = { .family = AF_INET, .port = 5432, .v4 = 0x0a000001 };
+	struct kashim_addr a6 = { .family = AF_INET6, .port = 443, .v6 = { 0, 1 } };
 	const struct kashim_ruleset *set = kashim_compiled_rules(v, p);
 	const char *title = kashim_compiled_title(v, p);
 
@@ -68,7 +70,7 @@ static void use_profile(const struct kashim_compiled_view *v, const struct kashi
 /* Check @buf (@size bytes) and use it as the shim would when accepted. */
 static void check_and_use(unsigned char *buf, size_t size)
 {
-	static const char *const names[] = {"redis-server", "python3.11", "", "x", "[", "a*b"};
+	static const char *const names[] = { "redis-server", "python3.11", "", "x", "[", "a*b" };
 	struct kashim_compiled_view v;
 	enum kashim_compiled_status st = kashim_compiled_check(buf, size);
 
@@ -82,7 +84,9 @@ static void check_and_use(unsigned char *buf, size_t size)
 		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 			use_profile(&v, kashim_compiled_select(&v, names[i], names[(i + 1) % 6]));
 		for (uint32_t i = 0; i < h->nprofiles; i++)
-			use_profile(&v, (const struct kashim_compiled_profile *)(buf + h->profiles_off) + i);
+			use_profile(&v, (const struct kashim_compiled_profile *)(buf +
+										 h->profiles_off) +
+						i);
 	} else if (st == KASHIM_COMPILED_MISSING || st == KASHIM_COMPILED_UNREADABLE ||
 		   st == KASHIM_COMPILED_UNSAFE) {
 		violated("a file status for bytes in memory");
@@ -101,7 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Again with the checksum made right, so that mutations reach the
 	 * checks of sizes, offsets, counts and values behind it. */
 	if (size >= sizeof(struct kashim_compiled_header) && size % 8 == 0) {
-		((struct kashim_compiled_header *)buf)->checksum = kashim_compiled_checksum(buf, size);
+		((struct kashim_compiled_header *)buf)->checksum =
+			kashim_compiled_checksum(buf, size);
 		check_and_use(buf, size);
 	}
 	free(buf);

@@ -221,7 +221,8 @@ static void say_deferred(void)
 	for (unsigned at = 0; at < deferred_len; at += (unsigned)strlen(deferred + at) + 1)
 		kashim_log(KASHIM_LOG_WARN, "%s", deferred + at);
 	if (deferred_lost)
-		kashim_log(KASHIM_LOG_WARN, "%u more messages about the config file", deferred_lost);
+		kashim_log(KASHIM_LOG_WARN, "%u more messages about the config file",
+			   deferred_lost);
 }
 
 /* dlopen the config plugin that sits beside this library (build/kashim/ or
@@ -296,7 +297,8 @@ static enum kashim_compiled_status open_fresh(const char *text, struct kashim_co
 	if (!kashim_compiled_path(text, cache, sizeof cache))
 		return KASHIM_COMPILED_UNREADABLE;
 	st = kashim_compiled_open(cache, false, v);
-	if (st == KASHIM_COMPILED_OK && kashim_compiled_freshness(v, text) != KASHIM_COMPILED_FRESH) {
+	if (st == KASHIM_COMPILED_OK &&
+	    kashim_compiled_freshness(v, text) != KASHIM_COMPILED_FRESH) {
 		kashim_compiled_close(v);
 		return KASHIM_COMPILED_MISSING;
 	}
@@ -330,8 +332,8 @@ __attribute__((constructor(102))) static void kashim_config_at_load(void)
 }
 
 /* Profile of @v for this program into @s; its rules (in @v), or NULL. */
-static struct kashim_ruleset *from_compiled(const struct kashim_compiled_view *v, struct kashim_settings *s,
-					    const char *exe)
+static struct kashim_ruleset *from_compiled(const struct kashim_compiled_view *v,
+					    struct kashim_settings *s, const char *exe)
 {
 	const struct kashim_compiled_profile *p = kashim_compiled_select(v, exe, invocation_name);
 
@@ -355,9 +357,10 @@ static struct kashim_ruleset *system_config(struct kashim_runtime *rt, bool secu
 	system_view.base = NULL;
 	st = kashim_compiled_open(cache, secure, &system_view);
 	if (st != KASHIM_COMPILED_OK) {
-		if (rt->debug && (st != KASHIM_COMPILED_MISSING || access(KASHIM_SYSCONF_PATH, F_OK) == 0))
-			kashim_log(KASHIM_LOG_DEBUG, "%s: %s; %s not used (run kashim-preload reload)", cache,
-				   kashim_compiled_status_text(st), KASHIM_SYSCONF_PATH);
+		if (rt->debug &&
+		    (st != KASHIM_COMPILED_MISSING || access(KASHIM_SYSCONF_PATH, F_OK) == 0))
+			kashim_log(KASHIM_LOG_DEBUG, "%s: %s; %s not used (run kashim-preload reload)",
+				   cache, kashim_compiled_status_text(st), KASHIM_SYSCONF_PATH);
 		return NULL;
 	}
 	fresh = kashim_compiled_freshness(&system_view, KASHIM_SYSCONF_PATH);
@@ -372,7 +375,8 @@ static struct kashim_ruleset *system_config(struct kashim_runtime *rt, bool secu
 /* KASHIM_CONFIG=@config: what the constructor prepared. A file it did not
  * see (the variable set after load, or a socket made by another library's
  * constructor before ours ran) is used only in compiled form. */
-static struct kashim_ruleset *user_config(struct kashim_runtime *rt, const char *config, const char *exe)
+static struct kashim_ruleset *user_config(struct kashim_runtime *rt, const char *config,
+					  const char *exe)
 {
 	static struct kashim_compiled_view late;
 	enum kashim_compiled_status st;
@@ -392,7 +396,9 @@ static struct kashim_ruleset *user_config(struct kashim_runtime *rt, const char 
 		kashim_log(KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment", config);
 	else
 		kashim_log(KASHIM_LOG_WARN, "config file %s (KASHIM_CONFIG) was not read at load and its compiled form is %s; using defaults and environment (run kashim-compile %s)",
-			   config, st == KASHIM_COMPILED_MISSING ? "missing or stale" : kashim_compiled_status_text(st),
+			   config,
+			   st == KASHIM_COMPILED_MISSING ? "missing or stale" :
+							   kashim_compiled_status_text(st),
 			   config);
 	return NULL;
 }

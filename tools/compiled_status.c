@@ -29,14 +29,15 @@ void karun_print_compiled(const char *config, bool user)
 	if (st == KASHIM_COMPILED_OK && fresh == KASHIM_COMPILED_FRESH)
 		printf("compiled: %s: up to date\n", cache);
 	else if (st == KASHIM_COMPILED_OK && !user)
-		printf("compiled: %s: %s: %s (programs use the last compiled form until then)\n", cache,
-		       kashim_compiled_freshness_text(fresh), fix);
+		printf("compiled: %s: %s: %s (programs use the last compiled form until then)\n",
+		       cache, kashim_compiled_freshness_text(fresh), fix);
 	else if (!user)
 		printf("compiled: %s: %s: programs use the defaults and environment; %s\n", cache,
 		       kashim_compiled_status_text(st), fix);
 	else
 		printf("compiled: %s: %s: programs parse %s when they start; %s %s\n", cache,
-		       st == KASHIM_COMPILED_OK ? kashim_compiled_freshness_text(fresh) : kashim_compiled_status_text(st),
+		       st == KASHIM_COMPILED_OK ? kashim_compiled_freshness_text(fresh)
+						: kashim_compiled_status_text(st),
 		       config, fix, config);
 }
 

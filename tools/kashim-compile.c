@@ -37,7 +37,7 @@ static void to_stderr(void *ctx, enum kashim_level level, const char *msg)
 	fprintf(stderr, "%.*s\n", (int)n, msg);
 }
 
-static const struct kashim_logger stderr_logger = {.write = to_stderr};
+static const struct kashim_logger stderr_logger = { .write = to_stderr };
 
 static void usage(FILE *out, int status)
 {
@@ -71,15 +71,16 @@ static void report_cache(const char *file, const char *cache)
 	if (kashim_compiled_freshness(&v, file) == KASHIM_COMPILED_FRESH)
 		printf("%s: up to date\n", cache);
 	else
-		printf("%s: changed since compiled: programs use the last compiled form; run %s %s\n", cache, me,
-		       file);
+		printf("%s: changed since compiled: programs use the last compiled form; run %s %s\n",
+		       cache, me, file);
 	kashim_compiled_close(&v);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{"check", no_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = { { "check", no_argument, NULL, 'c' },
+						  { "help", no_argument, NULL, 'h' },
+						  { NULL, 0, NULL, 0 } };
 	const char *file = KASHIM_SYSCONF_PATH;
 	char cache[PATH_MAX];
 	struct kashim_compile_info info;
@@ -104,22 +105,24 @@ int main(int argc, char **argv)
 	}
 	switch (kashim_compile_file(file, check, &stderr_logger, &info)) {
 	case KASHIM_COMPILE_INVALID:
-		fprintf(stderr, "%s: %s is not valid; nothing compiled (the previous %s, if any, stays in force)\n", me,
-			file, cache);
+		fprintf(stderr,
+			"%s: %s is not valid; nothing compiled (the previous %s, if any, stays in force)\n",
+			me, file, cache);
 		return 2;
 	case KASHIM_COMPILE_CHANGED:
-		fprintf(stderr, "%s: %s changed while it was being read; run %s again\n", me, file, me);
+		fprintf(stderr, "%s: %s changed while it was being read; run %s again\n", me, file,
+			me);
 		return 1;
 	case KASHIM_COMPILE_FAILED:
-		fprintf(stderr, "%s: %s: cannot %s: %s; the previous form stays in force\n", me, cache, info.what,
-			strerror(errno));
+		fprintf(stderr, "%s: %s: cannot %s: %s; the previous form stays in force\n", me,
+			cache, info.what, strerror(errno));
 		return 1;
 	case KASHIM_COMPILE_DONE:
 		break;
 	}
-	printf("%s%s%s: %s (%u program section%s, %u rule%s)\n", check ? "" : me, check ? "" : ": ", file,
-	       check ? "valid" : "compiled", info.sections, info.sections == 1 ? "" : "s", info.rules,
-	       info.rules == 1 ? "" : "s");
+	printf("%s%s%s: %s (%u program section%s, %u rule%s)\n", check ? "" : me, check ? "" : ": ",
+	       file, check ? "valid" : "compiled", info.sections, info.sections == 1 ? "" : "s",
+	       info.rules, info.rules == 1 ? "" : "s");
 	if (check)
 		report_cache(file, cache);
 	return 0;

@@ -38,8 +38,8 @@ static unsigned char *build_form(const char *text, char *path, size_t path_len, 
 	kashim_settings_defaults(&base);
 	ck_assert_int_eq(kashim_conffile_load_profiles(path, &base, &p, &log), KASHIM_CONF_APPLIED);
 	ck_assert_int_eq(stat(path, &st), 0);
-	form = kashim_compiled_build(&p, st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-				     len);
+	form = kashim_compiled_build(&p, st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec,
+				     st.st_mtim.tv_nsec, len);
 	ck_assert_ptr_nonnull(form);
 	kashim_conf_profiles_free(&p);
 	return form;
@@ -161,14 +161,17 @@ static enum kashim_compiled_status resealed(const unsigned char *form, size_t le
 
 static struct kashim_compiled_profile *profile(unsigned char *buf, unsigned i)
 {
-	return (struct kashim_compiled_profile *)(buf + ((struct kashim_compiled_header *)buf)->profiles_off) + i;
+	struct kashim_compiled_header *h = (struct kashim_compiled_header *)buf;
+
+	return (struct kashim_compiled_profile *)(buf + h->profiles_off) + i;
 }
 
-static void bad_version(unsigned char *b) { ((struct kashim_compiled_header *)b)->version++; }
-static void bad_layout(unsigned char *b) { ((struct kashim_compiled_header *)b)->settings_size += 8; }
-static void bad_order(unsigned char *b) { ((struct kashim_compiled_header *)b)->byte_order = 0x04030201; }
-static void bad_count(unsigned char *b) { ((struct kashim_compiled_header *)b)->nprofiles += 100; }
-static void bad_offset(unsigned char *b) { ((struct kashim_compiled_header *)b)->profiles_off = 1u << 30; }
+#define HEADER(b) ((struct kashim_compiled_header *)(b))
+static void bad_version(unsigned char *b) { HEADER(b)->version++; }
+static void bad_layout(unsigned char *b) { HEADER(b)->settings_size += 8; }
+static void bad_order(unsigned char *b) { HEADER(b)->byte_order = 0x04030201; }
+static void bad_count(unsigned char *b) { HEADER(b)->nprofiles += 100; }
+static void bad_offset(unsigned char *b) { HEADER(b)->profiles_off = 1u << 30; }
 static void bad_rules_off(unsigned char *b) { profile(b, 2)->rules_off += 4; }
 static void bad_title_off(unsigned char *b) { profile(b, 1)->title_off = 8; }
 static void bad_idle(unsigned char *b) { profile(b, 0)->settings.idle = 0; }
@@ -210,20 +213,23 @@ END_TEST
 START_TEST(glob_agrees_with_fnmatch)
 {
 	static const char *const patterns[] = {
-		"*", "redis-*", "redis-serve?", "*.py", "[a-c]*", "[!a-c]*", "[^a-c]x", "[]]", "[]a]*", "[!]]",
-		"[a-]", "a\\*b", "a\\", "[[:alpha:]]*", "[[:digit:]][[:digit:]]", "[[:foo:]]", "[z-a]",
-		"*a*b*c", "**x", "?*?", "[\\]]", "[a\\-z]", "python3*", "*.[ch]", "[[:punct:]]", "[[:space:]]",
-		"[[:upper:][:digit:]]*", "\\[x]", "[-a]", "[a-c-e]", "*/bin", "[[.a.]]", "[[=a=]]", "[:alpha:]"};
+		"*", "redis-*", "redis-serve?", "*.py", "[a-c]*", "[!a-c]*", "[^a-c]x", "[]]",
+		"[]a]*", "[!]]", "[a-]", "a\\*b", "a\\", "[[:alpha:]]*", "[[:digit:]][[:digit:]]",
+		"[[:foo:]]", "[z-a]", "*a*b*c", "**x", "?*?", "[\\]]", "[a\\-z]", "python3*", "*.[ch]",
+		"[[:punct:]]", "[[:space:]]", "[[:upper:][:digit:]]*", "\\[x]", "[-a]", "[a-c-e]",
+		"*/bin", "[[.a.]]", "[[=a=]]", "[:alpha:]"};
 	static const char *const names[] = {
-		"", "redis-server", "redis-serve", "x.py", "apple", "dog", "bx", "]", "]a", "a", "-", "a*b", "ab",
-		"a\\", "[", "abc", "12", "1", "z", "axbyc", "xx", "x", "python3.11", ".hidden", "f.c", "f.h", "!",
+		"", "redis-server", "redis-serve", "x.py", "apple", "dog", "bx", "]", "]a", "a", "-",
+		"a*b", "ab", "a\\", "[", "abc", "12", "1", "z", "axbyc", "xx", "x", "python3.11",
+		".hidden", "f.c", "f.h", "!",
 		" ", "Q9", "[x]", "b", "/usr/bin", ":", "a]"};
 	static const char alphabet[] = "ab*?[]!^-\\:./";
 	static const char name_chars[] = "ab]-[\\!:/.";
 
 	for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++)
 		for (size_t j = 0; j < sizeof names / sizeof names[0]; j++)
-			ck_assert_msg(kashim_glob_match(patterns[i], names[j]) == (fnmatch(patterns[i], names[j], 0) == 0),
+			ck_assert_msg(kashim_glob_match(patterns[i], names[j]) ==
+					      (fnmatch(patterns[i], names[j], 0) == 0),
 				      "pattern \"%s\" name \"%s\"", patterns[i], names[j]);
 	/* Random patterns whose every '[' is closed (glob.h: where glibc is
 	 * not consistent with itself, kashim follows POSIX). */
@@ -243,8 +249,8 @@ START_TEST(glob_agrees_with_fnmatch)
 		while ((q = strchr(q, '[')) && closed)
 			closed = strchr(++q, ']') != NULL;
 		if (closed)
-			ck_assert_msg(kashim_glob_match(p, n) == (fnmatch(p, n, 0) == 0), "pattern \"%s\" name \"%s\"",
-				      p, n);
+			ck_assert_msg(kashim_glob_match(p, n) == (fnmatch(p, n, 0) == 0),
+				      "pattern \"%s\" name \"%s\"", p, n);
 	}
 }
 END_TEST
