@@ -12,10 +12,12 @@
  *                     vetoes them (the application still gets success).
  *
  * Programs of deeper cgroups run first: the first copy that sees a socket
- * decides for it (sock_ops: a mark in the event's reply; setsockopt: the
- * owner in the shared socket storage), and the copies of ancestor cgroups
+ * decides for it (sock_ops: the connection's mark in the shared socket
+ * storage; setsockopt: the owner there), and the copies of ancestor cgroups
  * then leave it alone; so the most specific attachment wins, and an exempt
- * one (keepalive = false) decides to leave its sockets untouched.
+ * one (keepalive = false) decides to leave its sockets untouched. Socket
+ * storage is private to the programs that hold its map: another vendor's
+ * program (which may write skops->reply on every op) cannot erase a mark.
  *
  * Built against <linux/bpf.h> only (no vmlinux.h, no CO-RE): the object
  * loads on kernels without BTF for vmlinux.
@@ -35,7 +37,11 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6
+#define SOCK_STREAM 1
 #define PAGE_SIZE 4096
+/* The kernel's ranges (MAX_TCP_KEEPIDLE...): outside them its call fails. */
+#define KEEP_TIME_MAX 32767
+#define KEEP_COUNT_MAX 127
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -77,12 +83,28 @@ static __always_inline void set_int(struct bpf_sock_ops *skops, int level, int n
 		__sync_fetch_and_add(&kashim_counts.failed, 1);
 }
 
-/* Written into skops->reply by the first (deepest) copy that runs for a
- * connection event: the kernel ignores the reply of these events, and every
- * copy of the run sees the same context, so the copies of ancestor cgroups
- * know that a more specific attachment decided, with no socket storage to
- * allocate per connection. */
-#define KASHIM_DECIDED 0x6b617368 /* "kash" */
+/* The first copy that runs for a connection event marks it decided, in
+ * the socket storage every copy shares: the socket cookie's low 32 bits, so
+ * that the mark an accepted connection inherits from its listener (the
+ * storage is cloned) is not taken for its own. Returns true when a deeper
+ * copy already decided. Without storage (no memory) this copy decides. */
+static __always_inline int decided_before(struct bpf_sock_ops *skops, struct kashim_sk **stp)
+{
+	__u32 mark = (__u32)bpf_get_socket_cookie(skops);
+	struct kashim_sk *st = 0;
+
+	if (skops->sk)
+		st = bpf_sk_storage_get(&kashim_sk_state, skops->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	*stp = st;
+	if (!st) {
+		__sync_fetch_and_add(&kashim_counts.failed, 1);
+		return 0;
+	}
+	if (st->decided == mark)
+		return 1;
+	st->decided = mark;
+	return 0;
+}
 
 SEC("sockops")
 /* Contract: configures the connection of a connect or accept event as
@@ -90,25 +112,21 @@ SEC("sockops")
 int kashim_sock_ops(struct bpf_sock_ops *skops)
 {
 	struct kashim_sk *st;
-	struct bpf_sock *sk;
 	__u32 app = 0;
 	int on = 0;
 
 	if (skops->op != BPF_SOCK_OPS_TCP_CONNECT_CB &&
 	    skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
 		return 1;
-	if (skops->reply == KASHIM_DECIDED)
+	if (decided_before(skops, &st))
 		return 1;
-	skops->reply = KASHIM_DECIDED;
 	if (!kashim_conf.keepalive) {
 		__sync_fetch_and_add(&kashim_counts.exempt, 1);
 		return 1;
 	}
-	/* The application's recorded choices (there is storage only when it
-	 * made a keepalive call; accepted connections inherit the listener's). */
-	sk = skops->sk;
-	if (!kashim_conf.override && sk) {
-		st = bpf_sk_storage_get(&kashim_sk_state, sk, 0, 0);
+	/* The application's recorded choices (accepted connections inherit
+	 * the listener's). */
+	if (!kashim_conf.override) {
 		if (st && st->owner == kashim_conf.instance)
 			app = st->app_set;
 		/* Keepalive already on by a call we did not see (made before
@@ -162,6 +180,29 @@ static __always_inline __u32 option_bit(int level, int name)
 	return 0;
 }
 
+/* True when the kernel will accept the application's call: an int (at
+ * least 4 bytes) in the option's range. A call it refuses changes nothing,
+ * so it is not the application's choice. */
+static __always_inline int call_valid(struct bpf_sockopt *ctx, __u32 bit)
+{
+	int *p = ctx->optval;
+	int v;
+
+	if (ctx->optlen < (int)sizeof v || (void *)(p + 1) > ctx->optval_end)
+		return 0;
+	v = *p;
+	switch (bit) {
+	case KASHIM_BPF_APP_IDLE:
+	case KASHIM_BPF_APP_INTERVAL:
+		return v >= 1 && v <= KEEP_TIME_MAX;
+	case KASHIM_BPF_APP_COUNT:
+		return v >= 1 && v <= KEEP_COUNT_MAX;
+	case KASHIM_BPF_APP_USER_TIMEOUT:
+		return v >= 0;
+	}
+	return 1;
+}
+
 SEC("cgroup/setsockopt")
 /* Contract: lets every call through (returns 1); records or vetoes the
  * application's keepalive options on TCP sockets it decides for. */
@@ -171,7 +212,9 @@ int kashim_setsockopt(struct bpf_sockopt *ctx)
 	struct kashim_sk *st;
 	__u32 bit = option_bit(ctx->level, ctx->optname);
 
-	if (!bit || !sk || sk->protocol != IPPROTO_TCP ||
+	/* TCP is SOCK_STREAM with IPPROTO_TCP: a raw socket (SOCK_RAW,
+	 * IPPROTO_TCP) is not, and its calls fail as they would. */
+	if (!bit || !sk || sk->protocol != IPPROTO_TCP || sk->type != SOCK_STREAM ||
 	    (sk->family != AF_INET && sk->family != AF_INET6)) {
 		/* Not ours: hand the kernel the application's value as it
 		 * was, also when it is larger than the page we were shown. */
@@ -189,6 +232,7 @@ int kashim_setsockopt(struct bpf_sockopt *ctx)
 		__sync_fetch_and_add(&kashim_counts.vetoed, 1);
 		return 1;
 	}
-	st->app_set |= bit;
+	if (call_valid(ctx, bit))
+		st->app_set |= bit;
 	return 1;
 }

@@ -25,7 +25,8 @@
 struct kashim_sk {
 	__u64 owner;      /* instance id of the attachment that claimed it, 0 none */
 	__u32 app_set;    /* KASHIM_BPF_APP_* */
-	__u32 done;       /* the connection was configured or left alone */
+	__u32 decided;    /* low 32 bits of the cookie of the connection a copy
+			   * decided for (sock_ops), 0 none */
 };
 
 /* The settings one attachment applies; the only variable in .data, so the

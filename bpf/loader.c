@@ -44,7 +44,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: kashim-bpf attach [OPTION]... [--dry-run] CGROUP\n"
-		"       kashim-bpf attach [-c FILE] --all\n"
+		"       kashim-bpf attach [-c FILE] [--evict] --all\n"
 		"       kashim-bpf explain [OPTION]... CGROUP\n"
 		"       kashim-bpf detach CGROUP | --stale\n"
 		"       kashim-bpf status [--json]\n"
@@ -67,6 +67,8 @@ static void usage(FILE *out)
 		"                           even when a parent cgroup has an attachment\n"
 		"      --override           veto the programs' own keepalive setsockopt()\n"
 		"      --dry-run            attach: show what CGROUP would get, change nothing\n"
+		"      --evict              attach even when a parent's program attached with\n"
+		"                           BPF_F_ALLOW_OVERRIDE then stops running for CGROUP\n"
 		"      --all                attach: every cgroup section of the config file\n"
 		"      --stale              detach: every attachment whose cgroup was removed\n"
 		"      --json               status: JSON output\n"
@@ -128,6 +130,24 @@ static void print_settings(const char *verb, const struct kashim_bpf_conf *c)
 
 /* ---- attach / explain --------------------------------------------------- */
 
+/* Contract: kb_attach, then one line saying what it did; its status. */
+static int attach_print(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool evict)
+{
+	enum kb_attach_result result;
+	const char *why;
+	char verb[128];
+	int rc = kb_attach(cg, conf, evict, &result, &why);
+
+	if (rc != KB_EXIT_OK)
+		return rc;
+	if (result == KB_REPLACED)
+		snprintf(verb, sizeof verb, "replaced the pinned attachment (%s) of", why);
+	else
+		snprintf(verb, sizeof verb, "%s", result == KB_UPDATED ? "updated" : "attached");
+	print_settings(verb, conf);
+	return KB_EXIT_OK;
+}
+
 struct titles {
 	char **v;
 	size_t n;
@@ -157,7 +177,6 @@ static int attach_section(const struct kb_options *given, const char *title, str
 	struct kashim_settings s;
 	struct kashim_bpf_conf conf;
 	char dir[2300];
-	bool updated;
 	int rc;
 
 	o.section = title;
@@ -175,10 +194,7 @@ static int attach_section(const struct kb_options *given, const char *title, str
 		       kb_unit_pin_dir(title, dir, sizeof dir));
 		return KB_EXIT_OK;
 	}
-	rc = kb_attach(cg, &conf, &updated);
-	if (rc == KB_EXIT_OK)
-		print_settings(updated ? "updated" : "attached", &conf);
-	return rc;
+	return attach_print(cg, &conf, o.evict);
 }
 
 /* attach --all: every cgroup section of the file. A section naming a
@@ -232,7 +248,6 @@ static int attach_one(const char *name, const struct kb_options *o, bool dry_run
 	struct kashim_bpf_conf conf;
 	struct kb_cgroup cg;
 	struct kb_attachment a;
-	bool updated;
 	int rc;
 
 	if ((rc = resolve(name, &cg)) != KB_EXIT_OK)
@@ -250,14 +265,11 @@ static int attach_one(const char *name, const struct kb_options *o, bool dry_run
 	}
 	if ((rc = need_root("attach")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
 		return rc;
-	rc = kb_attach(&cg, &conf, &updated);
-	if (rc == KB_EXIT_OK)
-		print_settings(updated ? "updated" : "attached", &conf);
-	return rc;
+	return attach_print(&cg, &conf, o->evict);
 }
 
 /* Contract: the attach and explain commands: parse their options. */
-enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_DRY_RUN, OPT_ALL };
+enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_DRY_RUN, OPT_ALL, OPT_EVICT };
 
 /* One option of attach/explain into @o (or the flags); KB_EXIT_OK or the
  * exit status of a usage error, already reported. */
@@ -292,6 +304,9 @@ static int attach_option(int opt, const char *arg, struct kb_options *o, bool ex
 	case OPT_DRY_RUN:
 		*dry_run = true;
 		return KB_EXIT_OK;
+	case OPT_EVICT:
+		o->evict = true;
+		return KB_EXIT_OK;
 	case OPT_ALL:
 		if (explain)
 			return bad_usage("explain takes no --all (use attach --all --dry-run)");
@@ -312,6 +327,7 @@ static int cmd_attach(int argc, char **argv, bool explain)
 		{"count", required_argument, NULL, 'k'},    {"user-timeout", required_argument, NULL, 'u'},
 		{"off", no_argument, NULL, OPT_OFF},        {"override", no_argument, NULL, OPT_OVERRIDE},
 		{"dry-run", no_argument, NULL, OPT_DRY_RUN}, {"all", no_argument, NULL, OPT_ALL},
+		{"evict", no_argument, NULL, OPT_EVICT},
 		{NULL, 0, NULL, 0},
 	};
 	struct kb_options o;

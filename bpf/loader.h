@@ -64,6 +64,7 @@ struct kb_options {
 	const char *config;       /* -c FILE, NULL for the default */
 	const char *section;      /* -s SECTION, NULL to match by cgroup */
 	unsigned mask;            /* 1 << enum kashim_field for each given */
+	bool evict;               /* --evict: attach even over a parent's override program */
 	struct kashim_settings values;
 };
 
@@ -118,10 +119,28 @@ struct kb_attachment {
 /* Make sure bpffs is mounted at KB_BPFFS and KB_PIN_ROOT exists. */
 int kb_pins_prepare(void);
 
+enum kb_attach_result { KB_ATTACHED, KB_UPDATED, KB_REPLACED };
+
 /* Load a new copy of the programs with @conf and attach it to @cg, pinning
- * its links and maps; or, when @cg already has one, rewrite its settings in
- * place. *@updated tells which. Returns KB_EXIT_OK or KB_EXIT_REFUSED. */
-int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool *updated);
+ * its links and maps (KB_ATTACHED); when @cg already has one that is in
+ * force (both links live, attached to @cg, of this build), rewrite its
+ * settings in place (KB_UPDATED); otherwise put the new copy in force and
+ * then remove the pinned one (KB_REPLACED, *@why says what was wrong with
+ * it). Refuses, naming the program, when another program's attachment
+ * forbids it or would be evicted (unless @evict: kb_check_neighbours).
+ * Returns KB_EXIT_OK or KB_EXIT_REFUSED. */
+int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool evict,
+	      enum kb_attach_result *result, const char **why);
+
+/* ---- neighbours.c ------------------------------------------------------- */
+
+/* KB_EXIT_OK when kashim's programs may attach to @cg without displacing
+ * anyone: no program attached to @cg or an ancestor exclusively, none
+ * attached to @cg with BPF_F_ALLOW_OVERRIDE, and none attached to an
+ * ancestor with BPF_F_ALLOW_OVERRIDE that is in force for @cg (it would
+ * stop running there), unless @evict. Else one line naming the program and
+ * its cgroup, and KB_EXIT_REFUSED. */
+int kb_check_neighbours(const struct kb_cgroup *cg, bool evict);
 
 /* Load a copy with @conf and pin its programs (not attached) under
  * KB_PIN_UNITS/@unit/, for systemd's BPFProgram=. */

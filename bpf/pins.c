@@ -27,6 +27,9 @@
 
 static char libbpf_last[512];
 
+static bool read_map(const char *path, void *value, size_t size);
+static int detach_dir(const char *dir);
+
 /* libbpf's messages are kept, not printed: the one that explains a refusal
  * becomes the end of kashim-bpf's one line. KASHIM_BPF_DEBUG shows all. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -94,6 +97,9 @@ static const char *refusal(int err)
 	switch (err) {
 	case EPERM:
 	case EACCES:
+		if (geteuid() == 0)
+			return "not permitted, although run as root (another program attached to this "
+			       "cgroup or above allows no other: bpftool cgroup tree)";
 		return "not permitted (needs root: CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN)";
 	case EINVAL:
 	case 524: /* ENOTSUPP, the kernel's own */
@@ -168,37 +174,56 @@ static int attach_pin(struct bpf_program *prog, int cgfd, const char *path, cons
 	return KB_EXIT_OK;
 }
 
-/* Contract: see loader.h. */
-int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool *updated)
+/* Contract: the tag of program @fd into @tag; false when unreadable. */
+static bool prog_tag(int fd, __u8 tag[BPF_TAG_SIZE])
 {
-	char dir[512], path[600];
-	struct kashim_bpf *skel;
-	struct stat st;
-	int cgfd, rc;
+	struct bpf_prog_info info;
+	__u32 len = sizeof info;
 
-	pin_path(dir, sizeof dir, cg->id, NULL);
-	snprintf(path, sizeof path, "%s/sock_ops", dir);
-	*updated = false;
-	if (stat(path, &st) == 0) {
-		*updated = true;
-		return kb_write_conf(cg->id, conf);
+	memset(&info, 0, sizeof info);
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	memcpy(tag, info.tag, BPF_TAG_SIZE);
+	return true;
+}
+
+/* Why the link pinned at @path is not @prog of this build attached to
+ * cgroup @id ("" when it is). */
+static const char *link_mismatch(const char *path, uint64_t id, struct bpf_program *prog)
+{
+	struct bpf_link_info info;
+	__u8 want[BPF_TAG_SIZE], have[BPF_TAG_SIZE];
+	__u32 len = sizeof info;
+	int fd = bpf_obj_get(path), pfd;
+	bool same;
+
+	if (fd < 0)
+		return "missing";
+	memset(&info, 0, sizeof info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_LINK_TYPE_CGROUP) {
+		close(fd);
+		return "not a cgroup link";
 	}
-	/* Leftovers of an attach that failed half-way. */
-	unpin_dir(dir);
-	cgfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0) {
-		kb_err("cannot open %s: %s", cg->path, strerror(errno));
-		return KB_EXIT_REFUSED;
-	}
-	skel = load_copy(conf);
-	if (!skel) {
-		close(cgfd);
-		return KB_EXIT_REFUSED;
-	}
+	close(fd);
+	if (info.cgroup.cgroup_id != id)
+		return "detached";
+	pfd = bpf_prog_get_fd_by_id(info.prog_id);
+	same = prog_tag(pfd, have) && prog_tag(bpf_program__fd(prog), want) &&
+	       !memcmp(have, want, sizeof have);
+	if (pfd >= 0)
+		close(pfd);
+	return same ? "" : "from another build";
+}
+
+/* Attach the loaded copy @skel to @cgfd, pinned in @dir (made here). */
+static int attach_copy(struct kashim_bpf *skel, int cgfd, const char *dir)
+{
+	char path[600];
+	int rc;
+
 	if (mkdir(dir, 0700) < 0) {
 		kb_err("cannot create %s: %s", dir, strerror(errno));
-		rc = KB_EXIT_REFUSED;
-		goto out;
+		return KB_EXIT_REFUSED;
 	}
 	/* Maps first: an attachment is only listed once it has links, and
 	 * then always has its settings to show. */
@@ -217,8 +242,79 @@ int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bo
 	snprintf(path, sizeof path, "%s/sock_ops", dir);
 	if (rc == KB_EXIT_OK)
 		rc = attach_pin(skel->progs.kashim_sock_ops, cgfd, path, "the sock_ops program");
-	if (rc != KB_EXIT_OK)
+	return rc;
+}
+
+/* What the pinned attachment in @dir is, against the copy @skel for @id:
+ * "" when both links are live, on that cgroup, of this build, with a
+ * settings map of this build's size; else why not. */
+static const char *pinned_mismatch(const char *dir, uint64_t id, struct kashim_bpf *skel)
+{
+	struct kashim_bpf_conf conf;
+	char path[600];
+	const char *why;
+
+	snprintf(path, sizeof path, "%s/sock_ops", dir);
+	why = link_mismatch(path, id, skel->progs.kashim_sock_ops);
+	if (!*why) {
+		snprintf(path, sizeof path, "%s/setsockopt", dir);
+		why = link_mismatch(path, id, skel->progs.kashim_setsockopt);
+	}
+	snprintf(path, sizeof path, "%s/data", dir);
+	if (!*why && !read_map(path, &conf, sizeof conf))
+		why = "from another build";
+	return why;
+}
+
+/* Contract: see loader.h. */
+int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool evict,
+	      enum kb_attach_result *result, const char **why)
+{
+	char dir[512], fresh[540];
+	struct kashim_bpf *skel;
+	struct stat st;
+	int cgfd, rc;
+
+	*why = "";
+	*result = KB_ATTACHED;
+	if ((rc = kb_check_neighbours(cg, evict)) != KB_EXIT_OK)
+		return rc;
+	pin_path(dir, sizeof dir, cg->id, NULL);
+	cgfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		kb_err("cannot open %s: %s", cg->path, strerror(errno));
+		return KB_EXIT_REFUSED;
+	}
+	skel = load_copy(conf);
+	if (!skel) {
+		close(cgfd);
+		return KB_EXIT_REFUSED;
+	}
+	if (stat(dir, &st) == 0) {
+		*why = pinned_mismatch(dir, cg->id, skel);
+		if (!**why) {
+			*result = KB_UPDATED;
+			rc = kb_write_conf(cg->id, conf);
+			goto out;
+		}
+		*result = KB_REPLACED;
+	}
+	/* The new copy goes in force before the one it replaces is detached:
+	 * no connection is left out in between. */
+	pin_path(fresh, sizeof fresh, cg->id, NULL);
+	snprintf(fresh + strlen(KB_PIN_ROOT) + 1, sizeof fresh - strlen(KB_PIN_ROOT) - 1, "new-%" PRIu64, cg->id);
+	unpin_dir(fresh);
+	rc = attach_copy(skel, cgfd, fresh);
+	if (rc == KB_EXIT_OK && *result == KB_REPLACED)
 		kb_detach_id(cg->id);
+	else if (rc == KB_EXIT_OK)
+		unpin_dir(dir); /* leftovers of an attach that failed half-way */
+	if (rc == KB_EXIT_OK && rename(fresh, dir) < 0) {
+		kb_err("cannot rename %s to %s: %s", fresh, dir, strerror(errno));
+		rc = KB_EXIT_REFUSED;
+	}
+	if (rc != KB_EXIT_OK)
+		detach_dir(fresh);
 out:
 	kashim_bpf__destroy(skel);
 	close(cgfd);
@@ -321,13 +417,13 @@ static void detach_link(const char *path)
 	unlink(path);
 }
 
-/* Contract: see loader.h. */
-int kb_detach_id(uint64_t id)
+/* Detach and unpin the attachment pinned in @dir; KB_EXIT_USAGE when
+ * there is none. */
+static int detach_dir(const char *dir)
 {
-	char dir[512], path[600];
+	char path[600];
 	struct stat st;
 
-	pin_path(dir, sizeof dir, id, NULL);
 	if (stat(dir, &st) < 0)
 		return KB_EXIT_USAGE;
 	snprintf(path, sizeof path, "%s/sock_ops", dir);
@@ -340,6 +436,15 @@ int kb_detach_id(uint64_t id)
 		return KB_EXIT_REFUSED;
 	}
 	return KB_EXIT_OK;
+}
+
+/* Contract: see loader.h. */
+int kb_detach_id(uint64_t id)
+{
+	char dir[512];
+
+	pin_path(dir, sizeof dir, id, NULL);
+	return detach_dir(dir);
 }
 
 /* The run statistics of the program behind the link pinned at @path. */
