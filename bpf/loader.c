@@ -83,6 +83,33 @@ static void usage(FILE *out)
 
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Contract: the length of the valid UTF-8 sequence at @p (1..4), 0 when
+ * the bytes there are not one (overlong, surrogate, past U+10FFFF, cut). */
+static size_t kb_utf8_len(const unsigned char *p)
+{
+	size_t n;
+	unsigned cp;
+
+	if (*p < 0x80)
+		return 1;
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2, cp = *p & 0x1f;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		n = 3, cp = *p & 0x0f;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		n = 4, cp = *p & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
 /* Contract: one line naming what was wrong, then the help hint; returns 2. */
 static int bad_usage(const char *fmt, ...)
 {
@@ -118,13 +145,13 @@ static int resolve(const char *name, struct kb_cgroup *cg)
 }
 
 /* Contract: one line on stdout saying what @verb (attached...) did. */
-static void print_settings(const char *verb, const struct kashim_bpf_conf *c)
+static void print_settings(const char *verb, const char *cgroup, const struct kashim_bpf_conf *c)
 {
 	if (!c->keepalive)
-		printf("%s %s: exempt (keepalive off: its connections are left alone)\n", verb, c->cgroup);
+		printf("%s %s: exempt (keepalive off: its connections are left alone)\n", verb, cgroup);
 	else
 		printf("%s %s: keepalive idle %d s, interval %d s, count %d, user_timeout %d ms%s\n", verb,
-		       c->cgroup, c->idle, c->interval, c->count, c->user_timeout,
+		       cgroup, c->idle, c->interval, c->count, c->user_timeout,
 		       c->override ? ", override" : "");
 }
 
@@ -144,7 +171,7 @@ static int attach_print(const struct kb_cgroup *cg, const struct kashim_bpf_conf
 		snprintf(verb, sizeof verb, "replaced the pinned attachment (%s) of", why);
 	else
 		snprintf(verb, sizeof verb, "%s", result == KB_UPDATED ? "updated" : "attached");
-	print_settings(verb, conf);
+	print_settings(verb, cg->path, conf);
 	return KB_EXIT_OK;
 }
 
@@ -411,18 +438,26 @@ static int cmd_detach(int argc, char **argv)
 
 /* ---- status ------------------------------------------------------------- */
 
+/* Contract: @s as a JSON string: valid UTF-8 as it is, each byte that is
+ * not part of a valid sequence as U+DC80..U+DCFF (Python's surrogateescape:
+ * os.fsencode() gives the name's bytes back). */
 static void json_string(const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	const unsigned char *p = (const unsigned char *)s;
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
+	putchar('"');
+	while (*p) {
+		size_t n = kb_utf8_len(p);
+
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else if (n)
+			fwrite(p, 1, n, stdout);
 		else
-			putchar(c);
+			printf("\\u%04x", 0xdc00 | *p);
+		p += n ? n : 1;
 	}
 	putchar('"');
 }
@@ -438,9 +473,9 @@ static void status_json(const struct kb_attachment *list, size_t n)
 		char src[512];
 
 		printf("%s\n  {\"cgroup\": ", i ? "," : "");
-		json_string(a->have_conf ? c->cgroup : "");
-		printf(", \"cgroup_id\": %llu, \"stale\": %s, \"pins\": ", (unsigned long long)a->cgroup_id,
-		       a->stale ? "true" : "false");
+		json_string(a->stale ? (a->have_conf ? c->cgroup : "") : a->path);
+		printf(", \"cgroup_id\": %llu, \"stale\": %s, \"detached\": %s, \"pins\": ",
+		       (unsigned long long)a->cgroup_id, a->stale ? "true" : "false", a->detached ? "true" : "false");
 		json_string(a->dir);
 		if (a->have_conf) {
 			printf(", \"keepalive\": %s, \"idle\": %d, \"interval\": %d, \"count\": %d, "
@@ -480,11 +515,14 @@ static void status_table(const struct kb_attachment *list, size_t n)
 		const struct kb_attachment *a = &list[i];
 		const struct kashim_bpf_conf *c = &a->conf;
 
-		printf("%-40s %-9s %5d %5d %4d %12d %8s %10llu %10llu%s\n", a->have_conf ? c->cgroup : a->dir,
+		printf("%-40s %-9s %5d %5d %4d %12d %8s %10llu %10llu%s\n",
+		       !a->stale ? a->path : a->have_conf ? c->cgroup : a->dir,
 		       c->keepalive ? "on" : "exempt", c->idle, c->interval, c->count, c->user_timeout,
 		       c->override ? "on" : "off", (unsigned long long)a->counts.configured,
 		       (unsigned long long)(a->counts.app_chose + a->counts.exempt),
-		       a->stale ? "  (stale: cgroup removed; kashim-bpf detach --stale)" : "");
+		       a->stale      ? "  (stale: cgroup removed; kashim-bpf detach --stale)"
+		       : a->detached ? "  (detached elsewhere: not in force; kashim-bpf attach again)"
+				     : "");
 	}
 }
 
@@ -530,19 +568,16 @@ static int reload_one(const struct kb_attachment *a, const char *config)
 	kb_profile_options_from_conf(&a->conf, &o);
 	if (config)
 		o.config = config;
-	if ((rc = resolve(a->conf.cgroup, &cg)) != KB_EXIT_OK)
-		return rc;
-	if (cg.id != a->cgroup_id) {
-		kb_err("%s is another cgroup now; detach --stale and attach again", a->conf.cgroup);
-		return KB_EXIT_REFUSED;
-	}
+	memset(&cg, 0, sizeof cg);
+	snprintf(cg.path, sizeof cg.path, "%s", a->path);
+	cg.id = a->cgroup_id;
 	if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK)
 		return rc;
 	kb_profile_to_conf(&s, &o, &cg, &conf);
 	if (config)
 		snprintf(conf.file, sizeof conf.file, "%s", config);
 	if ((rc = kb_write_conf(cg.id, &conf)) == KB_EXIT_OK)
-		print_settings("reloaded", &conf);
+		print_settings("reloaded", cg.path, &conf);
 	return rc;
 }
 

@@ -34,7 +34,6 @@ void kb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 struct kb_cgroup {
 	char path[4096];      /* absolute directory */
-	char rel[256];        /* relative to the cgroup2 mount, "" for its root */
 	uint64_t id;          /* the cgroup id (its directory's inode on cgroup2) */
 };
 
@@ -48,6 +47,10 @@ bool kb_cgroup2_mount(char *buf, size_t len, bool quiet);
  * mount. Returns KB_EXIT_OK, or KB_EXIT_USAGE with @why set (not a cgroup v2
  * directory, no such unit, ambiguous), or KB_EXIT_REFUSED (no cgroup2). */
 int kb_cgroup_resolve(const char *name, struct kb_cgroup *cg, char *why, size_t len);
+
+/* The live cgroup with id @id: its absolute directory (any length) into
+ * @buf; false when no cgroup has that id (removed), whatever its path. */
+bool kb_cgroup_by_id(uint64_t id, char *buf, size_t len);
 
 /* True when @name looks like a systemd unit name (has a unit suffix and no
  * slash). */
@@ -108,6 +111,8 @@ struct kb_attachment {
 	char dir[512];              /* its pin directory */
 	uint64_t cgroup_id;         /* from the directory name */
 	bool stale;                 /* the cgroup is gone (the links are defunct) */
+	bool detached;              /* the cgroup lives, the links are not in force on it */
+	char path[4096];            /* the cgroup's directory, from its id ("" when stale) */
 	bool have_conf, have_counts;
 	struct kashim_bpf_conf conf;
 	struct kashim_bpf_counts counts;

@@ -491,7 +491,6 @@ static bool read_map(const char *path, void *value, size_t size)
 bool kb_read(uint64_t id, struct kb_attachment *a)
 {
 	char path[600];
-	struct stat st;
 	struct bpf_link_info info;
 	__u32 len = sizeof info;
 	int fd;
@@ -504,9 +503,16 @@ bool kb_read(uint64_t id, struct kb_attachment *a)
 	if (fd < 0)
 		return false;
 	memset(&info, 0, sizeof info);
-	/* A link whose cgroup was removed reports cgroup id 0. */
-	a->stale = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.cgroup.cgroup_id != id;
+	/* A link whose cgroup was removed, or that was detached, reports
+	 * cgroup id 0; whether the cgroup lives is asked by its id, never
+	 * by its path (which may be longer than the settings keep). */
+	a->detached = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.cgroup.cgroup_id != id;
 	close(fd);
+	a->stale = !kb_cgroup_by_id(id, a->path, sizeof a->path);
+	if (a->stale) {
+		a->path[0] = '\0';
+		a->detached = false;
+	}
 	read_prog_stats(path, &a->run_time_ns[0], &a->run_cnt[0]);
 	snprintf(path, sizeof path, "%s/setsockopt", a->dir);
 	read_prog_stats(path, &a->run_time_ns[1], &a->run_cnt[1]);
@@ -514,10 +520,6 @@ bool kb_read(uint64_t id, struct kb_attachment *a)
 	a->have_conf = read_map(path, &a->conf, sizeof a->conf);
 	snprintf(path, sizeof path, "%s/bss", a->dir);
 	a->have_counts = read_map(path, &a->counts, sizeof a->counts);
-	/* The kernel lets go of a removed cgroup's links a little later (a
-	 * work queue): its directory being gone says it at once. */
-	if (a->have_conf && (stat(a->conf.cgroup, &st) < 0 || st.st_ino != id))
-		a->stale = true;
 	return true;
 }
 
