@@ -137,6 +137,7 @@ int kb_cgroup_resolve(const char *name, struct kb_cgroup *cg, char *why, size_t 
 
 		search_dir(mount, &s, 0);
 		if (s.found == 0) {
+			cg->unit_not_found = true;
 			snprintf(why, len, "no cgroup for unit %s under %s (is it running?)", name, mount);
 			return KB_EXIT_USAGE;
 		}

@@ -14,6 +14,7 @@
  * Nothing keeps running: the links are pinned in bpffs (pins.c).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -194,6 +195,14 @@ static void add_title(void *ctx, const char *title)
 		t->n++;
 }
 
+/* Contract: true when programs are pinned for systemd unit @name. */
+static bool unit_pinned(const char *name)
+{
+	char dir[512];
+
+	return kb_is_unit_name(name) && access(kb_unit_pin_dir(name, dir, sizeof dir), F_OK) == 0;
+}
+
 /* attach --all, one section @title (the @i-th): its settings for @cg,
  * explained (@dry_run), pinned for systemd (@unit: a unit whose cgroup does
  * not exist yet) or attached. Returns an exit status. */
@@ -215,10 +224,15 @@ static int attach_section(const struct kb_options *given, const char *title, str
 		return KB_EXIT_OK;
 	}
 	if (unit) {
-		if (kb_pin_programs(title, &conf) != KB_EXIT_OK)
+		bool updated;
+
+		if (kb_pin_programs(title, &conf, &updated) != KB_EXIT_OK)
 			return KB_EXIT_REFUSED;
-		printf("pinned programs for %s in %s (BPFProgram=, see --systemd-dropin)\n", title,
-		       kb_unit_pin_dir(title, dir, sizeof dir));
+		if (updated)
+			print_settings("updated the programs pinned for", title, &conf);
+		else
+			printf("pinned programs for %s in %s (BPFProgram=, see --systemd-dropin)\n", title,
+			       kb_unit_pin_dir(title, dir, sizeof dir));
 		return KB_EXIT_OK;
 	}
 	return attach_print(cg, &conf, o.evict);
@@ -233,6 +247,7 @@ static int attach_all(const struct kb_options *given, bool dry_run)
 	const char *path = given->config ? given->config : kb_default_config();
 	struct titles t = {0};
 	int rc = kb_profile_sections(path, add_title, &t), worst = KB_EXIT_OK;
+	uint64_t *ids;
 
 	if (rc != KB_EXIT_OK)
 		return rc;
@@ -242,13 +257,19 @@ static int attach_all(const struct kb_options *given, bool dry_run)
 		return rc;
 	if (t.n == 0)
 		printf("%s has no cgroup section: nothing to attach\n", path);
-	for (size_t i = 0; i < t.n; i++) {
+	ids = calloc(t.n ? t.n : 1, sizeof *ids);
+	for (size_t i = 0; ids && i < t.n; i++) {
 		struct kb_cgroup cg;
 		char why[2300];
 		bool unit = false;
+		size_t first;
 
 		rc = kb_cgroup_resolve(t.v[i], &cg, why, sizeof why);
-		if (rc != KB_EXIT_OK && kb_is_unit_name(t.v[i])) {
+		if (rc == KB_EXIT_OK && unit_pinned(t.v[i])) {
+			/* systemd attaches the unit's pinned programs: they
+			 * get the settings, no second copy. */
+			unit = true;
+		} else if (rc != KB_EXIT_OK && cg.unit_not_found) {
 			/* Not started yet: programs for systemd to attach. */
 			memset(&cg, 0, sizeof cg);
 			snprintf(cg.path, sizeof cg.path, "unit %s", t.v[i]);
@@ -256,15 +277,34 @@ static int attach_all(const struct kb_options *given, bool dry_run)
 			unit = true;
 		} else if (rc != KB_EXIT_OK) {
 			kb_err("%s: cgroup section \"%s\": %s; skipped", path, t.v[i], why);
+			/* A unit found twice is an error; a path not there yet
+			 * (a cgroup made later) is not. */
+			if (kb_is_unit_name(t.v[i]) && worst == KB_EXIT_OK)
+				worst = rc;
+			continue;
+		}
+		/* As for one cgroup (kashim_conffile_load_cgroup): the first
+		 * section that names it applies. */
+		ids[i] = cg.id;
+		for (first = 0; first < i && ids[first] != cg.id && !(unit && !strcmp(t.v[first], t.v[i]));)
+			first++;
+		if (first < i) {
+			kb_err("%s: cgroup section \"%s\" names the same cgroup as section \"%s\" before it, "
+			       "which applies; skipped", path, t.v[i], t.v[first]);
 			continue;
 		}
 		rc = attach_section(given, t.v[i], &cg, unit, dry_run);
 		if (rc != KB_EXIT_OK && worst == KB_EXIT_OK)
 			worst = rc;
 	}
+	if (!ids) {
+		kb_err("out of memory");
+		worst = KB_EXIT_REFUSED;
+	}
 	for (size_t i = 0; i < t.n; i++)
 		free(t.v[i]);
 	free(t.v);
+	free(ids);
 	return worst;
 }
 
@@ -581,6 +621,64 @@ static int reload_one(const struct kb_attachment *a, const char *config)
 	return rc;
 }
 
+/* Contract: new settings for the programs pinned for systemd unit @unit
+ * (its cgroup section, the options it was pinned with); its status. */
+static int reload_unit(const char *unit, const char *config)
+{
+	char dir[512];
+	struct kashim_bpf_conf old, conf;
+	struct kashim_settings s;
+	struct kb_options o;
+	struct kb_cgroup cg;
+	bool updated;
+	int rc;
+
+	if (!kb_read_conf_at(kb_unit_pin_dir(unit, dir, sizeof dir), &old)) {
+		kb_err("cannot read the settings pinned in %s", dir);
+		return KB_EXIT_REFUSED;
+	}
+	kb_profile_options_from_conf(&old, &o);
+	if (config)
+		o.config = config;
+	o.section = unit;
+	if (kb_cgroup_resolve(unit, &cg, (char[8]){0}, 8) != KB_EXIT_OK) {
+		memset(&cg, 0, sizeof cg);
+		snprintf(cg.path, sizeof cg.path, "unit %s", unit);
+	}
+	if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK)
+		return rc;
+	kb_profile_to_conf(&s, &o, &cg, &conf);
+	if ((rc = kb_pin_programs(unit, &conf, &updated)) == KB_EXIT_OK)
+		print_settings("reloaded the programs pinned for", unit, &conf);
+	return rc;
+}
+
+/* Contract: reload_unit for every unit with pinned programs; the worst
+ * status, *@n counted. */
+static int reload_units(const char *config, size_t *n)
+{
+	DIR *d = opendir(KB_PIN_UNITS);
+	struct dirent *e;
+	struct kashim_bpf_conf conf;
+	char dir[600];
+	int rc, worst = KB_EXIT_OK;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof dir, "%s/%s", KB_PIN_UNITS, e->d_name);
+		/* The unit's name, dots and all, is its section's title. */
+		if (!kb_read_conf_at(dir, &conf) || !conf.section[0])
+			continue;
+		(*n)++;
+		if ((rc = reload_unit(conf.section, config)) != KB_EXIT_OK && worst == KB_EXIT_OK)
+			worst = rc;
+	}
+	if (d)
+		closedir(d);
+	return worst;
+}
+
 /* Contract: the reload command; its exit status (the worst of all). */
 static int cmd_reload(int argc, char **argv)
 {
@@ -608,6 +706,11 @@ static int cmd_reload(int argc, char **argv)
 		kb_err("-c %s: %s", config, strerror(errno));
 		return KB_EXIT_USAGE;
 	}
+	if (name && unit_pinned(name)) {
+		if ((rc = need_root("reload")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
+			return rc;
+		return reload_unit(name, config);
+	}
 	if (name) {
 		struct kb_cgroup cg;
 		struct kb_attachment a;
@@ -628,6 +731,10 @@ static int cmd_reload(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		if ((rc = reload_one(&list[i], config)) != KB_EXIT_OK && worst == KB_EXIT_OK)
 			worst = rc;
+	free(list);
+	list = NULL;
+	if ((rc = reload_units(config, &n)) != KB_EXIT_OK && worst == KB_EXIT_OK)
+		worst = rc;
 	if (!n)
 		printf("no kashim-bpf attachment to reload\n");
 	free(list);

@@ -35,6 +35,7 @@ void kb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 struct kb_cgroup {
 	char path[4096];      /* absolute directory */
 	uint64_t id;          /* the cgroup id (its directory's inode on cgroup2) */
+	bool unit_not_found;  /* kb_cgroup_resolve: a unit name with no cgroup (not started) */
 };
 
 /* The cgroup2 mount point from /proc/mounts into @buf; false (and a message
@@ -148,8 +149,13 @@ int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bo
 int kb_check_neighbours(const struct kb_cgroup *cg, bool evict);
 
 /* Load a copy with @conf and pin its programs (not attached) under
- * KB_PIN_UNITS/@unit/, for systemd's BPFProgram=. */
-int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf);
+ * KB_PIN_UNITS/@unit/, for systemd's BPFProgram=; when they are pinned
+ * already (systemd may have attached them), write @conf into them instead
+ * (*@updated). */
+int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf, bool *updated);
+
+/* The settings of the copy pinned in @dir; false when unreadable. */
+bool kb_read_conf_at(const char *dir, struct kashim_bpf_conf *conf);
 
 /* The directory the programs for systemd unit @unit are pinned in:
  * KB_PIN_UNITS/UNIT with '.' as '_' (bpffs refuses dots). */

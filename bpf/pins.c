@@ -334,12 +334,22 @@ const char *kb_unit_pin_dir(const char *unit, char *buf, size_t len)
 }
 
 /* Contract: see loader.h. */
-int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf)
+bool kb_read_conf_at(const char *dir, struct kashim_bpf_conf *conf)
+{
+	char path[600];
+
+	snprintf(path, sizeof path, "%s/data", dir);
+	return read_map(path, conf, sizeof *conf);
+}
+
+/* Contract: see loader.h. */
+int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf, bool *updated)
 {
 	char dir[512], path[600];
 	struct kashim_bpf *skel;
 	int rc = KB_EXIT_OK;
 
+	*updated = false;
 	if (mkdir(KB_PIN_UNITS, 0700) < 0 && errno != EEXIST) {
 		kb_err("cannot create %s: %s", KB_PIN_UNITS, strerror(errno));
 		return KB_EXIT_REFUSED;
@@ -355,6 +365,7 @@ int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf)
 			kb_err("cannot update %s: %s", path, strerror(errno));
 			rc = KB_EXIT_REFUSED;
 		}
+		*updated = true;
 		if (fd >= 0)
 			close(fd);
 		return rc;

@@ -147,7 +147,7 @@ conn_in() {
 # writes skops->reply on every op, sets TCP_USER_TIMEOUT 4321 on established
 # connections) loaded and pinned outside kashim's directory; VAR gets its
 # pin. Attach it with `bpftool cgroup attach CG sock_ops pinned PIN FLAG`;
-# detached from KB_FOREIGN_CGS and unpinned on exit.
+# unpinned on exit (as is anything else a test adds to KB_FOREIGN_PINS).
 KB_BPFTOOL=$(command -v bpftool || echo /usr/sbin/bpftool)
 KB_FOREIGN_PINS=()
 kb_foreign() {
@@ -158,5 +158,5 @@ kb_foreign() {
 }
 kb_foreign_cleanup() {
 	local pin
-	for pin in "${KB_FOREIGN_PINS[@]}"; do rm -f "$pin"; done
+	for pin in "${KB_FOREIGN_PINS[@]}"; do rm -rf "$pin"; done
 }
