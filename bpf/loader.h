@@ -21,11 +21,19 @@
 #define KB_EXIT_REFUSED 1
 #define KB_EXIT_USAGE 2
 
-/* Where kashim-bpf pins: one directory per attachment, named by cgroup id. */
-#define KB_BPFFS "/sys/fs/bpf"
-#define KB_PIN_ROOT KB_BPFFS "/kashim"
-#define KB_PIN_SK_STATE KB_PIN_ROOT "/sk_state"
-#define KB_PIN_UNITS KB_PIN_ROOT "/unit"
+/* Where kashim-bpf pins (pinroot.c): one directory per attachment, named
+ * by cgroup id, in KB_PIN_ROOT of the bpffs KB_BPFFS. */
+#define KB_BPFFS (kb_bpffs())
+#define KB_PIN_ROOT (kb_pin_root())
+#define KB_PIN_SK_STATE (kb_pin_sk_state())
+#define KB_PIN_UNITS (kb_pin_units())
+
+/* The bpffs: $KASHIM_BPF_FS when absolute, else /sys/fs/bpf. */
+const char *kb_bpffs(void);
+/* Its kashim/, kashim/sk_state (the shared socket storage), kashim/unit. */
+const char *kb_pin_root(void);
+const char *kb_pin_sk_state(void);
+const char *kb_pin_units(void);
 
 /* Print "kashim-bpf: MESSAGE" on stderr. */
 void kb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -122,8 +130,14 @@ struct kb_attachment {
 	uint64_t run_time_ns[2], run_cnt[2];
 };
 
-/* Make sure bpffs is mounted at KB_BPFFS and KB_PIN_ROOT exists. */
+/* Make sure a bpffs the system keeps is mounted at KB_BPFFS (mounting it
+ * in PID 1's mount namespace, refusing in another), and that KB_PIN_ROOT
+ * exists and is root's own (a directory, not a symlink, mode 0700).
+ * KB_EXIT_OK, or KB_EXIT_REFUSED after one line saying why. */
 int kb_pins_prepare(void);
+
+/* libbpf's messages kept for kb_libbpf_reason(), not printed. */
+void kb_libbpf_init(void);
 
 enum kb_attach_result { KB_ATTACHED, KB_UPDATED, KB_REPLACED };
 

@@ -15,7 +15,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,35 +53,10 @@ const char *kb_libbpf_reason(void)
 	return libbpf_last[0] ? libbpf_last : "no detail from libbpf";
 }
 
-/* Contract: true when a bpffs is mounted at KB_BPFFS. */
-static bool bpffs_mounted(void)
-{
-	FILE *f = fopen("/proc/mounts", "re");
-	char line[4096], dir[4096], type[64];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof line, f))
-		found = sscanf(line, "%*s %4095s %63s", dir, type) == 2 && !strcmp(dir, KB_BPFFS) &&
-			!strcmp(type, "bpf");
-	fclose(f);
-	return found;
-}
-
 /* Contract: see loader.h. */
-int kb_pins_prepare(void)
+void kb_libbpf_init(void)
 {
 	libbpf_set_print(libbpf_print);
-	if (!bpffs_mounted() && mount("bpf", KB_BPFFS, "bpf", 0, "mode=0700") < 0) {
-		kb_err("cannot mount bpffs at %s: %s", KB_BPFFS, strerror(errno));
-		return KB_EXIT_REFUSED;
-	}
-	if (mkdir(KB_PIN_ROOT, 0700) < 0 && errno != EEXIST) {
-		kb_err("cannot create %s: %s", KB_PIN_ROOT, strerror(errno));
-		return KB_EXIT_REFUSED;
-	}
-	return KB_EXIT_OK;
 }
 
 /* Contract: KB_PIN_ROOT/ID[/WHAT] into @buf. */

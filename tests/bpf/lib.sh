@@ -13,7 +13,7 @@ KB_CGROUPS=()
 KB_PIDS=()
 
 kb_cleanup() {
-	local pid cg i
+	local pid cg i pin
 	# bash reports each killed background job ("Killed ...") on stderr.
 	exec 2>/dev/null
 	for pid in "${KB_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
@@ -33,6 +33,7 @@ kb_cleanup() {
 		for f in "$KB_TMP"/*; do [ -f "$f" ] && [ -s "$f" ] && { echo "# --- ${f##*/}"; tail -n 5 "$f" | sed 's/^/#   /'; }; done
 	fi
 	kb_foreign_cleanup
+	for pin in "${KB_MOUNTS[@]}"; do umount "$pin"; done
 	[ -n "$KB_TMP" ] && rm -rf "$KB_TMP"
 }
 
@@ -150,6 +151,7 @@ conn_in() {
 # unpinned on exit (as is anything else a test adds to KB_FOREIGN_PINS).
 KB_BPFTOOL=$(command -v bpftool || echo /usr/sbin/bpftool)
 KB_FOREIGN_PINS=()
+KB_MOUNTS=() # unmounted on exit
 kb_foreign() {
 	local pin=/sys/fs/bpf/kbtest-$$-foreign${#KB_FOREIGN_PINS[@]}
 	"$KB_BPFTOOL" prog load "$KBT/kb-foreign.bpf.o" "$pin" type sockops || return 1
