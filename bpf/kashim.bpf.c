@@ -23,6 +23,7 @@
  * loads on kernels without BTF for vmlinux.
  */
 #include <linux/bpf.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "kashim_bpf.h"
@@ -106,11 +107,119 @@ static __always_inline int decided_before(struct bpf_sock_ops *skops, struct kas
 	return 0;
 }
 
+/* What a connection gets: the attachment's settings or a rule's. */
+struct eff {
+	__u32 keepalive;
+	__s32 idle, interval, count, user_timeout;
+};
+
+/* The address a rule looks at (config/rules.h's kashim_addr). */
+struct rule_ctx {
+	__u32 v4;
+	__u64 v6[2];
+	__u16 port;
+	__u8 family, listen;
+	__s32 hit;
+};
+
+/* The remote (connect) or local (accepted connection) address of @skops,
+ * an IPv4-mapped IPv6 one as IPv4. */
+static __always_inline void rule_addr(struct bpf_sock_ops *skops, struct rule_ctx *c)
+{
+	__u32 lport = *(volatile __u32 *)&skops->local_port, rport = *(volatile __u32 *)&skops->remote_port;
+	__u32 lip4 = *(volatile __u32 *)&skops->local_ip4, rip4 = *(volatile __u32 *)&skops->remote_ip4;
+	__u32 w[8];
+
+	c->listen = skops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB;
+	c->family = skops->family;
+	c->port = c->listen ? (__u16)lport : (__u16)bpf_ntohl(rport);
+	if (c->family == AF_INET) {
+		c->v4 = bpf_ntohl(c->listen ? lip4 : rip4);
+		return;
+	}
+	/* Every word loaded, each 4 bytes at a fixed offset of the context
+	 * (volatile), then chosen: the verifier refuses the 8-byte loads the
+	 * compiler would merge them into, and a chosen context pointer. */
+#define KB_W(f, i) (*(volatile __u32 *)&skops->f[i])
+	w[0] = KB_W(local_ip6, 0), w[1] = KB_W(local_ip6, 1), w[2] = KB_W(local_ip6, 2);
+	w[3] = KB_W(local_ip6, 3), w[4] = KB_W(remote_ip6, 0), w[5] = KB_W(remote_ip6, 1);
+	w[6] = KB_W(remote_ip6, 2), w[7] = KB_W(remote_ip6, 3);
+#undef KB_W
+	for (int i = 0; i < 2; i++) {
+		int k = (c->listen ? 0 : 4) + 2 * i;
+
+		c->v6[i] = (__u64)bpf_ntohl(w[k]) << 32 | bpf_ntohl(w[k + 1]);
+	}
+	if (c->v6[0] == 0 && (c->v6[1] >> 32) == 0xffff) {
+		c->family = AF_INET;
+		c->v4 = (__u32)c->v6[1];
+	}
+}
+
+/* bpf_loop callback: rule @i against @c; stops at the first match. */
+static long rule_try(__u32 i, void *ctx)
+{
+	struct rule_ctx *c = ctx;
+	const struct kashim_bpf_rule *r;
+
+	if (i >= KASHIM_BPF_RULES_MAX)
+		return 1;
+	r = &kashim_conf.rules[i];
+	if (r->listen != c->listen)
+		return 0;
+	if (r->family) {
+		if (r->family != c->family)
+			return 0;
+		if (c->family == AF_INET ? ((c->v4 ^ r->v4) & r->v4mask) != 0
+					 : (((c->v6[0] ^ r->v6[0]) & r->v6mask[0]) |
+					    ((c->v6[1] ^ r->v6[1]) & r->v6mask[1])) != 0)
+			return 0;
+	}
+	if (r->nports) {
+		int in = 0;
+
+		for (int j = 0; j < KASHIM_BPF_RULE_PORTS && j < r->nports && !in; j++)
+			in = c->port >= r->port_lo[j] && c->port <= r->port_hi[j];
+		if (!in)
+			return 0;
+	}
+	c->hit = (__s32)i;
+	return 1;
+}
+
+/* The settings for the connection of @skops: the first rule that matches
+ * its address, else the attachment's own. */
+static __always_inline void settings_for(struct bpf_sock_ops *skops, struct eff *e)
+{
+	struct rule_ctx c = {.hit = -1};
+	__u32 n = kashim_conf.nrules;
+
+	e->keepalive = kashim_conf.keepalive;
+	e->idle = kashim_conf.idle;
+	e->interval = kashim_conf.interval;
+	e->count = kashim_conf.count;
+	e->user_timeout = kashim_conf.user_timeout;
+	if (!n)
+		return;
+	rule_addr(skops, &c);
+	bpf_loop(n < KASHIM_BPF_RULES_MAX ? n : KASHIM_BPF_RULES_MAX, rule_try, &c, 0);
+	if (c.hit >= 0 && c.hit < KASHIM_BPF_RULES_MAX) {
+		const struct kashim_bpf_rule *r = &kashim_conf.rules[c.hit];
+
+		e->keepalive = r->keepalive;
+		e->idle = r->idle;
+		e->interval = r->interval;
+		e->count = r->count;
+		e->user_timeout = r->user_timeout;
+	}
+}
+
 SEC("sockops")
 /* Contract: configures the connection of a connect or accept event as
  * described at the top of this file; always returns 1 (never refuses). */
 int kashim_sock_ops(struct bpf_sock_ops *skops)
 {
+	struct eff e;
 	struct kashim_sk *st;
 	__u32 app = 0;
 	int on = 0;
@@ -120,7 +229,8 @@ int kashim_sock_ops(struct bpf_sock_ops *skops)
 		return 1;
 	if (decided_before(skops, &st))
 		return 1;
-	if (!kashim_conf.keepalive) {
+	settings_for(skops, &e);
+	if (!e.keepalive) {
 		__sync_fetch_and_add(&kashim_counts.exempt, 1);
 		return 1;
 	}
@@ -144,13 +254,13 @@ int kashim_sock_ops(struct bpf_sock_ops *skops)
 	 * timings go first: set after SO_KEEPALIVE, TCP_KEEPIDLE would re-arm
 	 * the keepalive timer a second time. */
 	if (!(app & KASHIM_BPF_APP_IDLE))
-		set_int(skops, SOL_TCP, TCP_KEEPIDLE, kashim_conf.idle);
+		set_int(skops, SOL_TCP, TCP_KEEPIDLE, e.idle);
 	if (!(app & KASHIM_BPF_APP_INTERVAL))
-		set_int(skops, SOL_TCP, TCP_KEEPINTVL, kashim_conf.interval);
+		set_int(skops, SOL_TCP, TCP_KEEPINTVL, e.interval);
 	if (!(app & KASHIM_BPF_APP_COUNT))
-		set_int(skops, SOL_TCP, TCP_KEEPCNT, kashim_conf.count);
-	if (kashim_conf.user_timeout > 0 && !(app & KASHIM_BPF_APP_USER_TIMEOUT))
-		set_int(skops, SOL_TCP, TCP_USER_TIMEOUT, kashim_conf.user_timeout);
+		set_int(skops, SOL_TCP, TCP_KEEPCNT, e.count);
+	if (e.user_timeout > 0 && !(app & KASHIM_BPF_APP_USER_TIMEOUT))
+		set_int(skops, SOL_TCP, TCP_USER_TIMEOUT, e.user_timeout);
 	if (app & KASHIM_BPF_APP_KEEPALIVE) {
 		__sync_fetch_and_add(&kashim_counts.app_chose, 1);
 	} else {

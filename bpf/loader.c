@@ -218,7 +218,8 @@ static int attach_section(const struct kb_options *given, const char *title, str
 	o.section = title;
 	if ((rc = kb_profile_build(cg, &o, &s)) != KB_EXIT_OK)
 		return rc;
-	kb_profile_to_conf(&s, &o, cg, &conf);
+	if ((rc = kb_profile_to_conf(&s, &o, cg, &conf)) != KB_EXIT_OK)
+		return rc;
 	if (dry_run) {
 		kb_profile_explain(stdout, cg, &conf);
 		return KB_EXIT_OK;
@@ -321,7 +322,8 @@ static int attach_one(const char *name, const struct kb_options *o, bool dry_run
 		return rc;
 	if ((rc = kb_profile_build(&cg, o, &s)) != KB_EXIT_OK)
 		return rc;
-	kb_profile_to_conf(&s, o, &cg, &conf);
+	if ((rc = kb_profile_to_conf(&s, o, &cg, &conf)) != KB_EXIT_OK)
+		return rc;
 	if (dry_run) {
 		kb_profile_explain(stdout, &cg, &conf);
 		if (geteuid() == 0 && kb_read(cg.id, &a))
@@ -613,7 +615,8 @@ static int reload_one(const struct kb_attachment *a, const char *config)
 	cg.id = a->cgroup_id;
 	if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK)
 		return rc;
-	kb_profile_to_conf(&s, &o, &cg, &conf);
+	if ((rc = kb_profile_to_conf(&s, &o, &cg, &conf)) != KB_EXIT_OK)
+		return rc;
 	if (config)
 		snprintf(conf.file, sizeof conf.file, "%s", config);
 	if ((rc = kb_write_conf(cg.id, &conf)) == KB_EXIT_OK)
@@ -647,7 +650,8 @@ static int reload_unit(const char *unit, const char *config)
 	}
 	if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK)
 		return rc;
-	kb_profile_to_conf(&s, &o, &cg, &conf);
+	if ((rc = kb_profile_to_conf(&s, &o, &cg, &conf)) != KB_EXIT_OK)
+		return rc;
 	if ((rc = kb_pin_programs(unit, &conf, &updated)) == KB_EXIT_OK)
 		print_settings("reloaded the programs pinned for", unit, &conf);
 	return rc;

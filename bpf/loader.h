@@ -90,9 +90,12 @@ bool kb_option_set(struct kb_options *o, enum kashim_field f, const char *opt, c
 int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o, struct kashim_settings *s);
 
 /* Fill the programs' settings @conf from @s (and @o's mask, file and
- * section) for @cg. */
-void kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options *o,
-			const struct kb_cgroup *cg, struct kashim_bpf_conf *conf);
+ * section) for @cg, with the config file's top-level destination and
+ * listen rules, each resolved on top of @s (options still win). Returns
+ * KB_EXIT_OK, or KB_EXIT_USAGE after one line when the file has more rules
+ * than the kernel backend holds (KASHIM_BPF_RULES_MAX). */
+int kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options *o,
+		       const struct kb_cgroup *cg, struct kashim_bpf_conf *conf);
 
 /* Rebuild @o's command-line values from a stored @conf (reload); @o may
  * point into @conf. */

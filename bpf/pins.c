@@ -65,13 +65,16 @@ static void pin_path(char *buf, size_t len, uint64_t id, const char *what)
 	snprintf(buf, len, "%s/%" PRIu64 "%s%s", KB_PIN_ROOT, id, what ? "/" : "", what ? what : "");
 }
 
-/* Why the kernel refused, in words an operator can act on. */
-static const char *refusal(int err)
+/* Why the kernel refused to load (@load) or attach, in words an operator
+ * can act on. */
+static const char *refusal(int err, bool load)
 {
+	if (load && err == EACCES)
+		return "the verifier rejected them (KASHIM_BPF_DEBUG=1 shows its log)";
 	switch (err) {
 	case EPERM:
 	case EACCES:
-		if (geteuid() == 0)
+		if (geteuid() == 0 && !load)
 			return "not permitted, although run as root (another program attached to this "
 			       "cgroup or above allows no other: bpftool cgroup tree)";
 		return "not permitted (needs root: CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN)";
@@ -119,7 +122,7 @@ static struct kashim_bpf *load_copy(const struct kashim_bpf_conf *conf)
 	err = kashim_bpf__load(skel);
 	if (err) {
 		err = errno ? errno : -err;
-		kb_err("the kernel refused to load the programs: %s (%s)", refusal(err), kb_libbpf_reason());
+		kb_err("the kernel refused to load the programs: %s (%s)", refusal(err, true), kb_libbpf_reason());
 		kashim_bpf__destroy(skel);
 		return NULL;
 	}
@@ -134,7 +137,7 @@ static int attach_pin(struct bpf_program *prog, int cgfd, const char *path, cons
 
 	if (!link) {
 		err = errno;
-		kb_err("the kernel refused to attach %s: %s (%s)", what, refusal(err), kb_libbpf_reason());
+		kb_err("the kernel refused to attach %s: %s (%s)", what, refusal(err, false), kb_libbpf_reason());
 		return KB_EXIT_REFUSED;
 	}
 	if (bpf_link__pin(link, path)) {
