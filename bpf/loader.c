@@ -239,6 +239,46 @@ static int attach_section(const struct kb_options *given, const char *title, str
 	return attach_print(cg, &conf, o.evict);
 }
 
+/* attach --all: the cgroup of section @i of @t into @cg and @ids[@i]; with
+ * *@unit, programs pinned for systemd (the unit not started yet, or its
+ * programs pinned already). *@skip after reporting a section that does
+ * not apply (its cgroup missing, or named by an earlier section: the first
+ * applies, as for one cgroup); returns what it adds to the exit status. */
+static int section_cgroup(const char *path, const struct titles *t, size_t i, uint64_t *ids,
+			  struct kb_cgroup *cg, bool *unit, bool *skip)
+{
+	char why[2300];
+	size_t first;
+	int rc = kb_cgroup_resolve(t->v[i], cg, why, sizeof why);
+
+	if (rc == KB_EXIT_OK && unit_pinned(t->v[i])) {
+		/* systemd attaches the unit's pinned programs: they get the
+		 * settings, no second copy. */
+		*unit = true;
+	} else if (rc != KB_EXIT_OK && cg->unit_not_found) {
+		/* Not started yet: programs for systemd to attach. */
+		memset(cg, 0, sizeof *cg);
+		snprintf(cg->path, sizeof cg->path, "unit %s", t->v[i]);
+		cg->id = (1ull << 63) | (uint64_t)i;
+		*unit = true;
+	} else if (rc != KB_EXIT_OK) {
+		kb_err("%s: cgroup section \"%s\": %s; skipped", path, t->v[i], why);
+		*skip = true;
+		/* A unit found twice is an error; a path not there yet (a
+		 * cgroup made later) is not. */
+		return kb_is_unit_name(t->v[i]) ? rc : KB_EXIT_OK;
+	}
+	ids[i] = cg->id;
+	for (first = 0; first < i && ids[first] != cg->id && !(*unit && !strcmp(t->v[first], t->v[i]));)
+		first++;
+	if (first < i) {
+		kb_err("%s: cgroup section \"%s\" names the same cgroup as section \"%s\" before it, "
+		       "which applies; skipped", path, t->v[i], t->v[first]);
+		*skip = true;
+	}
+	return KB_EXIT_OK;
+}
+
 /* attach --all: every cgroup section of the file. A section naming a
  * systemd unit whose cgroup does not exist yet gets its programs pinned for
  * BPFProgram= (kashim-bpf --systemd-dropin); others that do not resolve are
@@ -261,40 +301,11 @@ static int attach_all(const struct kb_options *given, bool dry_run)
 	ids = calloc(t.n ? t.n : 1, sizeof *ids);
 	for (size_t i = 0; ids && i < t.n; i++) {
 		struct kb_cgroup cg;
-		char why[2300];
-		bool unit = false;
-		size_t first;
+		bool unit = false, skip = false;
 
-		rc = kb_cgroup_resolve(t.v[i], &cg, why, sizeof why);
-		if (rc == KB_EXIT_OK && unit_pinned(t.v[i])) {
-			/* systemd attaches the unit's pinned programs: they
-			 * get the settings, no second copy. */
-			unit = true;
-		} else if (rc != KB_EXIT_OK && cg.unit_not_found) {
-			/* Not started yet: programs for systemd to attach. */
-			memset(&cg, 0, sizeof cg);
-			snprintf(cg.path, sizeof cg.path, "unit %s", t.v[i]);
-			cg.id = (1ull << 63) | (uint64_t)i;
-			unit = true;
-		} else if (rc != KB_EXIT_OK) {
-			kb_err("%s: cgroup section \"%s\": %s; skipped", path, t.v[i], why);
-			/* A unit found twice is an error; a path not there yet
-			 * (a cgroup made later) is not. */
-			if (kb_is_unit_name(t.v[i]) && worst == KB_EXIT_OK)
-				worst = rc;
-			continue;
-		}
-		/* As for one cgroup (kashim_conffile_load_cgroup): the first
-		 * section that names it applies. */
-		ids[i] = cg.id;
-		for (first = 0; first < i && ids[first] != cg.id && !(unit && !strcmp(t.v[first], t.v[i]));)
-			first++;
-		if (first < i) {
-			kb_err("%s: cgroup section \"%s\" names the same cgroup as section \"%s\" before it, "
-			       "which applies; skipped", path, t.v[i], t.v[first]);
-			continue;
-		}
-		rc = attach_section(given, t.v[i], &cg, unit, dry_run);
+		rc = section_cgroup(path, &t, i, ids, &cg, &unit, &skip);
+		if (!skip)
+			rc = attach_section(given, t.v[i], &cg, unit, dry_run);
 		if (rc != KB_EXIT_OK && worst == KB_EXIT_OK)
 			worst = rc;
 	}
