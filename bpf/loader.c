@@ -46,7 +46,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: kashim-bpf attach [OPTION]... [--dry-run] CGROUP\n"
 		"       kashim-bpf attach [-c FILE] [--evict] --all\n"
-		"       kashim-bpf explain [OPTION]... CGROUP\n"
+		"       kashim-bpf explain [OPTION]... [--to HOST:PORT | --listen [HOST:]PORT] CGROUP\n"
 		"       kashim-bpf detach CGROUP | --stale\n"
 		"       kashim-bpf status [--json]\n"
 		"       kashim-bpf reload [-c FILE] [CGROUP]\n"
@@ -71,6 +71,9 @@ static void usage(FILE *out)
 		"      --evict              attach even when a parent's program attached with\n"
 		"                           BPF_F_ALLOW_OVERRIDE then stops running for CGROUP\n"
 		"      --all                attach: every cgroup section of the config file\n"
+		"      --to HOST:PORT       explain: for a connection made to HOST:PORT, the\n"
+		"                           destination rule that applies\n"
+		"      --listen [HOST:]PORT explain: the same for a connection accepted there\n"
 		"      --stale              detach: every attachment whose cgroup was removed\n"
 		"      --json               status: JSON output\n"
 		"  -h, --help               show this help\n"
@@ -337,6 +340,8 @@ static int attach_one(const char *name, const struct kb_options *o, bool dry_run
 		return rc;
 	if (dry_run) {
 		kb_profile_explain(stdout, &cg, &conf);
+		if (o->has_target)
+			kb_target_explain(stdout, &o->target, &conf);
 		if (geteuid() == 0 && kb_read(cg.id, &a))
 			printf("attached      yes: kashim-bpf status shows what applies now\n");
 		else
@@ -349,7 +354,7 @@ static int attach_one(const char *name, const struct kb_options *o, bool dry_run
 }
 
 /* Contract: the attach and explain commands: parse their options. */
-enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_DRY_RUN, OPT_ALL, OPT_EVICT };
+enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_DRY_RUN, OPT_ALL, OPT_EVICT, OPT_TO, OPT_LISTEN };
 
 /* One option of attach/explain into @o (or the flags); KB_EXIT_OK or the
  * exit status of a usage error, already reported. */
@@ -387,6 +392,14 @@ static int attach_option(int opt, const char *arg, struct kb_options *o, bool ex
 	case OPT_EVICT:
 		o->evict = true;
 		return KB_EXIT_OK;
+	case OPT_TO:
+	case OPT_LISTEN:
+		if (!explain && !*dry_run)
+			return bad_usage("%s goes with explain (or attach --dry-run)", argv[optind - 1]);
+		o->has_target = true;
+		return kb_target_parse(opt == OPT_TO ? "--to" : "--listen", opt == OPT_LISTEN, arg, &o->target)
+			       ? KB_EXIT_OK
+			       : KB_EXIT_USAGE;
 	case OPT_ALL:
 		if (explain)
 			return bad_usage("explain takes no --all (use attach --all --dry-run)");
@@ -407,7 +420,8 @@ static int cmd_attach(int argc, char **argv, bool explain)
 		{"count", required_argument, NULL, 'k'},    {"user-timeout", required_argument, NULL, 'u'},
 		{"off", no_argument, NULL, OPT_OFF},        {"override", no_argument, NULL, OPT_OVERRIDE},
 		{"dry-run", no_argument, NULL, OPT_DRY_RUN}, {"all", no_argument, NULL, OPT_ALL},
-		{"evict", no_argument, NULL, OPT_EVICT},
+		{"evict", no_argument, NULL, OPT_EVICT},   {"to", required_argument, NULL, OPT_TO},
+		{"listen", required_argument, NULL, OPT_LISTEN},
 		{NULL, 0, NULL, 0},
 	};
 	struct kb_options o;

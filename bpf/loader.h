@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "../config/kashim_settings.h"
+#include "../config/rules.h"
 #include "kashim_bpf.h"
 
 #define KB_EXIT_OK 0
@@ -71,12 +72,22 @@ bool kb_is_unit_name(const char *name);
 /* In kashim_bpf_conf.cli_mask: the section was chosen with -s. */
 #define KB_CLI_SECTION (1u << 31)
 
+/* One connection to explain: its destination (--to) or local address
+ * (--listen). */
+struct kb_target {
+	bool listen;
+	const char *text;          /* as given */
+	struct kashim_addr addr;   /* config/rules.h */
+};
+
 /* Command-line settings: which were given, and their values. */
 struct kb_options {
 	const char *config;       /* -c FILE, NULL for the default */
 	const char *section;      /* -s SECTION, NULL to match by cgroup */
 	unsigned mask;            /* 1 << enum kashim_field for each given */
 	bool evict;               /* --evict: attach even over a parent's override program */
+	bool has_target;          /* explain --to / --listen */
+	struct kb_target target;
 	struct kashim_settings values;
 };
 
@@ -115,6 +126,17 @@ int kb_profile_sections(const char *path, void (*each)(void *ctx, const char *ti
 
 /* The default config file (SYSCONFDIR/keepalive.conf). */
 const char *kb_default_config(void);
+
+/* ---- target.c ----------------------------------------------------------- */
+
+/* Parse "HOST:PORT", "[V6]:PORT" or, for --listen, "PORT" (any address);
+ * HOST may be a name (its first address). False after one line naming
+ * @option. */
+bool kb_target_parse(const char *option, bool listen, const char *text, struct kb_target *t);
+
+/* Which of @conf's rules the kernel applies to @t (the first that
+ * matches), and what the connection gets. */
+void kb_target_explain(FILE *out, const struct kb_target *t, const struct kashim_bpf_conf *conf);
 
 /* ---- pins.c ------------------------------------------------------------- */
 

@@ -97,6 +97,20 @@ else
 	fail "listen rule control" "the listener did not start"
 fi
 
+# explain --to / --listen, and ka-run --check --cgroup with them.
+"$KASHIM_BPF" explain -c "$conf" --to "127.0.0.1:$PORT_srv" "$CG" >"$KB_TMP/explain.out" 2>&1
+expect_eq "explain --to: exit 0" 0 "$?"
+check "explain --to names the first rule that matches, with its line" \
+	grep -q "^rule  *destination \"127.0.0.0/8:$((PORT_srv - 3)),$((PORT_srv - 1))-$((PORT_srv + 5))\" at line 5, the first that matches" "$KB_TMP/explain.out"
+check "and what the connection gets" grep -q "^connection  *keepalive on, idle 42, interval 7, count 4," "$KB_TMP/explain.out"
+"$KA_RUN" -c "$conf" --check --cgroup "$CG" --to "127.0.0.1:$PORT_srv" >"$KB_TMP/karun.out" 2>&1
+expect_eq "ka-run --check --cgroup --to: exit 0" 0 "$?"
+check "ka-run --check --cgroup --to says what kashim-bpf explain --to says" cmp -s "$KB_TMP/karun.out" "$KB_TMP/explain.out"
+"$KASHIM_BPF" explain -c "$conf" --listen "$lport" "$CG" >"$KB_TMP/explain.out" 2>&1
+check "explain --listen PORT: the listen rule" grep -q "^rule  *listen \"\*:$lport\" at line 12, the first that matches" "$KB_TMP/explain.out"
+"$KASHIM_BPF" explain -c "$conf" --listen "$((lport + 1))" "$CG" >"$KB_TMP/explain.out" 2>&1
+check "control: explain --listen on another port: no rule" grep -q "^rule  *none matches" "$KB_TMP/explain.out"
+
 # 64 rules are held, 65 refused.
 for i in $(seq 1 64); do echo "destination \"10.$i.0.0/16\" { idle = $((100 + i)) }"; done >"$KB_TMP/64.conf"
 "$KASHIM_BPF" attach -c "$KB_TMP/64.conf" "$CG" >/dev/null 2>"$KB_TMP/64.err"
