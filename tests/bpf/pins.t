@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # pins.t - what kashim-bpf says about its pinned attachments is what is in
-# force: a link detached elsewhere is replaced by attach (not "updated"
-# with nothing running) and shown as detached by status; a live cgroup
+# force: a link detached elsewhere, or an attachment of another build, is
+# replaced by attach (not "updated" with nothing running, or with the old
+# programs) and a detached one is shown as detached by status; a live cgroup
 # whose path is longer than the settings keep is never "stale" and
 # detach --stale leaves it; a cgroup whose name is not UTF-8 comes out of
 # status --json as valid JSON that gives its bytes back.
@@ -30,6 +31,23 @@ conn_in "$D" 2
 expect_eq "and it is in force again" "ka=1 idle=30" "$got"
 out=$(attach -i 31 "$D")
 check "control: a live attachment of this build is updated in place" grep -q "^updated $D: keepalive idle 31" <<<"$out"
+
+# An attachment left by another build (an upgrade): its settings map has
+# another size (as when the settings grew). attach replaces it, and only
+# one copy stays attached.
+kb_mkcg O oldbuild || { fail bpf-pins-setup "cannot create a cgroup"; finish; }
+attach -i 30 "$O" >/dev/null || fail "attach" "exit $?"
+opins=/sys/fs/bpf/kashim/$(stat -c %i "$O")
+rm -f "$opins/data" && "$KB_BPFTOOL" map create "$opins/data" type array key 4 value 8 entries 1 name kbtest_old ||
+	fail bpf-pins-setup "cannot pin a map of another size"
+out=$(attach -i 32 "$O")
+expect_eq "attach over another build's attachment: exit 0" 0 "$?"
+check "it says it replaced it (from another build), not updated" \
+	grep -q "^replaced the pinned attachment (from another build) of $O: keepalive idle 32" <<<"$out"
+conn_in "$O" 2
+expect_eq "the new settings are in force" "ka=1 idle=32" "$got"
+expect_eq "one sock_ops program attached to the cgroup, not two" 1 \
+	"$("$KB_BPFTOOL" cgroup show "$O" | grep -c sock_ops)"
 
 # A path longer than 511 bytes.
 long=$(printf 'l%.0s' {1..200})
