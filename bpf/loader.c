@@ -582,8 +582,16 @@ static void status_table(const struct kb_attachment *list, size_t n)
 		const struct kb_attachment *a = &list[i];
 		const struct kashim_bpf_conf *c = &a->conf;
 
+		if (!a->have_conf) {
+			/* Left by another build (its settings' layout differs):
+			 * nothing to show as if it were ours. */
+			printf("%-40s %-9s %5s %5s %4s %12s %8s %10llu %10s  (another build: settings unreadable; "
+			       "kashim-bpf attach again replaces it)\n", a->stale ? a->dir : a->path, "?", "?", "?",
+			       "?", "?", "?", (unsigned long long)a->counts.configured, "?");
+			continue;
+		}
 		printf("%-40s %-9s %5d %5d %4d %12d %8s %10llu %10llu%s\n",
-		       !a->stale ? a->path : a->have_conf ? c->cgroup : a->dir,
+		       !a->stale ? a->path : c->cgroup,
 		       c->keepalive ? "on" : "exempt", c->idle, c->interval, c->count, c->user_timeout,
 		       c->override ? "on" : "off", (unsigned long long)a->counts.configured,
 		       (unsigned long long)(a->counts.app_chose + a->counts.exempt),

@@ -40,6 +40,8 @@ attach -i 30 "$O" >/dev/null || fail "attach" "exit $?"
 opins=/sys/fs/bpf/kashim/$(stat -c %i "$O")
 rm -f "$opins/data" && "$KB_BPFTOOL" map create "$opins/data" type array key 4 value 8 entries 1 name kbtest_old ||
 	fail bpf-pins-setup "cannot pin a map of another size"
+check "status says it is another build's, not what it applies" \
+	eval '"$KASHIM_BPF" status | grep -q "^$O  *? .*(another build: settings unreadable"'
 out=$(attach -i 32 "$O")
 expect_eq "attach over another build's attachment: exit 0" 0 "$?"
 check "it says it replaced it (from another build), not updated" \
