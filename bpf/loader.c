@@ -670,7 +670,9 @@ static int reload_unit(const char *unit, const char *config)
 	int rc;
 
 	if (!kb_read_conf_at(kb_unit_pin_dir(unit, dir, sizeof dir), &old)) {
-		kb_err("cannot read the settings pinned in %s", dir);
+		kb_err("the programs pinned for %s in %s are from another build of kashim-bpf (their settings "
+		       "cannot be read); refused (kashim-bpf detach %s, attach --all, then restart the unit)",
+		       unit, dir, unit);
 		return KB_EXIT_REFUSED;
 	}
 	kb_profile_options_from_conf(&old, &o);

@@ -333,10 +333,20 @@ int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf, bool *
 	}
 	kb_unit_pin_dir(unit, dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/data", dir);
-	/* Already loaded (systemd may have attached them): new settings. */
+	/* Already loaded (systemd may have attached them): new settings,
+	 * into programs of this build only (systemd holds them: they cannot
+	 * be replaced from here). */
 	if (access(path, F_OK) == 0) {
-		int fd = bpf_obj_get(path);
+		struct kashim_bpf_conf old;
+		int fd;
 		__u32 key = 0;
+
+		if (!read_map(path, &old, sizeof old)) {
+			kb_err("the programs pinned for %s in %s are from another build of kashim-bpf; refused "
+			       "(kashim-bpf detach %s, attach --all, then restart the unit)", unit, dir, unit);
+			return KB_EXIT_REFUSED;
+		}
+		fd = bpf_obj_get(path);
 
 		if (fd < 0 || bpf_map_update_elem(fd, &key, conf, BPF_ANY)) {
 			kb_err("cannot update %s: %s", path, strerror(errno));

@@ -46,6 +46,16 @@ check "and attaches no second copy to its cgroup" [ ! -e "/sys/fs/bpf/kashim/$(s
 conn_in "$U" 2
 expect_eq "the unit's connections get the file's new idle" "ka=1 idle=25" "$got"
 
+# Programs pinned for the unit by another build: its settings map has
+# another size. reload refuses rather than write settings of the wrong
+# layout into them.
+rm -f "$pins/data" && "$KB_BPFTOOL" map create "$pins/data" type array key 4 value 8 entries 1 name kbtest_old ||
+	fail bpf-units-setup "cannot pin a map of another size"
+"$KASHIM_BPF" reload "$unit" >"$KB_TMP/reload.out" 2>&1
+expect_eq "reload of another build's unit programs: refused, exit 1" 1 "$?"
+check "saying they are from another build and what to do" \
+	grep -q "programs pinned for $unit in $pins are from another build of kashim-bpf.*refused (kashim-bpf detach $unit, attach --all, then restart the unit)" "$KB_TMP/reload.out"
+
 # A unit name found in two places.
 kb_mkcg A1 a1 && kb_mkcg A2 a2 && kb_mkcg X1 "amb.service" "$A1" && kb_mkcg X2 "amb.service" "$A2" ||
 	{ fail bpf-units-setup "cannot create cgroups"; finish; }
