@@ -27,6 +27,7 @@ int (*real_fcntl)(int, int, ...);
 int (*real_fcntl64)(int, int, ...);
 int (*real_close_range)(unsigned, unsigned, int);
 void (*real_closefrom)(int);
+int (*real_chroot)(const char *);
 int (*real_listen)(int, int);
 int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
 
@@ -37,7 +38,7 @@ static struct kashim_symreq reals[] = {
 	REAL(socket),      REAL(connect),   REAL(accept), REAL(accept4),     REAL(setsockopt),
 	REAL(getsockopt),  REAL(close),     REAL(dup),    REAL(dup2),        REAL(dup3),
 	REAL(fcntl),       REAL(fcntl64),   REAL(listen), REAL(getsockname), REAL(close_range),
-	REAL(closefrom),
+	REAL(closefrom),   REAL(chroot),
 };
 
 #define NREALS (sizeof reals / sizeof reals[0])

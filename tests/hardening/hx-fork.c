@@ -12,15 +12,15 @@
  *   hx-fork vfork PROGRAM | hx-fork spawn PROGRAM
  *       Start PROGRAM (hx-probe) with vfork()+execv() or posix_spawn() after
  *       the parent made a socket; PROGRAM prints its own findings.
- *   hx-fork during-init FIFO CONF PARENT_IDLE CHILD_IDLE
- *       KASHIM_CONFIG names FIFO (in the environment the program starts
- *       with: kashim reads it at load): a thread's first socket() blocks
- *       inside kashim's initialisation, opening it (with the stand-in
- *       config plugin libhx-slowconf.so). Meanwhile the main thread renames
- *       CONF (idle = CHILD_IDLE) onto FIFO's name and forks. The child must
- *       not wait for an initialiser that does not exist in it: it
- *       initialises anew, from CONF. Then the parent opens the FIFO (by a
- *       second name, FIFO.w) for writing, which releases the thread.
+ *   hx-fork during-init FILE PARENT_IDLE CHILD_IDLE
+ *       A thread's first socket() is held inside kashim's initialisation
+ *       (a FIFO as KASHIM_CONFIG, read by the stand-in config plugin
+ *       libhx-slowconf.so, or a tracer's delay injection on a system call
+ *       of the reading). KASHIM_CONFIG is in the environment the program
+ *       starts with (kashim reads it at load). Meanwhile the main thread
+ *       forks. The child must not wait for an initialiser that does not
+ *       exist in it: it initialises anew (its sockets get CHILD_IDLE). Then
+ *       the parent opens FILE for writing, which releases a FIFO's reader.
  */
 #include "hx.h" /* first: it defines _GNU_SOURCE */
 
@@ -119,7 +119,8 @@ static void *first_socket(void *arg)
 	return NULL;
 }
 
-/* True once @tid sleeps in the kernel waiting for the FIFO's writer. */
+/* True once @tid sleeps in the kernel waiting for the FIFO's writer, or
+ * is held by its tracer. */
 static bool blocked_on_fifo(pid_t tid)
 {
 	char path[64], wchan[64] = "";
@@ -131,20 +132,16 @@ static bool blocked_on_fifo(pid_t tid)
 	if (!fgets(wchan, sizeof wchan, f))
 		wchan[0] = '\0';
 	fclose(f);
-	return strstr(wchan, "wait_for_partner") != NULL;
+	return strstr(wchan, "wait_for_partner") != NULL || strstr(wchan, "ptrace_stop") != NULL;
 }
 
-static int mode_during_init(const char *fifo, const char *conf, int parent_idle, int child_idle)
+static int mode_during_init(const char *fifo, int parent_idle, int child_idle)
 {
 	pthread_t thread;
 	int status, writer, tries = 0;
 	pid_t pid, tid;
 	struct timespec tick = {0, 10 * 1000 * 1000};
-	char writer_name[4096];
 
-	snprintf(writer_name, sizeof writer_name, "%s.w", fifo);
-	if (link(fifo, writer_name) != 0)
-		hx_die("link fifo");
 	if ((errno = pthread_create(&thread, NULL, first_socket, NULL)))
 		hx_die("pthread_create");
 	while (!(tid = __atomic_load_n(&blocked_tid, __ATOMIC_SEQ_CST)) || !blocked_on_fifo(tid)) {
@@ -154,8 +151,6 @@ static int mode_during_init(const char *fifo, const char *conf, int parent_idle,
 		}
 		nanosleep(&tick, NULL);
 	}
-	if (rename(conf, fifo) != 0)
-		hx_die("rename");
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
@@ -167,7 +162,7 @@ static int mode_during_init(const char *fifo, const char *conf, int parent_idle,
 	}
 	if (waitpid(pid, &status, 0) != pid)
 		hx_die("waitpid");
-	writer = open(writer_name, O_WRONLY);
+	writer = open(fifo, O_WRONLY);
 	if (writer < 0)
 		hx_die("open fifo");
 	close(writer);
@@ -185,8 +180,8 @@ int main(int argc, char **argv)
 		return mode_children(atoi(argv[2]), atoi(argv[3]));
 	if (argc == 3 && (!strcmp(argv[1], "vfork") || !strcmp(argv[1], "spawn")))
 		return mode_start(argv[1], argv[2]);
-	if (argc == 6 && !strcmp(argv[1], "during-init"))
-		return mode_during_init(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
+	if (argc == 5 && !strcmp(argv[1], "during-init"))
+		return mode_during_init(argv[2], atoi(argv[3]), atoi(argv[4]));
 	fprintf(stderr, "usage: see the comment at the top of hx-fork.c\n");
 	return 2;
 }

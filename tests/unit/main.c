@@ -10,6 +10,7 @@ Suite *shim_suite(const char *only);
 Suite *settings_suite(void);
 Suite *conffile_suite(void);
 Suite *rules_suite(void);
+Suite *compiled_suite(void);
 #endif
 
 int main(void)
@@ -26,6 +27,7 @@ int main(void)
 	SRunner *sr = srunner_create(settings_suite());
 	srunner_add_suite(sr, conffile_suite());
 	srunner_add_suite(sr, rules_suite());
+	srunner_add_suite(sr, compiled_suite());
 #endif
 #ifdef KASHIM_TEST_SHIM
 	if (only) {
