@@ -15,10 +15,9 @@
 #                 no allocation happens inside the interrupted one;
 #   dlerror-*     a failed dlopen()'s dlerror() survives the first socket()
 #                 and the first close().
-# Without a config file: the system file must not exist. With KASHIM_CONFIG
-# naming a text file that was never compiled, the same cases are known
-# failures (TODO) while that file is read through the config plugin
-# (dlopen, malloc) at the first socket rather than at load.
+# Without a config file (the system file must not exist), with KASHIM_CONFIG
+# naming a text file that was never compiled (parsed at load), and with it
+# compiled (mapped at the first socket with system calls only).
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
@@ -33,12 +32,17 @@ LIB=$HX/libhx-lockctor.so
 run() { local out; out=$("$@" 2>&1); echo "$out status $?"; }
 shim() { run env LD_PRELOAD="$HX_PRELOAD" KASHIM_IDLE=41 KASHIM_LOG=$HX_TMP/log timeout 20 "$HX/hx-firstsock" "$@"; }
 plain() { run env -u LD_PRELOAD KASHIM_IDLE=41 timeout 20 "$HX/hx-firstsock" "$@"; }
-printf 'idle = 44\n' >"$HX_TMP/k.conf"
+printf 'idle = 44\n' >"$HX_TMP/text.conf"
+printf 'idle = 44\n' >"$HX_TMP/compiled.conf"
+"$KASHIM_ROOT/build/kashim-compile" "$HX_TMP/compiled.conf" >/dev/null ||
+	fail "kashim-compile" "could not compile $HX_TMP/compiled.conf"
+# with_conf NAME CASE...: the case with KASHIM_CONFIG=$HX_TMP/NAME.conf.
 with_conf() {
-	run env LD_PRELOAD="$HX_PRELOAD" KASHIM_IDLE=41 KASHIM_CONFIG="$HX_TMP/k.conf" KASHIM_LOG=$HX_TMP/log \
-		timeout 5 "$HX/hx-firstsock" "$@"
+	local conf=$HX_TMP/$1.conf
+	shift
+	run env LD_PRELOAD="$HX_PRELOAD" KASHIM_IDLE=41 KASHIM_CONFIG="$conf" KASHIM_LOG=$HX_TMP/log \
+		timeout 20 "$HX/hx-firstsock" "$@"
 }
-UNCOMPILED="KASHIM_CONFIG is an uncompiled text file: read through the plugin (dlopen) at the first socket"
 
 if [ -e /etc/keepalive.conf ]; then
 	skip "first socket without a config file" "/etc/keepalive.conf exists on this machine"
@@ -60,12 +64,14 @@ for c in dlerror-socket dlerror-close; do
 	expect_eq "$c control: without kashim" "dlerror kept status 0" "$(plain $c)"
 done
 
-for c in lock-race dlopen-other; do
-	todo_expect "$c with KASHIM_CONFIG: configured, nothing hangs" "$UNCOMPILED" "idle 41 status 0" \
-		"$(with_conf $c "$LIB")"
+for conf in text compiled; do
+	for c in lock-race dlopen-other; do
+		expect_eq "$c, KASHIM_CONFIG $conf: configured, nothing hangs" "idle 41 status 0" \
+			"$(with_conf $conf $c "$LIB")"
+	done
+	expect_eq "malloc, KASHIM_CONFIG $conf: no allocation" "reentered 0 idle 41 status 0" \
+		"$(with_conf $conf malloc)"
+	expect_eq "dlerror-socket, KASHIM_CONFIG $conf: dlerror() kept" "dlerror kept status 0" \
+		"$(with_conf $conf dlerror-socket)"
 done
-todo_expect "malloc with KASHIM_CONFIG: no allocation" "$UNCOMPILED" "reentered 0 idle 41 status 0" \
-	"$(with_conf malloc)"
-todo_expect "dlerror-socket with KASHIM_CONFIG: dlerror() kept" "$UNCOMPILED" "dlerror kept status 0" \
-	"$(with_conf dlerror-socket)"
 finish
