@@ -79,38 +79,22 @@ static __always_inline struct kashim_bpf_counts *counts(void)
 	return bpf_map_lookup_elem(&kashim_counts, &zero);
 }
 
-#define KB_COUNT(field)                                                   \
-	do {                                                              \
-		struct kashim_bpf_counts *kb_c = counts();                \
-		if (kb_c)                                                 \
-			__sync_fetch_and_add(&kb_c->field, 1);            \
-	} while (0)
-
-/* Count one connection end under @out (KASHIM_BPF_OUT_*, 0: not known). */
-static __always_inline void count_outcome(__u32 out)
+/* Add one connection end under @out (KASHIM_BPF_OUT_*, the rule bit or'ed
+ * in; 0: not known) and @failed refusals to this CPU's counters: one
+ * lookup per run. */
+static __always_inline void count(__u32 out, __u32 failed)
 {
 	struct kashim_bpf_counts *c = counts();
+	__u32 i = (out & KASHIM_BPF_OUT_MASK) - 1;
 
 	if (!c)
 		return;
-	switch (out & KASHIM_BPF_OUT_MASK) {
-	case KASHIM_BPF_OUT_CONFIGURED:
-		__sync_fetch_and_add(&c->configured, 1);
-		break;
-	case KASHIM_BPF_OUT_APP_CHOSE:
-		__sync_fetch_and_add(&c->app_chose, 1);
-		break;
-	case KASHIM_BPF_OUT_OVERRIDDEN:
-		__sync_fetch_and_add(&c->overridden, 1);
-		break;
-	case KASHIM_BPF_OUT_EXEMPT:
-		__sync_fetch_and_add(&c->exempt, 1);
-		break;
-	default:
-		return;
-	}
+	if (i < KASHIM_BPF_OUTCOMES)
+		__sync_fetch_and_add(&c->outcome[i], 1);
 	if (out & KASHIM_BPF_OUT_RULE)
 		__sync_fetch_and_add(&c->rule_matched, 1);
+	if (failed)
+		__sync_fetch_and_add(&c->failed, failed);
 }
 
 /* setsockopt: the socket's state when this copy decides for it, NULL when
@@ -131,18 +115,18 @@ static __always_inline struct kashim_sk *claim(struct bpf_sock *sk)
 	return st;
 }
 
-/* bpf_setsockopt of one int option; a refusal is counted, not fatal. */
-static __always_inline void set_int(struct bpf_sock_ops *skops, int level, int name, int value)
+/* bpf_setsockopt of one int option; 1 when refused (counted, not fatal). */
+static __always_inline __u32 set_int(struct bpf_sock_ops *skops, int level, int name, int value)
 {
-	if (bpf_setsockopt(skops, level, name, &value, sizeof value))
-		KB_COUNT(failed);
+	return bpf_setsockopt(skops, level, name, &value, sizeof value) != 0;
 }
 
 /* The first copy that runs for a connection event marks it decided, in
  * the socket storage every copy shares: the socket cookie's low 32 bits, so
  * that the mark an accepted connection inherits from its listener (the
  * storage is cloned) is not taken for its own. Returns true when a deeper
- * copy already decided. Without storage (no memory) this copy decides. */
+ * copy already decided. Without storage (no memory) this copy decides,
+ * and it is counted as failed. */
 static __always_inline int decided_before(struct bpf_sock_ops *skops, struct kashim_sk **stp)
 {
 	__u32 mark = (__u32)bpf_get_socket_cookie(skops);
@@ -151,10 +135,8 @@ static __always_inline int decided_before(struct bpf_sock_ops *skops, struct kas
 	if (skops->sk)
 		st = bpf_sk_storage_get(&kashim_sk_state, skops->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	*stp = st;
-	if (!st) {
-		KB_COUNT(failed);
+	if (!st)
 		return 0;
-	}
 	if (st->decided == mark)
 		return 1;
 	st->decided = mark;
@@ -282,45 +264,48 @@ static __always_inline int keepalive_on(struct bpf_sock_ops *skops)
 
 /* Apply @e to the connection of @skops, leaving alone what the application
  * set itself unless override (its calls recorded in @st, which may be
- * NULL); returns the KASHIM_BPF_OUT_* outcome. */
+ * NULL); returns the KASHIM_BPF_OUT_* outcome, *@failed the options the
+ * kernel refused. */
 static __always_inline __u32 configure(struct bpf_sock_ops *skops, struct kashim_sk *st,
-				       const struct eff *e)
+				       const struct eff *e, __u32 *failed)
 {
 	int mine = st && st->owner == kashim_conf.instance;
-	__u32 app = 0;
+	__u32 app = 0, chose;
 
 	if (!e->keepalive)
 		return KASHIM_BPF_OUT_EXEMPT;
-	if (!kashim_conf.override) {
-		/* Its recorded choices (accepted connections inherit the
-		 * listener's); keepalive on already: the owner chose, and the
-		 * shim leaves such sockets alone too. */
-		if (mine)
-			app = st->app_set;
-		if (!(app & KASHIM_BPF_APP_KEEPALIVE) && keepalive_on(skops))
-			return KASHIM_BPF_OUT_APP_CHOSE;
-	}
+	/* Its recorded choices (accepted connections inherit the
+	 * listener's), without override. */
+	if (mine && !kashim_conf.override)
+		app = st->app_set;
+	/* Whether it chose SO_KEEPALIVE: a call recorded, let through or
+	 * vetoed, or keepalive on already by a call we did not see (made
+	 * before the attachment, or by a listener's owner elsewhere), which
+	 * the shim leaves alone too. */
+	chose = (app & KASHIM_BPF_APP_KEEPALIVE) ||
+		(mine && kashim_conf.override && (st->vetoed & KASHIM_BPF_APP_KEEPALIVE));
+	if (!chose)
+		chose = keepalive_on(skops);
+	if (chose && !kashim_conf.override && !(app & KASHIM_BPF_APP_KEEPALIVE))
+		return KASHIM_BPF_OUT_APP_CHOSE;
 	/* As with the shim, which sets everything at socket() and lets the
 	 * application's later calls overwrite: each option it set stays its
 	 * own, the others are ours (SO_KEEPALIVE 0 keeps probes off). The
 	 * timings go first: set after SO_KEEPALIVE, TCP_KEEPIDLE would re-arm
 	 * the keepalive timer a second time. */
 	if (!(app & KASHIM_BPF_APP_IDLE))
-		set_int(skops, SOL_TCP, TCP_KEEPIDLE, e->idle);
+		*failed += set_int(skops, SOL_TCP, TCP_KEEPIDLE, e->idle);
 	if (!(app & KASHIM_BPF_APP_INTERVAL))
-		set_int(skops, SOL_TCP, TCP_KEEPINTVL, e->interval);
+		*failed += set_int(skops, SOL_TCP, TCP_KEEPINTVL, e->interval);
 	if (!(app & KASHIM_BPF_APP_COUNT))
-		set_int(skops, SOL_TCP, TCP_KEEPCNT, e->count);
+		*failed += set_int(skops, SOL_TCP, TCP_KEEPCNT, e->count);
 	if (e->user_timeout > 0 && !(app & KASHIM_BPF_APP_USER_TIMEOUT))
-		set_int(skops, SOL_TCP, TCP_USER_TIMEOUT, e->user_timeout);
+		*failed += set_int(skops, SOL_TCP, TCP_USER_TIMEOUT, e->user_timeout);
 	if (app & KASHIM_BPF_APP_KEEPALIVE)
 		return KASHIM_BPF_OUT_APP_CHOSE;
-	/* Override: the application's SO_KEEPALIVE, vetoed or made before
-	 * the attachment, is replaced (asked before it is). */
-	app = kashim_conf.override &&
-	      ((mine && (st->vetoed & KASHIM_BPF_APP_KEEPALIVE)) || keepalive_on(skops));
-	set_int(skops, SOL_SOCKET, SO_KEEPALIVE, 1);
-	return app ? KASHIM_BPF_OUT_OVERRIDDEN : KASHIM_BPF_OUT_CONFIGURED;
+	*failed += set_int(skops, SOL_SOCKET, SO_KEEPALIVE, 1);
+	/* Without override, a choice returned above. */
+	return chose ? KASHIM_BPF_OUT_OVERRIDDEN : KASHIM_BPF_OUT_CONFIGURED;
 }
 
 SEC("sockops")
@@ -331,7 +316,7 @@ int kashim_sock_ops(struct bpf_sock_ops *skops)
 {
 	struct eff e;
 	struct kashim_sk *st;
-	__u32 out;
+	__u32 out, failed = 0;
 
 	if (skops->op != BPF_SOCK_OPS_TCP_CONNECT_CB &&
 	    skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
@@ -339,14 +324,15 @@ int kashim_sock_ops(struct bpf_sock_ops *skops)
 	if (decided_before(skops, &st)) {
 		/* A deeper attachment decided (or this one, for an earlier
 		 * connect() of the same socket): counted here as there. */
-		count_outcome(st ? st->outcome : 0);
-		return 1;
+		out = st ? st->outcome : 0;
+	} else {
+		failed = !st;
+		out = settings_for(skops, &e);
+		out |= configure(skops, st, &e, &failed);
+		if (st)
+			st->outcome = (__u8)out;
 	}
-	out = settings_for(skops, &e);
-	out |= configure(skops, st, &e);
-	if (st)
-		st->outcome = (__u8)out;
-	count_outcome(out);
+	count(out, failed);
 	return 1;
 }
 
@@ -399,8 +385,10 @@ SEC("cgroup/setsockopt")
 int kashim_setsockopt(struct bpf_sockopt *ctx)
 {
 	struct bpf_sock *sk = ctx->sk;
+	struct kashim_bpf_counts *c;
 	struct kashim_sk *st;
 	__u32 bit = option_bit(ctx->level, ctx->optname);
+	int valid;
 
 	/* TCP is SOCK_STREAM with IPPROTO_TCP: a raw socket (SOCK_RAW,
 	 * IPPROTO_TCP) is not, and its calls fail as they would. */
@@ -415,19 +403,22 @@ int kashim_setsockopt(struct bpf_sockopt *ctx)
 	st = claim(sk);
 	if (!st || !kashim_conf.keepalive)
 		return 1;
+	valid = call_valid(ctx, bit);
 	if (kashim_conf.override &&
 	    !(bit == KASHIM_BPF_APP_USER_TIMEOUT && kashim_conf.user_timeout <= 0)) {
 		/* A valid call is the application's choice, replaced: kept
 		 * apart from the calls let through, which a later reload
 		 * without override leaves alone. */
-		if (call_valid(ctx, bit))
+		if (valid)
 			st->vetoed |= bit;
 		/* -1: skip the kernel's handler; the caller sees success. */
 		ctx->optlen = -1;
-		KB_COUNT(vetoed);
+		c = counts();
+		if (c)
+			__sync_fetch_and_add(&c->vetoed, 1);
 		return 1;
 	}
-	if (call_valid(ctx, bit))
+	if (valid)
 		st->app_set |= bit;
 	return 1;
 }

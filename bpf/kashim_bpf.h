@@ -50,6 +50,7 @@ enum {
 	KASHIM_BPF_OUT_APP_CHOSE,      /* SO_KEEPALIVE left as the application chose */
 	KASHIM_BPF_OUT_OVERRIDDEN,     /* the application chose; override put kashim's */
 	KASHIM_BPF_OUT_EXEMPT,         /* keepalive = false (attachment or rule): untouched */
+	KASHIM_BPF_OUTCOMES = KASHIM_BPF_OUT_EXEMPT,
 	KASHIM_BPF_OUT_MASK = 0x7f,
 	KASHIM_BPF_OUT_RULE = 0x80,    /* its settings came from a destination/listen rule */
 };
@@ -99,10 +100,7 @@ struct kashim_bpf_conf {
  * one outcome, in the attachment that decided (the deepest) and in every
  * attachment above it that runs for it. */
 struct kashim_bpf_counts {
-	__u64 configured;     /* KASHIM_BPF_OUT_CONFIGURED */
-	__u64 app_chose;      /* KASHIM_BPF_OUT_APP_CHOSE */
-	__u64 overridden;     /* KASHIM_BPF_OUT_OVERRIDDEN */
-	__u64 exempt;         /* KASHIM_BPF_OUT_EXEMPT */
+	__u64 outcome[KASHIM_BPF_OUTCOMES]; /* by KASHIM_BPF_OUT_* - 1 */
 	__u64 rule_matched;   /* of those, settings from a destination or listen rule */
 	__u64 vetoed;         /* application setsockopt() calls swallowed (override) */
 	__u64 failed;         /* bpf_setsockopt() refused an option, or no socket storage */

@@ -91,6 +91,9 @@ static const char *shown_cgroup(const struct kb_attachment *a, const char *fallb
 	return a->have_conf ? a->conf.cgroup : fallback;
 }
 
+/* The count of outcome KASHIM_BPF_OUT_@o in counters @k. */
+#define KB_OUT(k, o) ((unsigned long long)(k)->outcome[KASHIM_BPF_OUT_##o - 1])
+
 /* Contract: the counters of @a as JSON members (", \"configured\": N..."). */
 static void json_counts(FILE *out, const struct kb_attachment *a)
 {
@@ -102,9 +105,8 @@ static void json_counts(FILE *out, const struct kb_attachment *a)
 	fprintf(out, ", \"configured\": %llu, \"left_alone\": %llu, \"app_chose\": %llu, "
 		"\"overridden\": %llu, \"exempt\": %llu, \"rule_matched\": %llu, \"vetoed\": %llu, "
 		"\"failed\": %llu",
-		(unsigned long long)k->configured, (unsigned long long)(k->app_chose + k->exempt),
-		(unsigned long long)k->app_chose, (unsigned long long)k->overridden,
-		(unsigned long long)k->exempt, (unsigned long long)k->rule_matched,
+		KB_OUT(k, CONFIGURED), KB_OUT(k, APP_CHOSE) + KB_OUT(k, EXEMPT), KB_OUT(k, APP_CHOSE),
+		KB_OUT(k, OVERRIDDEN), KB_OUT(k, EXEMPT), (unsigned long long)k->rule_matched,
 		(unsigned long long)k->vetoed, (unsigned long long)k->failed);
 }
 
@@ -172,10 +174,10 @@ static void table_line(FILE *out, const struct kb_attachment *a)
 			c->interval, c->count, c->user_timeout, c->override ? "on" : "off");
 	else
 		fprintf(out, " %-9s %5s %5s %4s %12s %8s", "?", "?", "?", "?", "?", "?");
-	table_count(out, a->have_counts, k->configured, 10);
-	table_count(out, a->have_counts, k->app_chose, 9);
-	table_count(out, a->have_counts, k->overridden, 10);
-	table_count(out, a->have_counts, k->exempt, 7);
+	table_count(out, a->have_counts, KB_OUT(k, CONFIGURED), 10);
+	table_count(out, a->have_counts, KB_OUT(k, APP_CHOSE), 9);
+	table_count(out, a->have_counts, KB_OUT(k, OVERRIDDEN), 10);
+	table_count(out, a->have_counts, KB_OUT(k, EXEMPT), 7);
 	if (!a->have_conf || !a->have_counts)
 		/* Left by another build (a layout that differs): nothing to
 		 * show as if it were ours. */
@@ -222,12 +224,13 @@ static const struct prom_family {
 } prom_families[] = {
 #define KB_COUNTER(name, help, outcome, field) \
 	{name, "counter", help, outcome, offsetof(struct kashim_bpf_counts, field), PROM_COUNTER}
-#define KB_OUTCOME(field) \
-	KB_COUNTER("kashim_bpf_connections_total", prom_connections_help, #field, field)
-	KB_OUTCOME(configured),
-	KB_OUTCOME(app_chose),
-	KB_OUTCOME(overridden),
-	KB_OUTCOME(exempt),
+#define KB_OUTCOME(label, o)                                                       \
+	KB_COUNTER("kashim_bpf_connections_total", prom_connections_help, label, \
+		   outcome[KASHIM_BPF_OUT_##o - 1])
+	KB_OUTCOME("configured", CONFIGURED),
+	KB_OUTCOME("app_chose", APP_CHOSE),
+	KB_OUTCOME("overridden", OVERRIDDEN),
+	KB_OUTCOME("exempt", EXEMPT),
 	KB_COUNTER("kashim_bpf_rule_matched_connections_total",
 		   "Of kashim_bpf_connections_total, those whose settings came from a "
 		   "destination or listen rule.", NULL, rule_matched),
@@ -244,7 +247,7 @@ static const struct prom_family {
 	 "(stale) or its links were detached elsewhere.", NULL, 0, PROM_IN_FORCE},
 	{"kashim_bpf_counters_readable", "gauge",
 	 "1 when the attachment's counters could be read; 0 when they are another build's (another "
-	 "layout), and its other series are absent.", NULL, 0, PROM_READABLE},
+	 "layout), and its counter series are absent.", NULL, 0, PROM_READABLE},
 };
 
 /* Contract: one sample of family @f for attachment @a on @out, or nothing
