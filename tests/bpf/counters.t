@@ -101,6 +101,8 @@ expect_eq "status table: CONFIGURED APP_CHOSE OVERRIDDEN EXEMPT" "7 2 0 0" \
 	"$(awk '{ print $(NF - 3), $(NF - 2), $(NF - 1), $NF }' <<<"$line")"
 
 # --prometheus: promtool's lint, the values, and escaping.
+command -v promtool >/dev/null ||
+	fail "promtool is installed" "no promtool: install Debian's prometheus (scripts/install-deps test)"
 kb_mkcg Q 'q"uo\te' && kb_mkcg U "$(printf 'x\377y')" || fail bpf-counters-setup "cannot create odd cgroups"
 attach -i 17 "$Q"
 attach -i 17 "$U"
