@@ -12,7 +12,8 @@
  *                     vetoes them (the application still gets success).
  *
  * Each copy counts in its own per-CPU map (kashim_bpf.h: kashim_bpf_counts)
- * every connection it runs for, under what it got.
+ * every connection it runs for, under what the deciding copy gave it (that
+ * copy leaves the outcome in the socket storage for the copies above it).
  *
  * Programs of deeper cgroups run first: the first copy that sees a socket
  * decides for it (sock_ops: the connection's mark in the shared socket
