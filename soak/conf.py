@@ -80,7 +80,9 @@ def expect(variant, comm, kind, local, remote, untouched, own):
     control run). Returns (dict of FIELDS, why)."""
     v = VARIANTS[variant]
     prog = v["programs"].get(comm, {"keys": {}, "rules": []})
-    s = dict(DEFAULTS, **v["top"], **prog["keys"])
+    s = dict(DEFAULTS)
+    s.update(v["top"])
+    s.update(prog["keys"])
     why = "program %s" % comm if comm in v["programs"] else "top level"
     want_kind, addr = ("destination", remote) if kind == "connected" else ("listen", local)
     for rkind, spec, keys in prog["rules"] + v["rules"]:

@@ -4,7 +4,7 @@
 # network and mount namespaces, loopback only). Configures and starts the
 # daemons: rsyslog (/dev/log and TCP 127.0.0.1:514), sshd (key login),
 # redis, PostgreSQL, nginx (127.0.0.1:8080 proxying to its upstream server
-# on 127.0.0.1:8081), cron (a job every minute that talks to redis), the
+# on 127.0.0.1:8081, through a keep-alive pool and per request), cron (a job every minute that talks to redis), the
 # fd-closing daemon (closer.py), and long-lived idle connections to each
 # (redis-cli, psql, ssh), whose sockets are read at the end. Writes
 # /run/soak/ready (or /run/soak/failed with why) and then only reaps.
@@ -55,11 +55,22 @@ pg=$(ls /etc/postgresql)
 sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "/etc/postgresql/$pg/main/pg_hba.conf"
 pg_ctlcluster "$pg" main start || failed "pg_ctlcluster $pg main start: exit $?"
 
+# "/" reuses a pool of upstream connections (they stay open, so their
+# sockets are read); "/new" connects to the upstream for every request.
 cat >/etc/nginx/sites-enabled/default <<'CONF'
+upstream pool {
+	server 127.0.0.1:8081;
+	keepalive 4;
+}
 server {
 	listen 127.0.0.1:8080;
 	access_log off;
-	location / { proxy_pass http://127.0.0.1:8081; }
+	location / {
+		proxy_pass http://pool;
+		proxy_http_version 1.1;
+		proxy_set_header Connection "";
+	}
+	location /new { proxy_pass http://127.0.0.1:8081; }
 }
 server {
 	listen 127.0.0.1:8081;

@@ -8,8 +8,8 @@
 #   redis-new   redis-benchmark PING, a new connection per request
 #   pg-ka       pgbench -S, 2 kept-alive connections
 #   pg-new      pgbench -S -C, a new connection (a forked backend) per transaction
-#   http-ka     wrk through nginx to its upstream (nginx connects per request)
-#   http-new    the same with Connection: close (a new client connection per request)
+#   http-ka     wrk through nginx to its upstream, kept-alive connections on both legs
+#   http-new    Connection: close, and nginx connects to the upstream per request
 #   ssh         key logins running true (sshd re-executes itself for each)
 #   spawn       /bin/true started in a loop (the cost of loading the library)
 set -u
@@ -21,7 +21,7 @@ now() { date +%s.%N; }
 rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.1f", n / (b - a) }'; }
 case $w in
 redis-ka | redis-new)
-	if [ "$w" = redis-ka ]; then args=(-c 8 -n 100000 -t get); else args=(-c 4 -n 5000 -k 0 -t ping_inline); fi
+	if [ "$w" = redis-ka ]; then args=(-c 8 -n 20000 -t get); else args=(-c 4 -n 2000 -k 0 -t ping_inline); fi
 	timeout "$lim" redis-benchmark -h 127.0.0.1 -q --csv "${args[@]}" >"$out" 2>&1
 	rc=$?
 	r=$(awk -F'"' '$2 ~ /^(GET|PING_INLINE)$/ { print $4 }' "$out")
@@ -41,9 +41,9 @@ pg-ka | pg-new)
 	echo "rate=${r:-0} errors=$e"
 	;;
 http-ka | http-new)
-	args=(-t 1 -c 4 -d "${t}s")
-	[ "$w" = http-new ] && args+=(-H "Connection: close")
-	timeout "$lim" wrk "${args[@]}" http://127.0.0.1:8080/ >"$out" 2>&1
+	args=(-t 1 -c 4 -d "${t}s") url=http://127.0.0.1:8080/
+	[ "$w" = http-new ] && args+=(-H "Connection: close") url=http://127.0.0.1:8080/new
+	timeout "$lim" wrk "${args[@]}" "$url" >"$out" 2>&1
 	rc=$?
 	r=$(awk '$1 == "Requests/sec:" { print $2 }' "$out")
 	# wrk counts a close after a Connection: close response as a read

@@ -33,10 +33,11 @@ def lines(path):
         return []
 
 
-def snapshots(d, side):
-    """Every (comm, socket) ka-status read from side's processes."""
+def snapshots(d, name):
+    """Every (comm, pid, socket) ka-status read in the snapshots @name
+    (a glob: "K-*" is every reading of the kashim container)."""
     out = []
-    for path in sorted(glob.glob(os.path.join(d, "snap", side + "-*.json"))):
+    for path in sorted(glob.glob(os.path.join(d, "snap", name + ".json"))):
         try:
             with open(path) as f:
                 data = json.load(f)
@@ -87,16 +88,19 @@ def own_choices(control, untouched):
 
 
 def check_sockets(variant, d, untouched, problems, out):
-    K, C = classify(snapshots(d, "K")), classify(snapshots(d, "C"))
+    K, C = classify(snapshots(d, "K-*")), classify(snapshots(d, "C-*"))
     own = own_choices(C, untouched)
-    wrong, seen, unpaired, control_differs, control_n = [], set(), 0, 0, 0
+    wrong, seen, unpaired, control_differs, control_n = [], set(), set(), 0, 0
+    sources = {}
     for comm, pid, kind, p, s in K:
         o = own.get((comm, kind, p), own.get((comm, kind)))
         if o is None:
-            unpaired += 1
+            unpaired.add("%s %s %d" % (comm, kind, p))
         want, why = conf.expect(variant, comm, kind, s["local"], s["remote"], untouched, o or {})
         got = values(s)
         seen.add((pid, s["fd"], s["local"], s["remote"]))
+        src = why.split(";")[0]
+        sources[src] = sources.get(src, 0) + 1
         if got != want:
             wrong.append("%s[%d] %s %s %s->%s: read %s, file says %s (%s)" % (
                 comm, pid, kind, s["state"], s["local"], s["remote"] or "", fmt(got), fmt(want), why))
@@ -110,7 +114,9 @@ def check_sockets(variant, d, untouched, problems, out):
         kinds[kind] = kinds.get(kind, 0) + 1
     out.append("sockets: %d readings of %d sockets (%s) compared with the file: %d wrong%s" % (
         len(K), len(seen), ", ".join("%s %d" % kv for kv in sorted(kinds.items())), len(wrong),
-        "; %d without a control reading of the same program and kind" % unpaired if unpaired else ""))
+        "; no control reading of the same program and kind for: %s" % ", ".join(sorted(unpaired))
+        if unpaired else ""))
+    out.append("  readings by what decides them: " + ", ".join("%s %d" % kv for kv in sorted(sources.items())))
     out.append("  control: %d of %d readings differ from what the file says (the comparison can fail)" % (
         control_differs, control_n))
     uniq = sorted(set(wrong))
@@ -122,6 +128,31 @@ def check_sockets(variant, d, untouched, problems, out):
         problems.append("%d wrong socket readings" % len(wrong))
     if not K:
         problems.append("no socket read in the kashim container")
+
+
+def norm(addr):
+    host, _, p = (addr or "").rpartition(":")
+    host = host.strip("[]")
+    return (host[7:] if host.startswith("::ffff:") else host) + ":" + p
+
+
+def check_ss(d, problems, out):
+    """ss inside the kashim container against ka-status from the host, at
+    the end: the same established sockets with keepalive on."""
+    ss = set()
+    for line in lines(os.path.join(d, "K", "ss-end")):
+        f = line.split()
+        if len(f) >= 4 and "timer:(keepalive" in line:
+            ss.add((norm(f[2]), norm(f[3])))
+    ka = {(norm(s["local"]), norm(s["remote"])) for _, _, s in snapshots(d, "K-end")
+          if s["state"] == "ESTABLISHED" and s["keepalive"]}
+    n = len(lines(os.path.join(d, "K", "ss-end")))
+    out.append("ss inside vs ka-status outside, at the end: %d established, %d with a keepalive timer (ss), "
+               "%d with SO_KEEPALIVE (ka-status), %d differ" % (n, len(ss), len(ka), len(ss ^ ka)))
+    for x in sorted(ss ^ ka)[:10]:
+        out.append("  DIFFER %s %s->%s" % ("ss only" if x in ss else "ka-status only", x[0], x[1]))
+    if ss ^ ka:
+        problems.append("ss and ka-status disagree on %d sockets" % len(ss ^ ka))
 
 
 def fmt(v):
@@ -275,6 +306,7 @@ def report(out_dir, variant):
     out.append("== run %s: %s rounds; files in the kashim root: %s" % (variant, rounds, compiled))
     check_load(d, problems, out)
     check_sockets(variant, d, untouched, problems, out)
+    check_ss(d, problems, out)
     check_logs(d, problems, out)
     check_closer_cron(d, problems, out)
     check_procs(d, problems, out)

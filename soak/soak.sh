@@ -46,7 +46,9 @@ OUT=$(cd "$OUT" && pwd)
 PIDS=()
 cleanup() {
 	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	# unshare --fork ignores SIGTERM while it waits; --kill-child takes
+	# the container with it when it dies.
+	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	PIDS=()
 }
@@ -63,6 +65,7 @@ layer() {
 	cp "$B/libkashim.so" "$d/usr/local/lib/"
 	cp "$B/kashim/libkashim-conf.so" "$d/usr/local/lib/kashim/"
 	[ -x "$B/kashim-compile" ] && cp "$B/kashim-compile" "$d/usr/local/sbin/"
+	cp scripts/kashim-preload "$d/usr/local/sbin/"
 	python3 soak/conf.py write "$2" "$d/etc/keepalive.conf"
 	[ "$3" = kashim ] && echo /usr/local/lib/libkashim.so >"$d/etc/ld.so.preload"
 	chmod -R a+rX "$d"
@@ -85,7 +88,7 @@ start() {
 		mount -t tmpfs -o mode=755 tmpfs "$r/run"
 		mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
 		exec chroot "$r" env -i /soak/inside.sh "$3"
-	' bash "$d" "$ROOTFS" "$((SOAK_SECONDS * 3 + 300))" >"$d/console.log" 2>&1 &
+	' bash "$d" "$ROOTFS" 86400 >"$d/console.log" 2>&1 &
 	PIDS+=($!)
 	local u=$!
 	CPID=
@@ -118,11 +121,7 @@ ready() {
 
 # pids CPID: the host PIDs of the container's processes.
 pids() {
-	local ns p
-	ns=$(readlink "/proc/$1/ns/pid") || return 0
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
-	done
+	python3 soak/ps.py pids "$1"
 }
 
 # sockets CPID FILE: ka-status, run on the host, over every process.
@@ -134,25 +133,26 @@ sockets() {
 
 # procs CPID FILE: "pid fds rss_kb cmdline" of every process.
 procs() {
-	local p
-	for p in $(pids "$1"); do
-		local n r c
-		n=$(ls "/proc/$p/fd" 2>/dev/null | wc -l)
-		r=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-		c=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | cut -c1-60)
-		[ -n "$r" ] && echo "$p $n $r $c"
-	done >"$2"
+	python3 soak/ps.py procs "$1" >"$2"
 }
 
-# reload CPID: what an administrator does during the day.
+# reload CPID kashim|control: what an administrator does during the day;
+# with kashim also its own reload (kashim-preload reload where it has one,
+# else kashim-compile), when this tree builds kashim-compile.
 reload() {
 	cin "$1" bash -c '
 		e=0
 		nginx -s reload || e=1
 		pg_ctlcluster $(ls /etc/postgresql) main reload || e=1
 		pkill -HUP -x rsyslogd || e=1
-		if command -v kashim-compile >/dev/null; then kashim-compile /etc/keepalive.conf || e=1; fi
-		exit $e' >/dev/null 2>&1
+		if [ "$1" = kashim ] && command -v kashim-compile >/dev/null; then
+			if grep -q "reload)" /usr/local/sbin/kashim-preload; then
+				kashim-preload reload || e=1
+			else
+				kashim-compile /etc/keepalive.conf || e=1
+			fi
+		fi
+		exit $e' bash "$2" >/dev/null 2>&1
 }
 
 # run VARIANT: one paired run.
@@ -172,29 +172,32 @@ run() {
 	procs "$K" "$dir/K/procs-start"; procs "$C" "$dir/C/procs-start"
 	sockets "$K" "$dir/snap/K-start.json"; sockets "$C" "$dir/snap/C-start.json"
 	local end=$(( $(date +%s) + SOAK_SECONDS )) next_reload=$(( $(date +%s) + 10 ))
-	while [ "$(date +%s)" -lt "$end" ] || [ $round -lt 2 ]; do
+	while [ "$(date +%s)" -lt "$end" ] || [ $round -lt 1 ]; do
 		round=$((round + 1))
 		for w in $WORKLOADS; do
 			if [ $((round % 2)) = 1 ]; then order="K C"; else order="C K"; fi
 			for s in $order; do
 				local p=$K
 				[ $s = C ] && p=$C
-				cin "$p" /soak/load.sh "$w" "$BURST" >"$dir/$s/load-$round-$w.log" 2>&1 &
-				local lp=$!
+				# The burst in the background, its sockets read a second in;
+				# its end is a file, not a wait on a job.
+				local mark=$dir/$s/done-$round-$w
+				(cin "$p" /soak/load.sh "$w" "$BURST" >"$dir/$s/load-$round-$w.log" 2>&1; touch "$mark") &
 				sleep 1
 				sockets "$p" "$dir/snap/$s-$round-$w.json"
-				wait $lp
+				while [ ! -e "$mark" ]; do sleep 0.2; done
 				echo "$v $round $w $s $(head -1 "$dir/$s/load-$round-$w.log")" >>"$dir/results"
 			done
 			if [ "$(date +%s)" -ge "$next_reload" ]; then
-				reload "$K"; echo "$v $round reload K rc=$?" >>"$dir/reloads"
-				reload "$C"; echo "$v $round reload C rc=$?" >>"$dir/reloads"
+				reload "$K" kashim; echo "$v $round reload K rc=$?" >>"$dir/reloads"
+				reload "$C" control; echo "$v $round reload C rc=$?" >>"$dir/reloads"
 				next_reload=$(( $(date +%s) + 10 ))
 			fi
 		done
 	done
 	sleep 2
 	sockets "$K" "$dir/snap/K-end.json"; sockets "$C" "$dir/snap/C-end.json"
+	cin "$K" ss -tnoH state established >"$dir/K/ss-end" 2>&1
 	procs "$K" "$dir/K/procs-end"; procs "$C" "$dir/C/procs-end"
 	# The log probe: a bad KASHIM_IDLE makes kashim log one line, which
 	# must reach the container's syslog (else its absence proves nothing).
