@@ -29,6 +29,9 @@ die() { echo "soak: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "needs root (network, PID and mount namespaces, chroot)"
 case $SOAK_SECONDS in '' | *[!0-9]*) die "SOAK_SECONDS=$SOAK_SECONDS: not a number of seconds" ;; esac
 [ "$SOAK_SECONDS" -ge 20 ] || die "SOAK_SECONDS=$SOAK_SECONDS: at least 20"
+for c in debootstrap unshare nsenter chroot ip python3; do
+	command -v "$c" >/dev/null || die "$c is not installed (scripts/install-deps test installs what the tests need)"
+done
 for f in "$B/libkashim.so" "$B/kashim/libkashim-conf.so" "$B/ka-status"; do
 	[ -f "$f" ] || die "$f is missing: run make first"
 done
