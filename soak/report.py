@@ -169,18 +169,19 @@ def check_load(d, problems, out):
         kv = dict(x.split("=", 1) for x in f[4:] if "=" in x)
         res.setdefault(f[2], {}).setdefault(f[3], []).append(
             (int(f[1]), float(kv.get("rate", 0)), int(kv.get("errors", 1))))
-    out.append("load (rate per second, kashim / control, paired in turns; errors):")
-    out.append("  %-10s %7s %12s %12s %8s %8s %8s" % ("workload", "rounds", "kashim", "control", "ratio",
-                                                       "median", "errors"))
+    out.append("load (mean rate per second; ratio = kashim / control over the run, median and range of the")
+    out.append("      per-round ratios, each round loading both in turns; client errors kashim/control):")
+    out.append("  %-10s %7s %12s %12s %7s %7s %13s %7s" % ("workload", "rounds", "kashim", "control", "ratio",
+                                                            "median", "round range", "errors"))
     for w, sides in res.items():
         k, c = sides.get("K", []), sides.get("C", [])
         ks, cs = sum(r for _, r, _ in k), sum(r for _, r, _ in c)
         ke, ce = sum(e for _, _, e in k), sum(e for _, _, e in c)
         cr = dict((n, r) for n, r, _ in c)
         per = [r / cr[n] for n, r, _ in k if cr.get(n)]
-        out.append("  %-10s %7d %12.1f %12.1f %8.3f %8.3f %5d/%d" % (
+        out.append("  %-10s %7d %12.1f %12.1f %7.3f %7.3f %6.2f-%-6.2f %4d/%d" % (
             w, len(k), ks / max(len(k), 1), cs / max(len(c), 1), ks / cs if cs else 0,
-            statistics.median(per) if per else 0, ke, ce))
+            statistics.median(per) if per else 0, min(per, default=0), max(per, default=0), ke, ce))
         if ke > ce:
             problems.append("%s: %d client errors with kashim, %d in the control" % (w, ke, ce))
     rel = {}
