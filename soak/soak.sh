@@ -127,10 +127,16 @@ pids() {
 	python3 soak/ps.py pids "$1"
 }
 
-# sockets CPID FILE: ka-status, run on the host, over every process.
+# sockets CPID FILE: ka-status, run on the host, over every process; then
+# again at once into FILE.recheck, for the report to tell a socket read
+# between its connect() and kashim's setsockopt() from a wrong one.
 sockets() {
-	# shellcheck disable=SC2046
-	"$B/ka-status" --json $(pids "$1") >"$2" 2>/dev/null
+	local p
+	p=$(pids "$1")
+	# shellcheck disable=SC2086
+	"$B/ka-status" --json $p >"$2" 2>/dev/null
+	# shellcheck disable=SC2086
+	"$B/ka-status" --json $p >"$2.recheck" 2>/dev/null
 	true
 }
 
