@@ -11,7 +11,7 @@
 # Whether kashim is loaded is decided outside: /etc/ld.so.preload is in
 # the kashim container's root and not in the control's.
 set -u
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C
 SECONDS_TOTAL=$1
 mkdir -p /run/soak /run/sshd /run/postgresql /var/log/nginx /root/.ssh
 chown postgres:postgres /run/postgresql

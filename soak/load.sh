@@ -13,7 +13,7 @@
 #   ssh         key logins running true (sshd re-executes itself for each)
 #   spawn       /bin/true started in a loop (the cost of loading the library)
 set -u
-export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C
 w=$1 t=$2
 lim=$((t + 20))
 out=$(mktemp)
