@@ -256,10 +256,17 @@ static int open_process(pid_t pid, struct ka_process *proc)
 	return -1;
 }
 
+/* Contract: see ka_status.h. */
+void ka_socket_reread(int sock, struct ka_socket *s)
+{
+	read_socket(sock, s->fd, s->family, s->protocol, s);
+}
+
 /* Contract: appends the TCP sockets among the descriptors listed in @dir
- * (/proc/PID/fd) to proc->sockets, each borrowed through @pidfd and closed
- * again. Returns 0, or the errno that stopped the reading. */
-static int read_sockets(DIR *dir, int pidfd, struct ka_process *proc)
+ * (/proc/PID/fd) to proc->sockets, each borrowed through @pidfd, shown to
+ * @visit (when not NULL) while borrowed, and closed again. Returns 0, or
+ * the errno that stopped the reading. */
+static int read_sockets(DIR *dir, int pidfd, struct ka_process *proc, ka_visit_fn visit, void *ctx)
 {
 	struct dirent *entry;
 	size_t cap = 0;
@@ -282,6 +289,8 @@ static int read_sockets(DIR *dir, int pidfd, struct ka_process *proc)
 		}
 		if (is_tcp_socket(sock, &family, &protocol)) {
 			read_socket(sock, (int)fd, family, protocol, &s);
+			if (visit)
+				visit(ctx, sock, &s);
 			if (ka_array_push(&proc->sockets, &proc->nsockets, &cap, &s, sizeof s) < 0)
 				err = ENOMEM;
 		}
@@ -290,10 +299,16 @@ static int read_sockets(DIR *dir, int pidfd, struct ka_process *proc)
 	return err;
 }
 
+/* Contract: see ka_status.h. */
+int ka_read_process(pid_t pid, struct ka_process *proc)
+{
+	return ka_visit_process(pid, proc, NULL, NULL);
+}
+
 /* Contract: see ka_status.h. The pidfd is taken before /proc/PID/fd is
  * listed, so a pid reused by a new process after the listing cannot lend us
  * its descriptors: pidfd_getfd() then fails with ESRCH. */
-int ka_read_process(pid_t pid, struct ka_process *proc)
+int ka_visit_process(pid_t pid, struct ka_process *proc, ka_visit_fn visit, void *ctx)
 {
 	char path[64];
 	int pidfd, err;
@@ -312,7 +327,7 @@ int ka_read_process(pid_t pid, struct ka_process *proc)
 		close(pidfd);
 		return -1;
 	}
-	err = read_sockets(dir, pidfd, proc);
+	err = read_sockets(dir, pidfd, proc, visit, ctx);
 	closedir(dir);
 	close(pidfd);
 	if (err) {

@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * apply.c - ka-status --apply: give the TCP sockets of a running process
+ * the keepalive settings the shim would have given them, without stopping
+ * or restarting it.
+ *
+ * Each socket is borrowed with pidfd_getfd(): the copy is the same socket,
+ * so setsockopt() on it changes the target's socket, then the copy is
+ * closed. The decision is the shim's, from config/'s code: the settings of
+ * the program (keepalive.conf's top level, then the first program section
+ * matching the executable's or argv[0]'s basename), then the first listen
+ * rule matching a listener's local address, or the first destination rule
+ * matching a connection's peer. A connection accepted by one of the
+ * process's listeners gets its listener's rule, as it would have inherited
+ * it. The target's environment does not apply (it cannot be read reliably
+ * and the shim copied it at load anyway). A socket on which keepalive is
+ * already on is left as it is unless override is on, and keepalive = false
+ * leaves sockets alone, as in the shim.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../config/conffile.h"
+#include "../config/rules.h"
+#include "ka_status.h"
+
+/* What --apply does to one socket. */
+enum verdict {
+	V_SET,        /* its options differ from what it should have: set them */
+	V_SAME,       /* it has exactly them already */
+	V_LEAVE_OFF,  /* keepalive = false for it: left as the program made it */
+	V_LEAVE_OWN,  /* keepalive already on, override off: the owner's choice */
+};
+
+/* One keepalive option to set. */
+struct option {
+	int level, name, value;
+	const char *label;
+};
+
+/* The run, and the process being worked on. */
+struct apply {
+	const char *config;
+	bool yes;
+	struct ka_table table;
+	size_t changed, same, left, failed;
+	bool listener_changed;
+	/* the current process */
+	pid_t pid;
+	char comm[KA_COMM_LEN];
+	struct kashim_settings program;   /* with no rule matching */
+	struct kashim_ruleset *rules;     /* NULL when it has none */
+	struct kashim_addr *listeners;    /* local addresses of its listeners */
+	size_t nlisteners, lcap;
+};
+
+/* Logger for config/'s code: every warning on stderr. */
+static void warn(void *ctx, enum kashim_level level, const char *msg)
+{
+	(void)ctx;
+	if (level == KASHIM_LOG_WARN)
+		fprintf(stderr, "ka-status: %s\n", msg);
+}
+static const struct kashim_logger logger = {warn, NULL};
+
+/* Contract: the last path component of @path. */
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Contract: the two names the shim matches program sections against, for
+ * process @pid: its executable's basename (/proc/PID/exe, without the
+ * " (deleted)" of a replaced file) and argv[0]'s. "" when unreadable. */
+static void program_names(pid_t pid, char *exe, char *argv0, size_t len)
+{
+	char path[64], target[PATH_MAX], args[PATH_MAX];
+	ssize_t n;
+	FILE *f;
+
+	exe[0] = argv0[0] = '\0';
+	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
+	n = readlink(path, target, sizeof target - 1);
+	if (n > 0) {
+		size_t deleted = strlen(" (deleted)");
+
+		target[n] = '\0';
+		if ((size_t)n > deleted && !strcmp(target + n - deleted, " (deleted)"))
+			target[n - deleted] = '\0';
+		snprintf(exe, len, "%s", base_name(target));
+	}
+	snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	n = (ssize_t)fread(args, 1, sizeof args - 1, f);
+	fclose(f);
+	args[n > 0 ? n : 0] = '\0'; /* argv[0] ends at its NUL */
+	snprintf(argv0, len, "%s", base_name(args));
+}
+
+/* Contract: the settings and rules the shim would give process @pid, into
+ * a->program and a->rules (file already checked by ka_apply()). */
+static void load_settings(struct apply *a, pid_t pid)
+{
+	char exe[256], argv0[256];
+
+	program_names(pid, exe, argv0, sizeof exe);
+	kashim_settings_defaults(&a->program);
+	free(a->rules);
+	a->rules = NULL;
+	kashim_conffile_load_rules(a->config, exe[0] ? exe : NULL, argv0[0] ? argv0 : NULL,
+				   &a->program, &a->rules, &logger);
+	kashim_settings_finish(&a->program);
+	for (unsigned i = 0; a->rules && i < a->rules->n; i++)
+		kashim_settings_finish(&a->rules->rule[i].settings);
+}
+
+/* Contract: @sock's own address (@get = getsockname) or its peer's
+ * (getpeername) in *@out; false when it has none. */
+static bool socket_address(int sock, int (*get)(int, struct sockaddr *, socklen_t *),
+			   struct kashim_addr *out)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof sa;
+
+	return get(sock, (struct sockaddr *)&sa, &len) == 0 &&
+	       kashim_addr_from_sockaddr((struct sockaddr *)&sa, len, out);
+}
+
+/* Visitor of the first pass: note the local address of every listener. */
+static void note_listener(void *ctx, int sock, struct ka_socket *s)
+{
+	struct apply *a = ctx;
+	struct kashim_addr addr;
+
+	if (s->state == TCP_LISTEN && socket_address(sock, getsockname, &addr) &&
+	    ka_array_push(&a->listeners, &a->nlisteners, &a->lcap, &addr, sizeof addr) < 0) {
+		fputs("ka-status: out of memory\n", stderr);
+		exit(1);
+	}
+}
+
+/* Contract: true when @l is the any-address of its family. */
+static bool is_any(const struct kashim_addr *l)
+{
+	return l->family == AF_INET ? l->v4 == 0 : !l->v6[0] && !l->v6[1];
+}
+
+/* Contract: the listener of the current process that accepted a connection
+ * whose local address is @local (same port; same address, or a listener on
+ * the any-address, [::] taking IPv4 too), or NULL: then it was connected. */
+static const struct kashim_addr *listener_of(const struct apply *a, const struct kashim_addr *local)
+{
+	for (size_t i = 0; i < a->nlisteners; i++) {
+		const struct kashim_addr *l = &a->listeners[i];
+
+		if (l->port != local->port)
+			continue;
+		if (is_any(l) ? l->family == AF_INET6 || local->family == AF_INET
+			      : l->family == local->family && l->v4 == local->v4 &&
+					l->v6[0] == local->v6[0] && l->v6[1] == local->v6[1])
+			return l;
+	}
+	return NULL;
+}
+
+/* Contract: the settings socket @sock (@s) gets: its listen or destination
+ * rule's, else the program's. */
+static const struct kashim_settings *settings_for(const struct apply *a, int sock,
+						  const struct ka_socket *s)
+{
+	struct kashim_addr local, peer;
+	const struct kashim_addr *listener;
+	int i = -1;
+
+	if (!a->rules || !socket_address(sock, getsockname, &local))
+		return &a->program;
+	if (s->state == TCP_LISTEN)
+		i = kashim_rules_find(a->rules, KASHIM_RULE_LISTEN, &local);
+	else if ((listener = listener_of(a, &local)))
+		i = kashim_rules_find(a->rules, KASHIM_RULE_LISTEN, listener);
+	else if (socket_address(sock, getpeername, &peer))
+		i = kashim_rules_find(a->rules, KASHIM_RULE_DESTINATION, &peer);
+	return i >= 0 ? &a->rules->rule[i].settings : &a->program;
+}
+
+/* Contract: the options @w asks for, in the order the shim lists them
+ * (SO_KEEPALIVE first; TCP_USER_TIMEOUT only when not 0). */
+static unsigned wanted_options(const struct kashim_settings *w, struct option o[5])
+{
+	unsigned n = 0;
+
+	o[n++] = (struct option){SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE"};
+	o[n++] = (struct option){IPPROTO_TCP, TCP_KEEPIDLE, w->idle, "TCP_KEEPIDLE"};
+	o[n++] = (struct option){IPPROTO_TCP, TCP_KEEPINTVL, w->interval, "TCP_KEEPINTVL"};
+	o[n++] = (struct option){IPPROTO_TCP, TCP_KEEPCNT, w->count, "TCP_KEEPCNT"};
+	if (w->user_timeout > 0)
+		o[n++] = (struct option){IPPROTO_TCP, TCP_USER_TIMEOUT, (int)w->user_timeout,
+					 "TCP_USER_TIMEOUT"};
+	return n;
+}
+
+/* Contract: what to do with socket @s, which should have @w. */
+static enum verdict decide(const struct ka_socket *s, const struct kashim_settings *w)
+{
+	if (!w->keepalive)
+		return V_LEAVE_OFF;
+	if (s->keepalive && s->idle == w->idle && s->interval == w->interval &&
+	    s->count == w->count && (w->user_timeout == 0 || (long)s->user_timeout == w->user_timeout))
+		return V_SAME;
+	return s->keepalive && !w->override ? V_LEAVE_OWN : V_SET;
+}
+
+/* Contract: sets @w's options on @sock, SO_KEEPALIVE last as the shim does
+ * (the timer then starts with the new idle time). 0, or -1 with the failed
+ * option and its error in @why. */
+static int set_options(int sock, const struct kashim_settings *w, char *why, size_t len)
+{
+	struct option o[5];
+
+	for (unsigned i = wanted_options(w, o); i-- > 0;) {
+		if (setsockopt(sock, o[i].level, o[i].name, &o[i].value, sizeof o[i].value) != 0) {
+			snprintf(why, len, "failed: %s %d: %s", o[i].label, o[i].value, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Contract: "off", or "on IDLE/INTVL/CNT" with " ut=MS" when
+ * TCP_USER_TIMEOUT is set, into @buf. */
+static const char *values_text(bool on, int idle, int intvl, int cnt, long uto, char *buf, size_t len)
+{
+	if (!on)
+		snprintf(buf, len, "off");
+	else if (uto > 0)
+		snprintf(buf, len, "on %d/%d/%d ut=%ld", idle, intvl, cnt, uto);
+	else
+		snprintf(buf, len, "on %d/%d/%d", idle, intvl, cnt);
+	return buf;
+}
+
+/* Contract: where @w comes from, for the FROM column. */
+static const char *origin_text(const struct kashim_settings *w, char *buf, size_t len)
+{
+	if (w->rule[0])
+		snprintf(buf, len, "%s", w->rule);
+	else if (w->section[0])
+		snprintf(buf, len, "program \"%s\"", w->section);
+	else if (w->file[0])
+		snprintf(buf, len, "top level");
+	else
+		snprintf(buf, len, "built-in defaults");
+	return buf;
+}
+
+/* Contract: the ACTION cell for @v (after setting, @failed says how it went). */
+static const char *action_text(const struct apply *a, enum verdict v, const char *failed)
+{
+	switch (v) {
+	case V_SET:
+		return failed[0] ? failed : a->yes ? "set" : "would set";
+	case V_SAME:
+		return "unchanged (already set)";
+	case V_LEAVE_OFF:
+		return "leave (keepalive = false)";
+	default:
+		return "leave (keepalive already on, override off)";
+	}
+}
+
+/* Contract: one table row for socket @s of the current process: @before
+ * its options as found, @s as they are now. */
+static void add_row(struct apply *a, const struct ka_socket *before, const struct ka_socket *s,
+		    const struct kashim_settings *w, enum verdict v, const char *failed)
+{
+	char now[64], next[64], from[200];
+
+	values_text(before->keepalive, before->idle, before->interval, before->count,
+		    before->user_timeout, now, sizeof now);
+	if (v != V_SET || failed[0])
+		snprintf(next, sizeof next, "-");
+	else if (a->yes)
+		values_text(s->keepalive, s->idle, s->interval, s->count, s->user_timeout, next,
+			    sizeof next);
+	else
+		values_text(true, w->idle, w->interval, w->count, w->user_timeout, next, sizeof next);
+	ka_table_cell(&a->table, "%d", (int)a->pid);
+	ka_table_cell(&a->table, "%s", a->comm);
+	ka_table_cell(&a->table, "%d", s->fd);
+	ka_table_cell(&a->table, "%s", ka_state_name(s->state));
+	ka_table_cell(&a->table, "%s", s->local);
+	ka_table_cell(&a->table, "%s", s->remote);
+	ka_table_cell(&a->table, "%s", now);
+	ka_table_cell(&a->table, "%s", action_text(a, v, failed));
+	ka_table_cell(&a->table, "%s", next);
+	ka_table_cell(&a->table, "%s", origin_text(w, from, sizeof from));
+}
+
+/* Visitor of the second pass: decide for each established or listening
+ * socket, set its options when asked to, and add its row. */
+static void configure(void *ctx, int sock, struct ka_socket *s)
+{
+	struct apply *a = ctx;
+	const struct kashim_settings *w;
+	struct ka_socket before = *s;
+	enum verdict v;
+	char failed[KA_ERR_LEN] = "";
+
+	if (s->state != TCP_ESTABLISHED && s->state != TCP_LISTEN)
+		return;
+	w = settings_for(a, sock, s);
+	v = decide(s, w);
+	if (v == V_SET && a->yes) {
+		if (set_options(sock, w, failed, sizeof failed) < 0)
+			a->failed++;
+		else
+			a->listener_changed |= s->state == TCP_LISTEN;
+		ka_socket_reread(sock, s);
+	}
+	a->changed += v == V_SET && !failed[0];
+	a->same += v == V_SAME;
+	a->left += v == V_LEAVE_OFF || v == V_LEAVE_OWN;
+	add_row(a, &before, s, w, v, failed);
+}
+
+/* Contract: the exit status for a process that could not be read because
+ * of @err, and its message on stderr (@text: the reader's reason). */
+static int refuse(pid_t pid, const char *comm, int err, const char *text)
+{
+	switch (err) {
+	case EPERM:
+	case EACCES:
+		fprintf(stderr, "ka-status: pid %d (%s): permission denied: changing a process's "
+			"sockets takes the rights ptrace(2) needs over it (its owner, unless "
+			"kernel.yama.ptrace_scope forbids; or root)\n", (int)pid, comm);
+		return KA_EXIT_PERMISSION;
+	case ENOSYS:
+		fprintf(stderr, "ka-status: %s: no running process can be changed here\n", text);
+		return KA_EXIT_NO_PIDFD_GETFD;
+	case ESRCH:
+	case ENOENT:
+		fprintf(stderr, "ka-status: pid %d: no such process\n", (int)pid);
+		return KA_EXIT_GONE;
+	default:
+		fprintf(stderr, "ka-status: pid %d (%s): %s\n", (int)pid, comm, text);
+		return 1;
+	}
+}
+
+/* Contract: true when @proc has an established or listening socket. */
+static bool has_candidates(const struct ka_process *proc)
+{
+	for (size_t i = 0; i < proc->nsockets; i++)
+		if (proc->sockets[i].state == TCP_ESTABLISHED || proc->sockets[i].state == TCP_LISTEN)
+			return true;
+	return false;
+}
+
+/* Contract: works on process @pid (see the file comment). Returns 0, or
+ * the refusal's exit status with its message said, unless @quiet and the
+ * process is merely gone or not ours (for --all). */
+static int apply_process(struct apply *a, pid_t pid, bool quiet, size_t *denied)
+{
+	struct ka_process proc;
+	int rc = 0;
+
+	a->pid = pid;
+	a->nlisteners = 0;
+	if (ka_visit_process(pid, &proc, note_listener, a) == 0 && has_candidates(&proc)) {
+		snprintf(a->comm, sizeof a->comm, "%s", proc.comm);
+		load_settings(a, pid);
+		ka_process_free(&proc);
+		ka_visit_process(pid, &proc, configure, a);
+	} else if (!proc.error && !quiet) {
+		printf("%d (%s): no established or listening TCP socket\n", (int)pid, proc.comm);
+	}
+	if (proc.error) {
+		bool mine = proc.error != ESRCH && proc.error != ENOENT && proc.error != EPERM &&
+			    proc.error != EACCES;
+
+		*denied += proc.error == EPERM || proc.error == EACCES;
+		if (!quiet || mine)
+			rc = refuse(pid, proc.comm, proc.error, proc.error_text);
+	}
+	ka_process_free(&proc);
+	return rc;
+}
+
+/* For ka_each_pid(): one process of --all; stops at a kernel without
+ * pidfd_getfd (no process can be read). */
+struct apply_all {
+	struct apply *a;
+	size_t denied;
+	int status;
+};
+
+static int apply_all_one(void *ctx, pid_t pid)
+{
+	struct apply_all *all = ctx;
+	int rc;
+
+	if (pid == getpid())
+		return 0;
+	rc = apply_process(all->a, pid, true, &all->denied);
+	if (rc && !all->status)
+		all->status = rc;
+	return rc == KA_EXIT_NO_PIDFD_GETFD;
+}
+
+/* Contract: checks @config as the shim would read it; prints which file
+ * applies. Returns 0, or 2 when it is invalid (problems said with their
+ * lines), or missing though named with --config (@named). */
+static int check_config(const char *config, bool named)
+{
+	struct kashim_settings s;
+	struct kashim_ruleset *rules = NULL;
+	enum kashim_conf_result r;
+
+	kashim_settings_defaults(&s);
+	r = kashim_conffile_load_rules(config, NULL, NULL, &s, &rules, &logger);
+	free(rules);
+	if (r == KASHIM_CONF_INVALID) {
+		fprintf(stderr, "ka-status: %s is invalid: nothing was changed\n", config);
+		return 2;
+	}
+	if (r == KASHIM_CONF_MISSING && named) {
+		fprintf(stderr, "ka-status: --config: '%s': %s\n", config, strerror(ENOENT));
+		return 2;
+	}
+	if (r == KASHIM_CONF_MISSING)
+		printf("Settings: no %s, kashim's built-in defaults (keepalive on, idle 60 s, "
+		       "interval 10 s, count 5)\n", config);
+	else
+		printf("Settings: %s\n", config);
+	return 0;
+}
+
+/* Contract: the table and the summary after it. */
+static void report(struct apply *a, size_t denied)
+{
+	size_t rows = a->changed + a->same + a->left + a->failed;
+
+	if (rows)
+		ka_table_print(&a->table);
+	else
+		printf("No established or listening TCP socket to configure.\n");
+	if (denied)
+		fprintf(stderr, "ka-status: %zu process%s could not be read (permission denied): "
+			"run as root to cover every process\n", denied, denied == 1 ? "" : "es");
+	if (!rows)
+		return;
+	if (a->yes)
+		printf("\nChanged %zu socket%s; %zu left as they are%s.\n",
+		       a->changed, a->changed == 1 ? "" : "s", a->same + a->left,
+		       a->failed ? "; some could not be set (see ACTION)" : "");
+	else
+		printf("\nDry run: %zu socket%s would be changed, %zu left as they are.%s\n",
+		       a->changed, a->changed == 1 ? "" : "s", a->same + a->left,
+		       a->changed ? " Run again with --yes to apply." : "");
+	if (a->listener_changed)
+		printf("Connections accepted from now on inherit their listener's settings; those "
+		       "already waiting in its queue keep what they had.\n");
+}
+
+/* Contract: see ka_status.h. */
+int ka_apply(char *const *pids, size_t n, bool all, const char *config, bool yes)
+{
+	static const char *const headers[] = {"PID", "COMMAND", "FD", "STATE", "LOCAL", "REMOTE",
+					      "NOW", "ACTION", "NEW", "FROM", NULL};
+	struct apply a = {.config = config ? config : KASHIM_SYSCONF_PATH, .yes = yes};
+	struct apply_all each = {.a = &a};
+	int status = check_config(a.config, config != NULL);
+
+	if (status)
+		return status;
+	ka_table_init(&a.table, headers, "rlrlllllll");
+	if (all) {
+		if (ka_each_pid(apply_all_one, &each) < 0)
+			each.status = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int rc = apply_process(&a, (pid_t)atoi(pids[i]), false, &each.denied);
+
+		if (rc && !each.status)
+			each.status = rc;
+	}
+	report(&a, all ? each.denied : 0);
+	free(a.listeners);
+	free(a.rules);
+	if (!each.status && a.failed)
+		each.status = 1;
+	return each.status;
+}
