@@ -178,10 +178,13 @@ static void set_error(struct ka_process *proc, int err)
 	snprintf(proc->error_text, sizeof proc->error_text, "%s", why);
 }
 
-/* Contract: proc->comm from /proc/PID/comm, "?" when it cannot be read. */
+/* Contract: proc->comm from /proc/PID/comm without the newline the kernel
+ * adds, "?" when it cannot be read. A name may itself hold a newline
+ * (prctl PR_SET_NAME takes any bytes): only the last one is dropped. */
 static void read_comm(pid_t pid, struct ka_process *proc)
 {
 	char path[64];
+	size_t n;
 	FILE *f;
 
 	snprintf(proc->comm, sizeof proc->comm, "?");
@@ -189,8 +192,11 @@ static void read_comm(pid_t pid, struct ka_process *proc)
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	if (fgets(proc->comm, sizeof proc->comm, f))
-		proc->comm[strcspn(proc->comm, "\n")] = '\0';
+	n = fread(proc->comm, 1, sizeof proc->comm - 1, f);
+	if (n > 0 && proc->comm[n - 1] == '\n')
+		n--;
+	if (n > 0 || feof(f))
+		proc->comm[n] = '\0';
 	fclose(f);
 }
 
