@@ -217,7 +217,8 @@ static enum verdict decide(const struct ka_socket *s, const struct kashim_settin
 	if (!w->keepalive)
 		return V_LEAVE_OFF;
 	if (s->keepalive && s->idle == w->idle && s->interval == w->interval &&
-	    s->count == w->count && (w->user_timeout == 0 || (long)s->user_timeout == w->user_timeout))
+	    s->count == w->count &&
+	    (w->user_timeout == 0 || (long)s->user_timeout == w->user_timeout))
 		return V_SAME;
 	return s->keepalive && !w->override ? V_LEAVE_OWN : V_SET;
 }
@@ -231,7 +232,8 @@ static int set_options(int sock, const struct kashim_settings *w, char *why, siz
 
 	for (unsigned i = wanted_options(w, o); i-- > 0;) {
 		if (setsockopt(sock, o[i].level, o[i].name, &o[i].value, sizeof o[i].value) != 0) {
-			snprintf(why, len, "failed: %s %d: %s", o[i].label, o[i].value, strerror(errno));
+			snprintf(why, len, "failed: %s %d: %s", o[i].label, o[i].value,
+				 strerror(errno));
 			return -1;
 		}
 	}
@@ -240,7 +242,8 @@ static int set_options(int sock, const struct kashim_settings *w, char *why, siz
 
 /* Contract: "off", or "on IDLE/INTVL/CNT" with " ut=MS" when
  * TCP_USER_TIMEOUT is set, into @buf. */
-static const char *values_text(bool on, int idle, int intvl, int cnt, long uto, char *buf, size_t len)
+static const char *values_text(bool on, int idle, int intvl, int cnt, long uto, char *buf,
+			       size_t len)
 {
 	if (!on)
 		snprintf(buf, len, "off");
@@ -295,7 +298,8 @@ static void add_row(struct apply *a, const struct ka_socket *before, const struc
 		values_text(s->keepalive, s->idle, s->interval, s->count, s->user_timeout, next,
 			    sizeof next);
 	else
-		values_text(true, w->idle, w->interval, w->count, w->user_timeout, next, sizeof next);
+		values_text(true, w->idle, w->interval, w->count, w->user_timeout, next,
+			    sizeof next);
 	ka_table_cell(&a->table, "%d", (int)a->pid);
 	ka_table_cell(&a->table, "%s", a->comm);
 	ka_table_cell(&a->table, "%d", s->fd);
@@ -362,9 +366,12 @@ static int refuse(pid_t pid, const char *comm, int err, const char *text)
 /* Contract: true when @proc has an established or listening socket. */
 static bool has_candidates(const struct ka_process *proc)
 {
-	for (size_t i = 0; i < proc->nsockets; i++)
-		if (proc->sockets[i].state == TCP_ESTABLISHED || proc->sockets[i].state == TCP_LISTEN)
+	for (size_t i = 0; i < proc->nsockets; i++) {
+		int state = proc->sockets[i].state;
+
+		if (state == TCP_ESTABLISHED || state == TCP_LISTEN)
 			return true;
+	}
 	return false;
 }
 
@@ -462,11 +469,11 @@ static void report(struct apply *a, size_t denied)
 	if (!rows)
 		return;
 	if (a->yes)
-		printf("\nChanged %zu socket%s; %zu left as they are%s.\n",
+		printf("\nChanged %zu socket%s; %zu left unchanged%s.\n",
 		       a->changed, a->changed == 1 ? "" : "s", a->same + a->left,
 		       a->failed ? "; some could not be set (see ACTION)" : "");
 	else
-		printf("\nDry run: %zu socket%s would be changed, %zu left as they are.%s\n",
+		printf("\nDry run: %zu socket%s would be changed, %zu left unchanged.%s\n",
 		       a->changed, a->changed == 1 ? "" : "s", a->same + a->left,
 		       a->changed ? " Run again with --yes to apply." : "");
 	if (a->listener_changed)

@@ -133,7 +133,8 @@ struct args {
 static int check_combination(const struct args *a)
 {
 	if ((a->yes || a->config) && !a->apply)
-		return bad_usage(a->yes ? "--yes goes with --apply" : "--config goes with --apply", NULL);
+		return bad_usage(a->yes ? "--yes goes with --apply" : "--config goes with --apply",
+				 NULL);
 	if (a->apply && (a->json || a->prometheus))
 		return bad_usage(a->json ? "--json does not go with --apply"
 					 : "--prometheus does not go with --apply", NULL);
@@ -224,7 +225,8 @@ int main(int argc, char **argv)
 	else if (a.prometheus)
 		status = ka_prometheus(a.output);
 	else
-		status = a.all ? ka_audit_all(a.json) : show_processes(argv + optind, npids, a.json);
+		status = a.all ? ka_audit_all(a.json)
+			       : show_processes(argv + optind, npids, a.json);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "ka-status: cannot write output: %s\n", strerror(errno));
 		return 1;

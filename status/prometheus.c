@@ -284,7 +284,8 @@ static int write_atomically(const char *path, struct scrape *sc, double seconds)
 	fd = mkstemp(tmp);
 	created = fd >= 0;
 	if (fd < 0 || fchmod(fd, 0644) != 0 || !(f = fdopen(fd, "w"))) {
-		fprintf(stderr, "ka-status: --output: cannot create %s: %s\n", tmp, strerror(errno));
+		fprintf(stderr, "ka-status: --output: cannot create %s: %s\n", tmp,
+			strerror(errno));
 		goto fail;
 	}
 	print_metrics(f, sc, seconds);

@@ -46,7 +46,9 @@ hold() {
 	printf -v "${name}_LPORT" %s "$(awk 'NR == 1 { print $1 }' "$tmp/$name.ready")"
 }
 opts() { t_socket "$@" || echo none; }
-KDEF="off $(sysctl -n net.ipv4.tcp_keepalive_time) $(sysctl -n net.ipv4.tcp_keepalive_intvl) $(sysctl -n net.ipv4.tcp_keepalive_probes) 0"
+# The kernel's defaults, as ka-status shows a socket nobody configured.
+KDEF="off $(sysctl -n net.ipv4.tcp_keepalive_time) $(sysctl -n net.ipv4.tcp_keepalive_intvl)"
+KDEF="$KDEF $(sysctl -n net.ipv4.tcp_keepalive_probes) 0"
 
 printf 'idle = 41\ninterval = 7\ncount = 4\n' >"$tmp/plain.conf"
 
@@ -75,10 +77,11 @@ fds_before=$(ls "/proc/$fixed/fd" | wc -l)
 
 out=$("$KA_STATUS" --apply --config "$tmp/plain.conf" "$fixed")
 expect_eq "dry run: exit status 0" 0 "$?"
-check "dry run: the listener would be set" \
-	grep -Eq "^ *$fixed +python3 +[0-9]+ +LISTEN +127\.0\.0\.1:$fixed_PORT +- +off +would set +on 41/7/4 +top level$" <<<"$out"
-check "dry run: the established connection would be set" \
-	grep -Eq "^ *$fixed +python3 +[0-9]+ +ESTABLISHED +127\.0\.0\.1:$fixed_PORT +127\.0\.0\.1:$chat_port +off +would set +on 41/7/4" <<<"$out"
+row="^ *$fixed +python3 +[0-9]+"
+check "dry run: the listener would be set" grep -Eq \
+	"$row +LISTEN +127\.0\.0\.1:$fixed_PORT +- +off +would set +on 41/7/4 +top level$" <<<"$out"
+check "dry run: the established connection would be set" grep -Eq \
+	"$row +ESTABLISHED +127\.0\.0\.1:$fixed_PORT +127\.0\.0\.1:$chat_port +off +would set +on 41/7/4" <<<"$out"
 check "dry run: says how to apply" grep -q "Run again with --yes to apply" <<<"$out"
 expect_eq "dry run changes nothing: the listener" "$KDEF" "$(opts "$fixed" state=LISTEN)"
 expect_eq "dry run changes nothing: the connection" "$KDEF" "$(opts "$fixed" remote="$chat_port")"

@@ -112,9 +112,9 @@ if need_root && command -v setpriv >/dev/null; then
 	n=$(cd / && setpriv --reuid=nobody --regid=nogroup --clear-groups "$KA_STATUS" --all --prometheus |
 		unreadable)
 	check "as nobody: root's processes are counted as unreadable (permission)" test "${n:-0}" -ge 4
-	check "as nobody: none of the clients is in the output" \
-		bash -c '! setpriv --reuid=nobody --regid=nogroup --clear-groups "$1" --all --prometheus | grep -q "program=\"$2\""' \
-		_ "$KA_STATUS" "$PLAIN"
+	check "as nobody: none of the clients is in the output" bash -c \
+		'! setpriv --reuid=nobody --regid=nogroup --clear-groups "$1" --all --prometheus |
+			grep -q "program=\"$2\""' _ "$KA_STATUS" "$PLAIN"
 	expect_eq "control, as root: no process is unreadable for want of permission" 0 \
 		"$("$KA_STATUS" --all --prometheus | unreadable)"
 else
