@@ -166,10 +166,14 @@ int ka_apply(char *const *pids, size_t n, bool all, const char *config, bool yes
 
 /* ---- prometheus.c ------------------------------------------------------- */
 
+/* Program names --prometheus keeps by default before "(other)". */
+#define KA_PROM_MAX_PROGRAMS 500
+
 /* ka-status --all --prometheus: established TCP connections of every
- * process per program name, keepalive on or off and who configured it, in
- * the Prometheus text format, on stdout or (written atomically) in @output.
- * Returns the exit status: 0, or 1 when the output could not be written. */
-int ka_prometheus(const char *output);
+ * process per program name (at most @max_programs of them, the rest as
+ * "(other)"), keepalive on or off and who configured it, in the Prometheus
+ * text format, on stdout or (written atomically) in @output. Returns the
+ * exit status: 0, or 1 when the output could not be written. */
+int ka_prometheus(const char *output, size_t max_programs);
 
 #endif

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../config/kashim_settings.h"
 #include "ka_status.h"
 
 #ifndef KASHIM_VERSION
@@ -51,6 +52,8 @@ static void usage(FILE *out)
 	      "                  " KASHIM_SYSCONF_PATH ")\n"
 	      "      --prometheus  with --all: print metrics in the Prometheus text format\n"
 	      "  -o, --output FILE  with --prometheus: write FILE atomically (temp + rename)\n"
+	      "      --max-programs N  with --prometheus: program names kept (default 500),\n"
+	      "                  the rest counted as \"(other)\"\n"
 	      "  -h, --help      show this help\n"
 	      "  -V, --version   show the version\n"
 	      "\n"
@@ -126,6 +129,7 @@ static int show_processes(char *const *pids, size_t n, bool json)
 struct args {
 	bool all, json, apply, yes, prometheus;
 	const char *config, *output;
+	long max_programs;              /* 0: not given */
 };
 
 /* Contract: the options given together that do not go together: a usage
@@ -141,8 +145,9 @@ static int check_combination(const struct args *a)
 	if (a->prometheus && (!a->all || a->json))
 		return bad_usage(a->json ? "--prometheus does not go with --json"
 					 : "--prometheus goes with --all", NULL);
-	if (a->output && !a->prometheus)
-		return bad_usage("--output goes with --prometheus", NULL);
+	if ((a->output || a->max_programs) && !a->prometheus)
+		return bad_usage(a->output ? "--output goes with --prometheus"
+					   : "--max-programs goes with --prometheus", NULL);
 	return 0;
 }
 
@@ -150,7 +155,7 @@ static int check_combination(const struct args *a)
  * status (help, version, usage error). */
 static int parse_options(int argc, char **argv, struct args *a)
 {
-	enum { OPT_APPLY = 256, OPT_PROMETHEUS };
+	enum { OPT_APPLY = 256, OPT_PROMETHEUS, OPT_MAX_PROGRAMS };
 	static const struct option longopts[] = {
 		{"all", no_argument, NULL, 'a'},     {"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},    {"version", no_argument, NULL, 'V'},
@@ -158,6 +163,7 @@ static int parse_options(int argc, char **argv, struct args *a)
 		{"config", required_argument, NULL, 'c'},
 		{"prometheus", no_argument, NULL, OPT_PROMETHEUS},
 		{"output", required_argument, NULL, 'o'},
+		{"max-programs", required_argument, NULL, OPT_MAX_PROGRAMS},
 		{NULL, 0, NULL, 0},
 	};
 	int opt;
@@ -185,6 +191,11 @@ static int parse_options(int argc, char **argv, struct args *a)
 			break;
 		case 'o':
 			a->output = optarg;
+			break;
+		case OPT_MAX_PROGRAMS:
+			if (!kashim_parse_number(optarg, 1, 100000, &a->max_programs))
+				return bad_usage("--max-programs takes a number from 1 to 100000",
+						 optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -223,7 +234,8 @@ int main(int argc, char **argv)
 	if (a.apply)
 		status = ka_apply(argv + optind, npids, a.all, a.config, a.yes);
 	else if (a.prometheus)
-		status = ka_prometheus(a.output);
+		status = ka_prometheus(a.output, a.max_programs ? (size_t)a.max_programs
+								: KA_PROM_MAX_PROGRAMS);
 	else
 		status = a.all ? ka_audit_all(a.json)
 			       : show_processes(argv + optind, npids, a.json);

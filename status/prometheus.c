@@ -9,9 +9,10 @@
  *   kashim_scrape_duration_seconds
  *
  * Series are per program name (the process's comm, at most 15 bytes), never
- * per pid, and at most KA_PROM_MAX_PROGRAMS names are kept: the rest are
- * counted under program="(other)", so a host with many short-lived
- * programs cannot flood the time-series database.
+ * per pid, and at most --max-programs names (KA_PROM_MAX_PROGRAMS by
+ * default), in /proc's order, are kept: the rest are counted under
+ * program="(other)", so a host with many programs cannot flood the
+ * time-series database.
  *
  * configured_by says who turned keepalive on: "preload" when libkashim.so
  * is mapped in the process, else "kernel" when a kashim-bpf attachment
@@ -32,7 +33,6 @@
 
 #include "ka_status.h"
 
-#define KA_PROM_MAX_PROGRAMS 500
 #define KA_PROM_OTHER "(other)"
 
 enum who { WHO_PRELOAD, WHO_KERNEL, WHO_PROGRAM, WHO_NOBODY };
@@ -54,6 +54,7 @@ struct scrape {
 	struct series *series;
 	size_t n, cap;
 	size_t programs;             /* distinct names among the series */
+	size_t max_programs;         /* names kept before "(other)" */
 	size_t read;                 /* processes read */
 	size_t unreadable[WHY_N];
 	bool said_nosys;
@@ -109,7 +110,7 @@ static int add(struct scrape *sc, const char *name, bool on, enum who who, size_
 	if (!count)
 		return 0;
 	if (!known_program(sc, name)) {
-		if (sc->programs >= KA_PROM_MAX_PROGRAMS)
+		if (sc->programs >= sc->max_programs)
 			name = KA_PROM_OTHER;
 		if (!known_program(sc, name))
 			sc->programs++;
@@ -315,9 +316,9 @@ fail:
 }
 
 /* Contract: see ka_status.h. */
-int ka_prometheus(const char *output)
+int ka_prometheus(const char *output, size_t max_programs)
 {
-	struct scrape sc = {0};
+	struct scrape sc = {.max_programs = max_programs};
 	struct timespec t0, t1;
 	double seconds;
 	int rc;

@@ -106,6 +106,33 @@ check "scrape: node_exporter read the file without error" \
 check "scrape: the scrape's duration is there" \
 	grep -Eq '^kashim_scrape_duration_seconds [0-9.e+-]+$' "$tmp/scrape"
 
+# --- cardinality: --max-programs names at most, the rest under "(other)" ---
+# Five more clients of names of their own. Names are kept in /proc's order
+# and the machine's older processes come first, so with room for one name
+# these five can only be counted as "(other)".
+for i in 1 2 3 4 5; do
+	"$PYTHON" "$PEERS" hold "$tmp/many.$i" --name "c$$-$i" "127.0.0.1:$port" &
+	PIDS+=($!)
+done
+for i in 1 2 3 4 5; do
+	t_wait_file "$tmp/many.$i" || { fail "cardinality setup" "client c$$-$i did not connect"; finish; }
+done
+# program_names FILE: the distinct program label values, as written.
+program_names() { grep -o '^kashim_tcp_connections{program="\([^"\\]\|\\.\)*"' "$1" | sort -u; }
+"$KA_STATUS" --all --prometheus --max-programs 1 >"$tmp/capped.prom"
+expect_eq "--max-programs 1: one name and (other), no more" 2 "$(program_names "$tmp/capped.prom" | wc -l)"
+expect_eq "--max-programs 1: none of the five newest names has a series" 0 \
+	"$(grep -c "program=\"c$$-" "$tmp/capped.prom")"
+n=$(awk '/^kashim_tcp_connections\{program="\(other\)",keepalive="off",configured_by="nobody"\}/ { print $NF }' \
+	"$tmp/capped.prom")
+check "--max-programs 1: their connections are counted under (other) (${n:-none})" test "${n:-0}" -ge 5
+check "--max-programs 1: the output still passes promtool" \
+	bash -c 'promtool check metrics <"$1" >/dev/null 2>&1' _ "$tmp/capped.prom"
+"$KA_STATUS" --all --prometheus >"$tmp/uncapped.prom"
+expect_eq "control, the default cap (500): each of the five has its series" 5 \
+	"$(grep -c "^kashim_tcp_connections{program=\"c$$-[1-5]\",keepalive=\"off\"" "$tmp/uncapped.prom")"
+expect_eq "control, the default cap: no (other)" 0 "$(grep -c 'program="(other)"' "$tmp/uncapped.prom")"
+
 # --- processes that could not be read --------------------------------------
 unreadable() { awk -F' ' '/^kashim_processes_unreadable\{reason="permission"\}/ { print $2 }'; }
 if need_root && command -v setpriv >/dev/null; then
@@ -129,4 +156,7 @@ check "--output into a missing directory: says which file" grep -q "no/such/dir/
 expect_eq "--prometheus without --all: usage error (2)" 2 "$?"
 "$KA_STATUS" --all --json --prometheus 2>"$tmp/err"
 expect_eq "--prometheus with --json: usage error (2)" 2 "$?"
+"$KA_STATUS" --all --prometheus --max-programs 0 2>"$tmp/err"
+expect_eq "--max-programs 0: usage error (2)" 2 "$?"
+check "--max-programs 0: names the option and the range" grep -q "max-programs takes a number from 1" "$tmp/err"
 finish
