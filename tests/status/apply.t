@@ -184,6 +184,15 @@ if need_root && command -v setpriv >/dev/null; then
 	expect_eq "as nobody, root's server: exit status 3 (permission)" 3 "$?"
 	check "as nobody: the message names ptrace rights" grep -q "permission denied.*ptrace" "$tmp/err"
 	expect_eq "as nobody: nothing changed" "$KDEF" "$(opts "$control" state=LISTEN)"
+	# --all covers the processes the caller may inspect: root's are
+	# counted and skipped, which is not a failure.
+	out=$(cd / && setpriv --reuid=nobody --regid=nogroup --clear-groups "$KA_STATUS" --apply --all \
+		--config "$tmp/plain.conf" 2>"$tmp/err")
+	expect_eq "as nobody, --all: exit status 0" 0 "$?"
+	check "as nobody, --all: says how many processes could not be read" \
+		grep -Eq "[0-9]+ process(es)? could not be read \(permission denied\)" "$tmp/err"
+	check "as nobody, --all: root's server is not listed" \
+		bash -c '! grep -Eq "^ *$1 " <<<"$2"' _ "$control" "$out"
 else
 	skip "permission refusal" "needs root (a root-owned server, then setpriv to nobody)"
 fi
