@@ -159,6 +159,38 @@ expect_eq "control: another peer gets the program section's settings" "on 55 10 
 	"$(opts "$client" remote="$ruled_PORT")"
 check "FROM names the rule and its line" grep -q "listen \"127.0.0.1:$ruled_PORT\" at line 8" "$tmp/rules.out"
 
+# --- a real server that rewrites its command line ---------------------------
+# redis-server shows "redis-server 127.0.0.1:PORT" as its command line (it
+# sets its process title over argv), and Debian's /usr/bin/redis-server is
+# a link to redis-check-rdb: its program section must still apply, as in
+# the shim, which read argv[0] before the rewrite.
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+	rport=$(free_port)
+	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --tcp-keepalive 0 \
+		>"$tmp/redis.log" 2>&1 &
+	redis=$!
+	PIDS+=($redis)
+	t_wait_until 10 redis-cli -p "$rport" ping >/dev/null 2>&1 ||
+		{ fail "apply setup" "redis-server did not start"; finish; }
+	hold rclient "127.0.0.1:$rport"
+	t_wait_socket 5 "$redis" state=ESTABLISHED remote="$rclient_LPORT" >/dev/null
+	printf 'idle = 12\nprogram "redis-server" {\n\tidle = 33\n}\n' >"$tmp/redis.conf"
+	"$KA_STATUS" --apply --yes --config "$tmp/redis.conf" "$redis" >"$tmp/redis.out"
+	expect_eq "redis-server: its program section applies to the listener" "on 33 10 5 0" \
+		"$(opts "$redis" state=LISTEN)"
+	expect_eq "redis-server: and to its idle client connection" "on 33 10 5 0" \
+		"$(opts "$redis" remote="$rclient_LPORT")"
+	expect_eq "redis-server: still answers" "PONG" "$(redis-cli -p "$rport" ping)"
+	printf 'idle = 12\nprogram "redis-check-rdb" {\n\tidle = 34\n}\n' >"$tmp/redis2.conf"
+	"$KA_STATUS" --apply --yes --config "$tmp/redis2.conf" "$redis" >/dev/null
+	expect_eq "redis-server: unchanged when a section names its executable (override off)" \
+		"on 33 10 5 0" "$(opts "$redis" state=LISTEN)"
+	check "redis-server: a section naming its executable matches too" \
+		grep -q 'program "redis-check-rdb"' <("$KA_STATUS" --apply --config "$tmp/redis2.conf" "$redis")
+else
+	skip "redis-server" "redis-server is not installed (scripts/install-deps test)"
+fi
+
 # --- refusals -----------------------------------------------------------------
 true &
 gone=$!
