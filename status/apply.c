@@ -79,16 +79,35 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* Contract: the name in the process title that a server wrote over its
+ * argv ("redis-server 127.0.0.1:6379", "nginx: master process ...",
+ * "postgres: checkpointer"), read from its first argument @args: its first
+ * word's basename without a trailing colon; "" when @args has no blank
+ * (then argv[0] is intact). */
+static void title_name(char *args, char *title, size_t len)
+{
+	size_t word = strcspn(args, " ");
+
+	title[0] = '\0';
+	if (!args[word])
+		return;
+	args[word] = '\0';
+	if (word > 1 && args[word - 1] == ':')
+		args[word - 1] = '\0';
+	snprintf(title, len, "%s", base_name(args));
+}
+
 /* Contract: the two names the shim matches program sections against, for
  * process @pid: its executable's basename (/proc/PID/exe, without the
- * " (deleted)" of a replaced file) and argv[0]'s. "" when unreadable. */
-static void program_names(pid_t pid, char *exe, char *argv0, size_t len)
+ * " (deleted)" of a replaced file) and argv[0]'s; and title_name()'s.
+ * "" when unreadable. */
+static void program_names(pid_t pid, char *exe, char *argv0, char *title, size_t len)
 {
 	char path[64], target[PATH_MAX], args[PATH_MAX];
 	ssize_t n;
 	FILE *f;
 
-	exe[0] = argv0[0] = '\0';
+	exe[0] = argv0[0] = title[0] = '\0';
 	snprintf(path, sizeof path, "/proc/%d/exe", (int)pid);
 	n = readlink(path, target, sizeof target - 1);
 	if (n > 0) {
@@ -107,20 +126,29 @@ static void program_names(pid_t pid, char *exe, char *argv0, size_t len)
 	fclose(f);
 	args[n > 0 ? n : 0] = '\0'; /* argv[0] ends at its NUL */
 	snprintf(argv0, len, "%s", base_name(args));
+	title_name(args, title, len);
 }
 
 /* Contract: the settings and rules the shim would give process @pid, into
- * a->program and a->rules (file already checked by ka_apply()). */
+ * a->program and a->rules (file already checked by ka_apply()). When no
+ * program section matches its names and it shows a process title, the
+ * title's name is tried in argv[0]'s place: the shim read argv[0] before
+ * the program wrote over it. */
 static void load_settings(struct apply *a, pid_t pid)
 {
-	char exe[256], argv0[256];
+	char exe[256], argv0[256], title[256];
 
-	program_names(pid, exe, argv0, sizeof exe);
-	kashim_settings_defaults(&a->program);
-	free(a->rules);
-	a->rules = NULL;
-	kashim_conffile_load_rules(a->config, exe[0] ? exe : NULL, argv0[0] ? argv0 : NULL,
-				   &a->program, &a->rules, &logger);
+	program_names(pid, exe, argv0, title, sizeof exe);
+	for (int pass = 0; pass < 2; pass++) {
+		kashim_settings_defaults(&a->program);
+		free(a->rules);
+		a->rules = NULL;
+		kashim_conffile_load_rules(a->config, exe[0] ? exe : NULL, argv0[0] ? argv0 : NULL,
+					   &a->program, &a->rules, &logger);
+		if (a->program.section[0] || !title[0])
+			break;
+		snprintf(argv0, sizeof argv0, "%s", title);
+	}
 	kashim_settings_finish(&a->program);
 	for (unsigned i = 0; a->rules && i < a->rules->n; i++)
 		kashim_settings_finish(&a->rules->rule[i].settings);
