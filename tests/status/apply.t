@@ -254,6 +254,14 @@ if [ "$(uname -m)" = x86_64 ] || [ "$(uname -m)" = aarch64 ]; then
 	check "no pidfd_getfd: says what the kernel lacks" grep -q "lacks pidfd_open/pidfd_getfd" "$tmp/err"
 	seccomp_run 999 "$KA_STATUS" --apply --config "$tmp/plain.conf" "$control" >/dev/null 2>"$tmp/err"
 	expect_eq "control: the same filter on an unused call, exit status 0" 0 "$?"
+	# setsockopt() refused (as a kernel refuses an option it lacks): the
+	# row says which option failed and why, the exit status is 1.
+	case $(uname -m) in x86_64) nr=54 ;; aarch64) nr=208 ;; esac
+	out=$(seccomp_run "$nr" "$KA_STATUS" --apply --yes --config "$tmp/plain.conf" "$control" 2>&1)
+	expect_eq "setsockopt refused: exit status 1" 1 "$?"
+	check "setsockopt refused: the row names the option and the error" \
+		grep -Eq "LISTEN .* off +failed: TCP_KEEP[A-Z]+ [0-9]+: Function not implemented +- " <<<"$out"
+	expect_eq "setsockopt refused: the listener keeps what it had" "$KDEF" "$(opts "$control" state=LISTEN)"
 else
 	skip "ENOSYS refusal" "system call numbers known for x86_64 and aarch64 only"
 fi
