@@ -28,11 +28,12 @@ start() {
 	PIDS+=($!)
 	printf -v "$name" %s $!
 }
-# server NAME: an echo server on a free port; pid in $NAME, port in ${NAME}_PORT.
+# server NAME [HOST]: an echo server on a free port; pid in $NAME, port in
+# ${NAME}_PORT.
 server() {
 	local port
 	port=$(free_port)
-	start "$1" echo-server "$port" "$tmp/$1.ready"
+	start "$1" echo-server "$port" "$tmp/$1.ready" ${2:+"$2"}
 	t_wait_file "$tmp/$1.ready" || { fail "apply setup" "server $1 did not start"; finish; }
 	printf -v "${1}_PORT" %s "$port"
 }
@@ -158,6 +159,27 @@ expect_eq "destination rule by the peer's address" "on 55 6 5 0" \
 expect_eq "control: another peer gets the program section's settings" "on 55 10 5 0" \
 	"$(opts "$client" remote="$ruled_PORT")"
 check "FROM names the rule and its line" grep -q "listen \"127.0.0.1:$ruled_PORT\" at line 8" "$tmp/rules.out"
+
+# A dual-stack listener on [::] and an IPv4 client: the accepted connection
+# (local ::ffff:127.0.0.1) is its listener's, so the listen rule applies to
+# it, not the destination rule that matches its peer's address.
+if "$PYTHON" -c 'import socket; socket.socket(socket.AF_INET6).bind(("::", 0))' 2>/dev/null; then
+	server dual ::
+	hold dclient "127.0.0.1:$dual_PORT"
+	t_wait_socket 5 "$dual" state=ESTABLISHED remote="$dclient_LPORT" >/dev/null
+	printf 'listen "*:%s" {\n\tinterval = 3\n}\ndestination "127.0.0.1" {\n\tinterval = 6\n}\n' \
+		"$dual_PORT" >"$tmp/dual.conf"
+	"$KA_STATUS" --apply --yes --config "$tmp/dual.conf" "$dual" >"$tmp/dual.out"
+	expect_eq "dual-stack: the [::] listener gets its listen rule" "on 60 3 5 0" \
+		"$(opts "$dual" state=LISTEN)"
+	expect_eq "dual-stack: so does the IPv4 connection it accepted" "on 60 3 5 0" \
+		"$(opts "$dual" remote="$dclient_LPORT")"
+	expect_eq "control: the client's own connection, to 127.0.0.1, gets the destination rule" \
+		"on 60 6 5 0" "$("$KA_STATUS" --apply --yes --config "$tmp/dual.conf" "$dclient" >/dev/null
+			opts "$dclient" state=ESTABLISHED)"
+else
+	skip "dual-stack listener" "no IPv6 here"
+fi
 
 # --- a real server that rewrites its command line ---------------------------
 # redis-server shows "redis-server 127.0.0.1:PORT" as its command line (it

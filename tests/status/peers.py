@@ -5,9 +5,9 @@
 None of them touches a keepalive option unless told to (hold --keepalive),
 so whatever keepalive their sockets have came from outside.
 
-    peers.py echo-server PORT READY
-        listen on 127.0.0.1:PORT, echo every accepted connection (a thread
-        each); READY is created once listening.
+    peers.py echo-server PORT READY [HOST]
+        listen on HOST:PORT (127.0.0.1; "::" is dual-stack), echo every
+        accepted connection (a thread each); READY is created once listening.
     peers.py hold READY [--name NAME] [--keepalive] HOST:PORT...
         connect to each HOST:PORT and stay idle until killed; --name sets
         the process's name (comm), --keepalive turns SO_KEEPALIVE on itself
@@ -47,10 +47,13 @@ def echo(conn):
         conn.sendall(data)
 
 
-def echo_server(port, ready):
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def echo_server(port, ready, host="127.0.0.1"):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", int(port)))
+    if family == socket.AF_INET6:
+        listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    listener.bind((host, int(port)))
     listener.listen(16)
     publish(ready, "%d\n" % listener.getsockname()[1])
     while True:
