@@ -12,10 +12,11 @@
  * rule matching a listener's local address, or the first destination rule
  * matching a connection's peer. A connection accepted by one of the
  * process's listeners gets its listener's rule, as it would have inherited
- * it. The target's environment does not apply (it cannot be read reliably
- * and the shim copied it at load anyway). A socket on which keepalive is
- * already on is left as it is unless override is on, and keepalive = false
- * leaves sockets alone, as in the shim.
+ * it. A server that wrote its process title over argv[0] is matched by the
+ * title's first word as well. The target's environment does not apply (it
+ * cannot be read reliably and the shim copied it at load anyway). A socket
+ * on which keepalive is already on is left as it is unless override is on,
+ * and keepalive = false leaves sockets alone, as in the shim.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,7 +42,7 @@ enum verdict {
 };
 
 /* One keepalive option to set. */
-struct option {
+struct keepalive_option {
 	int level, name, value;
 	const char *label;
 };
@@ -225,16 +226,16 @@ static const struct kashim_settings *settings_for(const struct apply *a, int soc
 
 /* Contract: the options @w asks for, in the order the shim lists them
  * (SO_KEEPALIVE first; TCP_USER_TIMEOUT only when not 0). */
-static unsigned wanted_options(const struct kashim_settings *w, struct option o[5])
+static unsigned wanted_options(const struct kashim_settings *w, struct keepalive_option o[5])
 {
 	unsigned n = 0;
 
-	o[n++] = (struct option){SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE"};
-	o[n++] = (struct option){IPPROTO_TCP, TCP_KEEPIDLE, w->idle, "TCP_KEEPIDLE"};
-	o[n++] = (struct option){IPPROTO_TCP, TCP_KEEPINTVL, w->interval, "TCP_KEEPINTVL"};
-	o[n++] = (struct option){IPPROTO_TCP, TCP_KEEPCNT, w->count, "TCP_KEEPCNT"};
+	o[n++] = (struct keepalive_option){SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE"};
+	o[n++] = (struct keepalive_option){IPPROTO_TCP, TCP_KEEPIDLE, w->idle, "TCP_KEEPIDLE"};
+	o[n++] = (struct keepalive_option){IPPROTO_TCP, TCP_KEEPINTVL, w->interval, "TCP_KEEPINTVL"};
+	o[n++] = (struct keepalive_option){IPPROTO_TCP, TCP_KEEPCNT, w->count, "TCP_KEEPCNT"};
 	if (w->user_timeout > 0)
-		o[n++] = (struct option){IPPROTO_TCP, TCP_USER_TIMEOUT, (int)w->user_timeout,
+		o[n++] = (struct keepalive_option){IPPROTO_TCP, TCP_USER_TIMEOUT, (int)w->user_timeout,
 					 "TCP_USER_TIMEOUT"};
 	return n;
 }
@@ -256,7 +257,7 @@ static enum verdict decide(const struct ka_socket *s, const struct kashim_settin
  * option and its error in @why. */
 static int set_options(int sock, const struct kashim_settings *w, char *why, size_t len)
 {
-	struct option o[5];
+	struct keepalive_option o[5];
 
 	for (unsigned i = wanted_options(w, o); i-- > 0;) {
 		if (setsockopt(sock, o[i].level, o[i].name, &o[i].value, sizeof o[i].value) != 0) {
