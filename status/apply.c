@@ -42,7 +42,7 @@ enum verdict {
 };
 
 /* One keepalive option to set. */
-struct keepalive_option {
+struct ka_opt {
 	int level, name, value;
 	const char *label;
 };
@@ -226,16 +226,16 @@ static const struct kashim_settings *settings_for(const struct apply *a, int soc
 
 /* Contract: the options @w asks for, in the order the shim lists them
  * (SO_KEEPALIVE first; TCP_USER_TIMEOUT only when not 0). */
-static unsigned wanted_options(const struct kashim_settings *w, struct keepalive_option o[5])
+static unsigned wanted_options(const struct kashim_settings *w, struct ka_opt o[5])
 {
 	unsigned n = 0;
 
-	o[n++] = (struct keepalive_option){SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE"};
-	o[n++] = (struct keepalive_option){IPPROTO_TCP, TCP_KEEPIDLE, w->idle, "TCP_KEEPIDLE"};
-	o[n++] = (struct keepalive_option){IPPROTO_TCP, TCP_KEEPINTVL, w->interval, "TCP_KEEPINTVL"};
-	o[n++] = (struct keepalive_option){IPPROTO_TCP, TCP_KEEPCNT, w->count, "TCP_KEEPCNT"};
+	o[n++] = (struct ka_opt){SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE"};
+	o[n++] = (struct ka_opt){IPPROTO_TCP, TCP_KEEPIDLE, w->idle, "TCP_KEEPIDLE"};
+	o[n++] = (struct ka_opt){IPPROTO_TCP, TCP_KEEPINTVL, w->interval, "TCP_KEEPINTVL"};
+	o[n++] = (struct ka_opt){IPPROTO_TCP, TCP_KEEPCNT, w->count, "TCP_KEEPCNT"};
 	if (w->user_timeout > 0)
-		o[n++] = (struct keepalive_option){IPPROTO_TCP, TCP_USER_TIMEOUT, (int)w->user_timeout,
+		o[n++] = (struct ka_opt){IPPROTO_TCP, TCP_USER_TIMEOUT, (int)w->user_timeout,
 					 "TCP_USER_TIMEOUT"};
 	return n;
 }
@@ -257,7 +257,7 @@ static enum verdict decide(const struct ka_socket *s, const struct kashim_settin
  * option and its error in @why. */
 static int set_options(int sock, const struct kashim_settings *w, char *why, size_t len)
 {
-	struct keepalive_option o[5];
+	struct ka_opt o[5];
 
 	for (unsigned i = wanted_options(w, o); i-- > 0;) {
 		if (setsockopt(sock, o[i].level, o[i].name, &o[i].value, sizeof o[i].value) != 0) {
