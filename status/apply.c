@@ -50,8 +50,10 @@ struct ka_opt {
 /* The run, and the process being worked on. */
 struct apply {
 	const char *config;
-	bool yes;
-	struct ka_table table;
+	bool yes, json;
+	struct ka_table table;            /* the rows, unless json */
+	struct ka_process *refused;       /* processes refused, for json */
+	size_t nrefused, rcap;
 	size_t changed, same, left, failed;
 	bool listener_changed;
 	/* the current process */
@@ -312,13 +314,69 @@ static const char *action_text(const struct apply *a, enum verdict v, const char
 	}
 }
 
-/* Contract: one table row for socket @s of the current process: @before
- * its options as found, @s as they are now. */
+/* Contract: the keepalive options of @s as a JSON object. */
+static void json_options(const struct ka_socket *s)
+{
+	printf("{\"keepalive\": %s, \"idle\": %d, \"interval\": %d, \"count\": %d, "
+	       "\"user_timeout\": %u}", s->keepalive ? "true" : "false", s->idle, s->interval,
+	       s->count, s->user_timeout);
+}
+
+/* Contract: the row of add_row() as one JSON object of the "sockets" array;
+ * "after" holds the options read back when they were set. */
+static void json_row(struct apply *a, const struct ka_socket *before, const struct ka_socket *s,
+		     const struct kashim_settings *w, enum verdict v, const char *failed)
+{
+	static const char *const actions[] = {
+		[V_SET] = "set", [V_SAME] = "unchanged", [V_LEAVE_OFF] = "leave_off",
+		[V_LEAVE_OWN] = "leave_own",
+	};
+	bool first = a->changed + a->same + a->left + a->failed == 1;
+	struct ka_socket want = *before;
+	char from[200];
+
+	printf("%s\n  {\"pid\": %d, \"command\": ", first ? "" : ",", (int)a->pid);
+	ka_json_string(a->comm);
+	printf(", \"fd\": %d, \"state\": \"%s\", \"local\": ", s->fd, ka_state_name(s->state));
+	ka_json_string(s->local);
+	fputs(", \"remote\": ", stdout);
+	if (strcmp(s->remote, "-"))
+		ka_json_string(s->remote);
+	else
+		fputs("null", stdout);
+	printf(", \"action\": \"%s\", \"before\": ",
+	       failed[0] ? "failed" : v == V_SET && !a->yes ? "would_set" : actions[v]);
+	json_options(before);
+	want.keepalive = w->keepalive, want.idle = w->idle, want.interval = w->interval;
+	want.count = w->count;
+	want.user_timeout = w->user_timeout > 0 ? (unsigned)w->user_timeout : before->user_timeout;
+	fputs(", \"wanted\": ", stdout);
+	json_options(&want);
+	if (v == V_SET && a->yes) {
+		fputs(", \"after\": ", stdout);
+		json_options(s);
+	}
+	if (failed[0]) {
+		fputs(", \"error\": ", stdout);
+		ka_json_string(failed);
+	}
+	fputs(", \"from\": ", stdout);
+	ka_json_string(origin_text(w, from, sizeof from));
+	fputs("}", stdout);
+}
+
+/* Contract: one row for socket @s of the current process, in the table or
+ * as JSON: @before its options as found, @s as they are now. Called after
+ * the counters include it. */
 static void add_row(struct apply *a, const struct ka_socket *before, const struct ka_socket *s,
 		    const struct kashim_settings *w, enum verdict v, const char *failed)
 {
 	char now[64], next[64], from[200];
 
+	if (a->json) {
+		json_row(a, before, s, w, v, failed);
+		return;
+	}
 	values_text(before->keepalive, before->idle, before->interval, before->count,
 		    before->user_timeout, now, sizeof now);
 	if (v != V_SET || failed[0])
@@ -419,7 +477,7 @@ static int apply_process(struct apply *a, pid_t pid, bool quiet, size_t *denied)
 		load_settings(a, pid);
 		ka_process_free(&proc);
 		ka_visit_process(pid, &proc, configure, a);
-	} else if (!proc.error && !quiet) {
+	} else if (!proc.error && !quiet && !a->json) {
 		printf("%d (%s): no established or listening TCP socket\n", (int)pid, proc.comm);
 	}
 	if (proc.error) {
@@ -431,6 +489,11 @@ static int apply_process(struct apply *a, pid_t pid, bool quiet, size_t *denied)
 			rc = refuse(pid, proc.comm, proc.error, proc.error_text);
 	}
 	ka_process_free(&proc);
+	if (rc && a->json &&
+	    ka_array_push(&a->refused, &a->nrefused, &a->rcap, &proc, sizeof proc) < 0) {
+		fputs("ka-status: out of memory\n", stderr);
+		exit(1);
+	}
 	return rc;
 }
 
@@ -456,9 +519,10 @@ static int apply_all_one(void *ctx, pid_t pid)
 }
 
 /* Contract: checks @config as the shim would read it; prints which file
- * applies. Returns 0, or 2 when it is invalid (problems said with their
- * lines), or missing though named with --config (@named). */
-static int check_config(const char *config, bool named)
+ * applies (in JSON, the document's start). Returns 0, or 2 when it is
+ * invalid (problems said with their lines), or missing though named with
+ * --config (@named). */
+static int check_config(const char *config, bool named, const struct apply *a)
 {
 	struct kashim_settings s;
 	struct kashim_ruleset *rules = NULL;
@@ -475,7 +539,12 @@ static int check_config(const char *config, bool named)
 		fprintf(stderr, "ka-status: --config: '%s': %s\n", config, strerror(ENOENT));
 		return 2;
 	}
-	if (r == KASHIM_CONF_MISSING)
+	if (a->json) {
+		fputs("{\"config\": ", stdout);
+		ka_json_string(config);
+		printf(", \"config_found\": %s, \"dry_run\": %s, \"sockets\": [",
+		       r == KASHIM_CONF_MISSING ? "false" : "true", a->yes ? "false" : "true");
+	} else if (r == KASHIM_CONF_MISSING)
 		printf("Settings: no %s, kashim's built-in defaults (keepalive on, idle 60 s, "
 		       "interval 10 s, count 5)\n", config);
 	else
@@ -483,19 +552,31 @@ static int check_config(const char *config, bool named)
 	return 0;
 }
 
-/* Contract: the table and the summary after it. */
+/* Contract: the end of the JSON document: the counts, then the processes
+ * refused. */
+static void report_json(const struct apply *a)
+{
+	printf("%s], \"summary\": {\"changed\": %zu, \"unchanged\": %zu, \"failed\": %zu}, ",
+	       a->changed + a->same + a->left + a->failed ? "\n" : "", a->changed,
+	       a->same + a->left, a->failed);
+	ka_json_errors(a->refused, a->nrefused);
+}
+
+/* Contract: the table and the summary after it (or the end of the JSON). */
 static void report(struct apply *a, size_t denied)
 {
 	size_t rows = a->changed + a->same + a->left + a->failed;
 
-	if (rows)
+	if (a->json)
+		report_json(a);
+	else if (rows)
 		ka_table_print(&a->table);
 	else
 		printf("No established or listening TCP socket to configure.\n");
 	if (denied)
 		fprintf(stderr, "ka-status: %zu process%s could not be read (permission denied): "
 			"run as root to cover every process\n", denied, denied == 1 ? "" : "es");
-	if (!rows)
+	if (!rows || a->json)
 		return;
 	if (a->yes)
 		printf("\nChanged %zu socket%s; %zu left unchanged%s.\n",
@@ -511,13 +592,14 @@ static void report(struct apply *a, size_t denied)
 }
 
 /* Contract: see ka_status.h. */
-int ka_apply(char *const *pids, size_t n, bool all, const char *config, bool yes)
+int ka_apply(char *const *pids, size_t n, bool all, const char *config, bool yes, bool json)
 {
 	static const char *const headers[] = {"PID", "COMMAND", "FD", "STATE", "LOCAL", "REMOTE",
 					      "NOW", "ACTION", "NEW", "FROM", NULL};
-	struct apply a = {.config = config ? config : KASHIM_SYSCONF_PATH, .yes = yes};
+	struct apply a = {.config = config ? config : KASHIM_SYSCONF_PATH, .yes = yes,
+			  .json = json};
 	struct apply_all each = {.a = &a};
-	int status = check_config(a.config, config != NULL);
+	int status = check_config(a.config, config != NULL, &a);
 
 	if (status)
 		return status;
@@ -535,6 +617,7 @@ int ka_apply(char *const *pids, size_t n, bool all, const char *config, bool yes
 	report(&a, all ? each.denied : 0);
 	free(a.listeners);
 	free(a.rules);
+	free(a.refused);
 	if (!each.status && a.failed)
 		each.status = 1;
 	return each.status;

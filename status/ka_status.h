@@ -160,9 +160,10 @@ enum {
 
 /* ka-status --apply: configure the established and listening TCP sockets of
  * the @n processes in @pids (or of every readable process when @all) as the
- * shim would, from keepalive.conf @config; only print what would change
- * unless @yes. Returns the exit status (see ka-status(1)). */
-int ka_apply(char *const *pids, size_t n, bool all, const char *config, bool yes);
+ * shim would, from keepalive.conf @config (NULL: the system file); only
+ * print what would change unless @yes; a table, or JSON when @json.
+ * Returns the exit status (see ka-status(1)). */
+int ka_apply(char *const *pids, size_t n, bool all, const char *config, bool yes, bool json);
 
 /* ---- prometheus.c ------------------------------------------------------- */
 

@@ -6,7 +6,7 @@
  *   ka-status [--json] PID...    every TCP socket of these processes
  *   ka-status [--json] --all     which processes have established
  *                                connections with keepalive off
- *   ka-status --apply [--yes] [--config FILE] PID...|--all
+ *   ka-status --apply [--yes] [--json] [--config FILE] PID...|--all
  *                                give their sockets kashim's settings
  *   ka-status --all --prometheus [--output FILE]
  *                                the audit as Prometheus metrics
@@ -35,7 +35,7 @@ static void usage(FILE *out)
 {
 	fputs("usage: ka-status [--json] PID...\n"
 	      "       ka-status [--json] --all\n"
-	      "       ka-status --apply [--yes] [--config FILE] PID...|--all\n"
+	      "       ka-status --apply [--yes] [--json] [--config FILE] PID...|--all\n"
 	      "       ka-status --all --prometheus [--output FILE]\n"
 	      "\n"
 	      "Show the keepalive settings of the TCP sockets of running processes, read\n"
@@ -139,9 +139,8 @@ static int check_combination(const struct args *a)
 	if ((a->yes || a->config) && !a->apply)
 		return bad_usage(a->yes ? "--yes goes with --apply" : "--config goes with --apply",
 				 NULL);
-	if (a->apply && (a->json || a->prometheus))
-		return bad_usage(a->json ? "--json does not go with --apply"
-					 : "--prometheus does not go with --apply", NULL);
+	if (a->apply && a->prometheus)
+		return bad_usage("--prometheus does not go with --apply", NULL);
 	if (a->prometheus && (!a->all || a->json))
 		return bad_usage(a->json ? "--prometheus does not go with --json"
 					 : "--prometheus goes with --all", NULL);
@@ -232,7 +231,7 @@ int main(int argc, char **argv)
 	}
 	npids = (size_t)(argc - optind);
 	if (a.apply)
-		status = ka_apply(argv + optind, npids, a.all, a.config, a.yes);
+		status = ka_apply(argv + optind, npids, a.all, a.config, a.yes, a.json);
 	else if (a.prometheus)
 		status = ka_prometheus(a.output, a.max_programs ? (size_t)a.max_programs
 								: KA_PROM_MAX_PROGRAMS);

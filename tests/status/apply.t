@@ -181,6 +181,48 @@ else
 	skip "dual-stack listener" "no IPv6 here"
 fi
 
+# --- --json ---------------------------------------------------------------------
+server js
+hold jclient "127.0.0.1:$js_PORT"
+t_wait_socket 5 "$js" state=ESTABLISHED remote="$jclient_LPORT" >/dev/null
+true &
+jgone=$!
+wait "$jgone"
+# jq_apply ARGS...: ka-status --apply --json ARGS, summed up by python:
+# "exit STATUS", then one line per socket "STATE ACTION BEFORE-KA WANTED-IDLE
+# AFTER-IDLE|-", then "summary CHANGED UNCHANGED FAILED", then "error PID".
+jq_apply() {
+	local out rc
+	out=$("$KA_STATUS" --apply --json --config "$tmp/plain.conf" "$@" 2>/dev/null)
+	rc=$?
+	echo "exit $rc"
+	"$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+for s in d["sockets"]:
+    print(s["state"], s["action"], s["before"]["keepalive"], s["wanted"]["idle"],
+          s["after"]["idle"] if "after" in s else "-")
+print("summary", d["summary"]["changed"], d["summary"]["unchanged"], d["summary"]["failed"])
+for e in d["errors"]:
+    print("error", e["pid"])' <<<"$out" || echo "not JSON: $out"
+}
+expect_eq "--json dry run: valid JSON, one object per socket, the refused pid in errors" \
+	"exit 5
+LISTEN would_set False 41 -
+ESTABLISHED would_set False 41 -
+summary 2 0 0
+error $jgone" "$(jq_apply "$js" "$jgone")"
+expect_eq "--json --yes: the values read back after setting" \
+	"exit 0
+LISTEN set False 41 41
+ESTABLISHED set False 41 41
+summary 2 0 0" "$(jq_apply --yes "$js")"
+expect_eq "--json again: unchanged" \
+	"exit 0
+LISTEN unchanged True 41 -
+ESTABLISHED unchanged True 41 -
+summary 0 2 0" "$(jq_apply "$js")"
+
 # --- a real server that rewrites its command line ---------------------------
 # redis-server shows "redis-server 127.0.0.1:PORT" as its command line (it
 # sets its process title over argv), and Debian's /usr/bin/redis-server is
