@@ -41,6 +41,12 @@ enum verdict {
 	V_LEAVE_OWN,  /* keepalive already on, override off: the owner's choice */
 };
 
+/* The keepalive options of a socket, as found or as wanted. */
+struct ka_values {
+	bool keepalive;
+	long idle, interval, count, user_timeout;
+};
+
 /* One keepalive option to set. */
 struct ka_opt {
 	int level, name, value;
@@ -242,16 +248,32 @@ static unsigned wanted_options(const struct kashim_settings *w, struct ka_opt o[
 	return n;
 }
 
+/* Contract: the options ka-status read from socket @s (the one place that
+ * knows struct ka_socket's members). */
+static struct ka_values socket_values(const struct ka_socket *s)
+{
+	return (struct ka_values){s->keepalive, s->idle, s->interval, s->count, s->user_timeout};
+}
+
+/* Contract: what a socket that has @now has once @w's options are set
+ * (wanted_options(): TCP_USER_TIMEOUT stays as it is when @w's is 0). */
+static struct ka_values wanted_values(const struct kashim_settings *w, const struct ka_values *now)
+{
+	return (struct ka_values){w->keepalive, w->idle, w->interval, w->count,
+				  w->user_timeout > 0 ? w->user_timeout : now->user_timeout};
+}
+
 /* Contract: what to do with socket @s, which should have @w. */
 static enum verdict decide(const struct ka_socket *s, const struct kashim_settings *w)
 {
+	struct ka_values now = socket_values(s), want = wanted_values(w, &now);
+
 	if (!w->keepalive)
 		return V_LEAVE_OFF;
-	if (s->keepalive && s->idle == w->idle && s->interval == w->interval &&
-	    s->count == w->count &&
-	    (w->user_timeout == 0 || (long)s->user_timeout == w->user_timeout))
+	if (now.keepalive && now.idle == want.idle && now.interval == want.interval &&
+	    now.count == want.count && now.user_timeout == want.user_timeout)
 		return V_SAME;
-	return s->keepalive && !w->override ? V_LEAVE_OWN : V_SET;
+	return now.keepalive && !w->override ? V_LEAVE_OWN : V_SET;
 }
 
 /* Contract: sets @w's options on @sock, SO_KEEPALIVE last as the shim does
@@ -273,15 +295,15 @@ static int set_options(int sock, const struct kashim_settings *w, char *why, siz
 
 /* Contract: "off", or "on IDLE/INTVL/CNT" with " ut=MS" when
  * TCP_USER_TIMEOUT is set, into @buf. */
-static const char *values_text(bool on, int idle, int intvl, int cnt, long uto, char *buf,
-			       size_t len)
+static const char *values_text(const struct ka_values *v, char *buf, size_t len)
 {
-	if (!on)
+	if (!v->keepalive)
 		snprintf(buf, len, "off");
-	else if (uto > 0)
-		snprintf(buf, len, "on %d/%d/%d ut=%ld", idle, intvl, cnt, uto);
+	else if (v->user_timeout > 0)
+		snprintf(buf, len, "on %ld/%ld/%ld ut=%ld", v->idle, v->interval, v->count,
+			 v->user_timeout);
 	else
-		snprintf(buf, len, "on %d/%d/%d", idle, intvl, cnt);
+		snprintf(buf, len, "on %ld/%ld/%ld", v->idle, v->interval, v->count);
 	return buf;
 }
 
@@ -314,12 +336,12 @@ static const char *action_text(const struct apply *a, enum verdict v, const char
 	}
 }
 
-/* Contract: the keepalive options of @s as a JSON object. */
-static void json_options(const struct ka_socket *s)
+/* Contract: @prefix, then keepalive options @v as a JSON object. */
+static void json_options(const char *prefix, const struct ka_values *v)
 {
-	printf("{\"keepalive\": %s, \"idle\": %d, \"interval\": %d, \"count\": %d, "
-	       "\"user_timeout\": %u}", s->keepalive ? "true" : "false", s->idle, s->interval,
-	       s->count, s->user_timeout);
+	printf("%s{\"keepalive\": %s, \"idle\": %ld, \"interval\": %ld, \"count\": %ld, "
+	       "\"user_timeout\": %ld}", prefix, v->keepalive ? "true" : "false", v->idle,
+	       v->interval, v->count, v->user_timeout);
 }
 
 /* Contract: the row of add_row() as one JSON object of the "sockets" array;
@@ -332,7 +354,8 @@ static void json_row(struct apply *a, const struct ka_socket *before, const stru
 		[V_LEAVE_OWN] = "leave_own",
 	};
 	bool first = a->changed + a->same + a->left + a->failed == 1;
-	struct ka_socket want = *before;
+	struct ka_values now = socket_values(before), want = wanted_values(w, &now);
+	struct ka_values after = socket_values(s);
 	char from[200];
 
 	printf("%s\n  {\"pid\": %d, \"command\": ", first ? "" : ",", (int)a->pid);
@@ -344,18 +367,12 @@ static void json_row(struct apply *a, const struct ka_socket *before, const stru
 		ka_json_string(s->remote);
 	else
 		fputs("null", stdout);
-	printf(", \"action\": \"%s\", \"before\": ",
+	printf(", \"action\": \"%s\"",
 	       failed[0] ? "failed" : v == V_SET && !a->yes ? "would_set" : actions[v]);
-	json_options(before);
-	want.keepalive = w->keepalive, want.idle = w->idle, want.interval = w->interval;
-	want.count = w->count;
-	want.user_timeout = w->user_timeout > 0 ? (unsigned)w->user_timeout : before->user_timeout;
-	fputs(", \"wanted\": ", stdout);
-	json_options(&want);
-	if (v == V_SET && a->yes) {
-		fputs(", \"after\": ", stdout);
-		json_options(s);
-	}
+	json_options(", \"before\": ", &now);
+	json_options(", \"wanted\": ", &want);
+	if (v == V_SET && a->yes)
+		json_options(", \"after\": ", &after);
 	if (failed[0]) {
 		fputs(", \"error\": ", stdout);
 		ka_json_string(failed);
@@ -371,22 +388,19 @@ static void json_row(struct apply *a, const struct ka_socket *before, const stru
 static void add_row(struct apply *a, const struct ka_socket *before, const struct ka_socket *s,
 		    const struct kashim_settings *w, enum verdict v, const char *failed)
 {
+	struct ka_values found = socket_values(before), after = socket_values(s);
+	struct ka_values want = wanted_values(w, &found);
 	char now[64], next[64], from[200];
 
 	if (a->json) {
 		json_row(a, before, s, w, v, failed);
 		return;
 	}
-	values_text(before->keepalive, before->idle, before->interval, before->count,
-		    before->user_timeout, now, sizeof now);
+	values_text(&found, now, sizeof now);
 	if (v != V_SET || failed[0])
 		snprintf(next, sizeof next, "-");
-	else if (a->yes)
-		values_text(s->keepalive, s->idle, s->interval, s->count, s->user_timeout, next,
-			    sizeof next);
 	else
-		values_text(true, w->idle, w->interval, w->count, w->user_timeout, next,
-			    sizeof next);
+		values_text(a->yes ? &after : &want, next, sizeof next);
 	ka_table_cell(&a->table, "%d", (int)a->pid);
 	ka_table_cell(&a->table, "%s", a->comm);
 	ka_table_cell(&a->table, "%d", s->fd);
