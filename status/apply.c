@@ -41,16 +41,11 @@ enum verdict {
 	V_LEAVE_OWN,  /* keepalive already on, override off: the owner's choice */
 };
 
-/* The keepalive options of a socket, as found or as wanted. */
+/* The keepalive options of a socket, as found or as wanted: by field of
+ * config/fields.h (0/1 for on/off); only fields with a socket option
+ * (has_option()) are used. */
 struct ka_values {
-	bool keepalive;
-	long idle, interval, count, user_timeout;
-};
-
-/* One keepalive option to set. */
-struct ka_opt {
-	int level, name, value;
-	const char *label;
+	long v[KASHIM_NFIELDS];
 };
 
 /* The run, and the process being worked on. */
@@ -232,61 +227,72 @@ static const struct kashim_settings *settings_for(const struct apply *a, int soc
 	return i >= 0 ? &a->rules->rule[i].settings : &a->program;
 }
 
-/* Contract: the options @w asks for, in the order the shim lists them
- * (SO_KEEPALIVE first; TCP_USER_TIMEOUT only when not 0). */
-static unsigned wanted_options(const struct kashim_settings *w, struct ka_opt o[5])
+/* Contract: true when field @f is carried by a socket option. */
+static bool has_option(enum kashim_field f)
 {
-	unsigned n = 0;
-
-	o[n++] = (struct ka_opt){SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE"};
-	o[n++] = (struct ka_opt){IPPROTO_TCP, TCP_KEEPIDLE, w->idle, "TCP_KEEPIDLE"};
-	o[n++] = (struct ka_opt){IPPROTO_TCP, TCP_KEEPINTVL, w->interval, "TCP_KEEPINTVL"};
-	o[n++] = (struct ka_opt){IPPROTO_TCP, TCP_KEEPCNT, w->count, "TCP_KEEPCNT"};
-	if (w->user_timeout > 0)
-		o[n++] = (struct ka_opt){IPPROTO_TCP, TCP_USER_TIMEOUT, (int)w->user_timeout,
-					 "TCP_USER_TIMEOUT"};
-	return n;
+	return kashim_field_info(f)->level >= 0;
 }
 
-/* Contract: the options ka-status read from socket @s (the one place that
- * knows struct ka_socket's members). */
+/* Contract: the options ka-status read from socket @s (struct ka_socket's
+ * values are in the same field order). */
 static struct ka_values socket_values(const struct ka_socket *s)
 {
-	return (struct ka_values){s->keepalive, s->idle, s->interval, s->count, s->user_timeout};
+	struct ka_values out = {{0}};
+
+	for (int f = 0; f < KASHIM_NFIELDS; f++)
+		if (has_option(f))
+			out.v[f] = s->value[f];
+	return out;
 }
 
-/* Contract: what a socket that has @now has once @w's options are set
- * (wanted_options(): TCP_USER_TIMEOUT stays as it is when @w's is 0). */
+/* Contract: true when field @f of @w is set on a socket: all are, but a
+ * milliseconds field at 0, which leaves the kernel's (or the program's)
+ * value, as the shim does with TCP_USER_TIMEOUT. */
+static bool sets_field(const struct kashim_settings *w, enum kashim_field f)
+{
+	return has_option(f) &&
+	       (kashim_field_info(f)->kind != KASHIM_KIND_MS || kashim_settings_applied(w, f) > 0);
+}
+
+/* Contract: what a socket that has @now has once @w's options are set. */
 static struct ka_values wanted_values(const struct kashim_settings *w, const struct ka_values *now)
 {
-	return (struct ka_values){w->keepalive, w->idle, w->interval, w->count,
-				  w->user_timeout > 0 ? w->user_timeout : now->user_timeout};
+	struct ka_values out = *now;
+
+	for (int f = 0; f < KASHIM_NFIELDS; f++)
+		if (sets_field(w, f))
+			out.v[f] = kashim_settings_applied(w, f);
+	return out;
 }
 
 /* Contract: what to do with socket @s, which should have @w. */
 static enum verdict decide(const struct ka_socket *s, const struct kashim_settings *w)
 {
 	struct ka_values now = socket_values(s), want = wanted_values(w, &now);
+	bool same = true;
 
 	if (!w->keepalive)
 		return V_LEAVE_OFF;
-	if (now.keepalive && now.idle == want.idle && now.interval == want.interval &&
-	    now.count == want.count && now.user_timeout == want.user_timeout)
+	for (int f = 0; f < KASHIM_NFIELDS; f++)
+		same &= now.v[f] == want.v[f];
+	if (same)
 		return V_SAME;
-	return now.keepalive && !w->override ? V_LEAVE_OWN : V_SET;
+	return now.v[KASHIM_F_KEEPALIVE] && !w->override ? V_LEAVE_OWN : V_SET;
 }
 
-/* Contract: sets @w's options on @sock, SO_KEEPALIVE last as the shim does
- * (the timer then starts with the new idle time). 0, or -1 with the failed
- * option and its error in @why. */
+/* Contract: sets @w's options on @sock, in the table's order from its end,
+ * so SO_KEEPALIVE comes last as in the shim (the timer then starts with the
+ * new idle time). 0, or -1 with the failed option and its error in @why. */
 static int set_options(int sock, const struct kashim_settings *w, char *why, size_t len)
 {
-	struct ka_opt o[5];
+	for (int f = KASHIM_NFIELDS; f-- > 0;) {
+		const struct kashim_field_info *i = kashim_field_info(f);
+		int value = (int)kashim_settings_applied(w, f);
 
-	for (unsigned i = wanted_options(w, o); i-- > 0;) {
-		if (setsockopt(sock, o[i].level, o[i].name, &o[i].value, sizeof o[i].value) != 0) {
-			snprintf(why, len, "failed: %s %d: %s", o[i].label, o[i].value,
-				 strerror(errno));
+		if (!sets_field(w, f))
+			continue;
+		if (setsockopt(sock, i->level, i->option, &value, sizeof value) != 0) {
+			snprintf(why, len, "failed: %s %d: %s", i->name, value, strerror(errno));
 			return -1;
 		}
 	}
@@ -297,13 +303,16 @@ static int set_options(int sock, const struct kashim_settings *w, char *why, siz
  * TCP_USER_TIMEOUT is set, into @buf. */
 static const char *values_text(const struct ka_values *v, char *buf, size_t len)
 {
-	if (!v->keepalive)
+	const long *x = v->v;
+
+	if (!x[KASHIM_F_KEEPALIVE])
 		snprintf(buf, len, "off");
-	else if (v->user_timeout > 0)
-		snprintf(buf, len, "on %ld/%ld/%ld ut=%ld", v->idle, v->interval, v->count,
-			 v->user_timeout);
+	else if (x[KASHIM_F_USER_TIMEOUT] > 0)
+		snprintf(buf, len, "on %ld/%ld/%ld ut=%ld", x[KASHIM_F_IDLE], x[KASHIM_F_INTERVAL],
+			 x[KASHIM_F_COUNT], x[KASHIM_F_USER_TIMEOUT]);
 	else
-		snprintf(buf, len, "on %ld/%ld/%ld", v->idle, v->interval, v->count);
+		snprintf(buf, len, "on %ld/%ld/%ld", x[KASHIM_F_IDLE], x[KASHIM_F_INTERVAL],
+			 x[KASHIM_F_COUNT]);
 	return buf;
 }
 
@@ -339,9 +348,21 @@ static const char *action_text(const struct apply *a, enum verdict v, const char
 /* Contract: @prefix, then keepalive options @v as a JSON object. */
 static void json_options(const char *prefix, const struct ka_values *v)
 {
-	printf("%s{\"keepalive\": %s, \"idle\": %ld, \"interval\": %ld, \"count\": %ld, "
-	       "\"user_timeout\": %ld}", prefix, v->keepalive ? "true" : "false", v->idle,
-	       v->interval, v->count, v->user_timeout);
+	const char *sep = "{";
+
+	fputs(prefix, stdout);
+	for (int f = 0; f < KASHIM_NFIELDS; f++) {
+		const struct kashim_field_info *i = kashim_field_info(f);
+
+		if (!has_option(f))
+			continue;
+		if (i->kind == KASHIM_KIND_BOOL)
+			printf("%s\"%s\": %s", sep, i->name, v->v[f] ? "true" : "false");
+		else
+			printf("%s\"%s\": %ld", sep, i->name, v->v[f]);
+		sep = ", ";
+	}
+	fputs("}", stdout);
 }
 
 /* Contract: the row of add_row() as one JSON object of the "sockets" array;

@@ -161,8 +161,8 @@ static int scrape_one(void *ctx, pid_t pid)
 	for (size_t i = 0; i < proc.nsockets; i++) {
 		if (proc.sockets[i].state != TCP_ESTABLISHED)
 			continue;
-		on += proc.sockets[i].keepalive;
-		off += !proc.sockets[i].keepalive;
+		on += proc.sockets[i].value[KA_F_KEEPALIVE] != 0;
+		off += proc.sockets[i].value[KA_F_KEEPALIVE] == 0;
 	}
 	if ((on && add(sc, proc.comm, true, configured_by(pid), on) < 0) ||
 	    add(sc, proc.comm, false, WHO_NOBODY, off) < 0) {
