@@ -47,6 +47,11 @@ enum verdict {
 struct ka_values {
 	long v[KASHIM_NFIELDS];
 };
+/* struct ka_socket's values are indexed by enum ka_field, made from the same
+ * table in the same order. */
+_Static_assert((int)KA_NFIELDS == (int)KASHIM_NFIELDS &&
+	       (int)KA_F_USER_TIMEOUT == (int)KASHIM_F_USER_TIMEOUT,
+	       "ka_field and kashim_field come from config/fields.h in one order");
 
 /* The run, and the process being worked on. */
 struct apply {
