@@ -516,8 +516,6 @@ static noreturn void check_for_cgroup(struct karun *k, char **command)
 
 	if (command[0])
 		karun_die("--cgroup explains a cgroup, not a COMMAND: '%s'", command[0]);
-	if (has_target)
-		karun_die("--to and --listen go with a COMMAND, not --cgroup (the kernel backend has no rules)");
 	find_kashim_bpf(bpf, sizeof bpf);
 	argv[n++] = bpf;
 	argv[n++] = "explain";
@@ -532,6 +530,10 @@ static noreturn void check_for_cgroup(struct karun *k, char **command)
 		argv[n++] = (char *)karun_var_option(KARUN_FIELD(f));
 		if (kashim_field_info(f)->arg)
 			argv[n++] = k->value[KARUN_FIELD(f)];
+	}
+	if (has_target) {
+		argv[n++] = target.kind == KASHIM_RULE_LISTEN ? "--listen" : "--to";
+		argv[n++] = (char *)target.text;
 	}
 	argv[n++] = (char *)check_cgroup;
 	argv[n] = NULL;
