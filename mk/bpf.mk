@@ -36,7 +36,7 @@ $(KB_SKEL): $(KB_BPF_OBJ)
 $(KB_OBJ): CPPFLAGS += -I$(B)/bpf $(shell pkg-config --cflags libbpf)
 $(KB_OBJ): $(wildcard bpf/*.h) $(KB_SKEL)
 
-$(KASHIM_BPF): $(KB_OBJ) $(B)/obj/config/conffile.o $(B)/obj/config/rules.o $(B)/obj/config/settings.o
+$(KASHIM_BPF): $(KB_OBJ) $(B)/obj/config/conffile.o $(B)/obj/config/glob.o $(B)/obj/config/rules.o $(B)/obj/config/settings.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS) $(shell pkg-config --libs libbpf)
 
 # Test programs the preload cannot reach, for tests/bpf/*.t.

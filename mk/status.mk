@@ -8,7 +8,8 @@ STATUS_SRC := status/main.c status/sockets.c status/output.c status/table.c stat
               status/array.c status/kernel.c status/procs.c status/apply.c status/prometheus.c
 STATUS_OBJ := $(STATUS_SRC:%.c=$(B)/obj/%.o)
 # --apply decides as the shim does, with config/'s own reader and matcher.
-STATUS_CONFIG_OBJ := $(B)/obj/config/conffile.o $(B)/obj/config/rules.o $(B)/obj/config/settings.o
+STATUS_CONFIG_OBJ := $(B)/obj/config/conffile.o $(B)/obj/config/glob.o $(B)/obj/config/rules.o \
+                     $(B)/obj/config/settings.o
 
 all: $(B)/ka-status
 CHECK_DEPS += $(B)/ka-status

@@ -469,6 +469,7 @@ static noreturn void run(struct karun *k, char **command)
 	karun_resolve_command(command[0], path, sizeof path);
 	karun_find_library(k, path);
 	validate_config(k);
+	karun_compile_config(k->value[KARUN_CONFIG]);
 	karun_warn_unreachable(path);
 	/* -d shows the shim's decisions where the user is looking, unless told otherwise. */
 	if (debug && !k->value[KARUN_LOG][0] && !(getenv("KASHIM_LOG") && *getenv("KASHIM_LOG")))
@@ -566,6 +567,7 @@ static int dropin(struct karun *k, char **command)
 	karun_check_unit(k->unit, unit, sizeof unit);
 	karun_find_library(k, NULL);
 	validate_config(k);
+	karun_compile_config(k->value[KARUN_CONFIG]);
 	karun_print_dropin(k, unit);
 	return 0;
 }
