@@ -64,9 +64,11 @@ for p in json.load(sys.stdin)["processes"]:
 ' | sort
 }
 
-# await_sockets PID N: wait (30 s at most) for N established sockets.
+# await_sockets PID N: wait (30 s at most) for N established sockets;
+# not once PID is gone.
 await_sockets() {
 	for _ in $(seq 300); do
+		[ -e "/proc/$1" ] || return 1
 		[ "$(sockets "$1" | wc -l)" -ge "$2" ] && return 0
 		sleep 0.1
 	done
