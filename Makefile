@@ -52,7 +52,7 @@ all: $(LIB) $(PLUGIN)
 KASHIM_INSTALL_GOALS := check demo bench check-asan check-valgrind deps test-deps
 KASHIM_DEPS_MODE := $(if $(filter $(KASHIM_INSTALL_GOALS),$(MAKECMDGOALS)),,--check)
 $(B)/.deps-build:
-	@CC='$(CC)' scripts/install-deps $(KASHIM_DEPS_MODE) build
+	@CC='$(CC)' scripts/install-deps $(KASHIM_DEPS_MODE) $(if $(MUSL),musl,build)
 	@mkdir -p $(B) && touch $@
 $(B)/.deps-test: | $(B)/.deps-build
 	@scripts/install-deps $(KASHIM_DEPS_MODE) test

@@ -23,8 +23,9 @@ CONFUSE_A := $(CONFUSE_B)/libconfuse.a
 CONFUSE_CFLAGS := -I$(CONFUSE_B)/include
 CONFUSE_LIBS := -Wl,--exclude-libs,ALL $(CONFUSE_A)
 
+# make MUSL=1 asks for its whole list in .deps-build (install-deps musl).
 $(B)/.deps-musl:
-	@scripts/install-deps $(KASHIM_DEPS_MODE) $(if $(MUSL),musl,source)
+	$(if $(MUSL),,@scripts/install-deps $(KASHIM_DEPS_MODE) source)
 	@mkdir -p $(B) && touch $@
 
 ifdef MUSL
