@@ -86,8 +86,9 @@ include $(sort $(wildcard mk/*.mk))
 
 # The README's test command: unit tests, then every shell test (tests/*/*.t).
 # Root-only tests (network namespaces, mounts) say SKIP, with why, otherwise.
+# TESTS=PATTERN... runs only the files tests/run would select with them.
 check: all $(CHECK_DEPS) | $(B)/.deps-test
-	tests/run
+	tests/run $(TESTS)
 
 clean:
 	rm -rf $(B)
