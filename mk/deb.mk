@@ -2,7 +2,8 @@
 # deb.mk - `make deb`: the Debian source package and binary packages
 # (debian/, format 3.0 (quilt), revision -1), built by dpkg-buildpackage
 # -us -uc from the release tarball (make dist, mk/dist.mk) as the upstream
-# kashim_VERSION.orig.tar.gz, unpacked in $(DEB_OUT)/kashim-VERSION: so
+# kashim_VERSION.orig.tar.gz, unpacked in $(DEB_OUT)/kashim-VERSION with
+# this tree's debian/ (the files git tracks, as make dist takes them): so
 # dpkg-buildpackage's clean never touches this tree, and its output (which
 # dpkg writes to the parent of the tree it builds) lands in $(DEB_OUT):
 # the .orig.tar.gz, .debian.tar.xz and .dsc, libkashim_..., kashim_...,
@@ -18,5 +19,6 @@ deb:
 	$(MAKE) --no-print-directory dist DIST_OUT=$(DEB_OUT)
 	mv $(DEB_OUT)/kashim-$(VERSION).tar.gz $(DEB_OUT)/kashim_$(VERSION).orig.tar.gz
 	tar -xzf $(DEB_OUT)/kashim_$(VERSION).orig.tar.gz -C $(DEB_OUT)
+	git ls-files -z debian | $(call kashim_tar,) | tar -x -C $(DEB_SRC)
 	cd $(DEB_SRC) && dpkg-buildpackage -us -uc
 	@ls -l $(DEB_OUT)/*.deb $(DEB_OUT)/*.dsc

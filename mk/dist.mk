@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 # dist.mk - `make dist`: the release tarball $(DIST_OUT)/kashim-VERSION.tar.gz
-# and its .sha256 beside it. It holds the files git tracks, as they are in
-# the work tree (make dist says so when they differ from the last commit),
+# and its .sha256 beside it. It holds the files git tracks but debian/ (the
+# Debian packaging comes in the Debian source package's own debian.tar,
+# make deb), as they are in the work tree (make dist says so when they
+# differ from the last commit),
 # under kashim-VERSION/, with names sorted, owner and group 0, modes
 # without group or other write, every time set to the last commit's
 # (SOURCE_DATE_EPOCH when set) and gzip -n (no name, no time): the same
@@ -14,6 +16,12 @@ DIST_OUT ?= build
 DIST_NAME := kashim-$(VERSION)
 DIST_TAR = $(DIST_OUT)/$(DIST_NAME).tar.gz
 
+# kashim_tar PREFIX: a tar of the NUL-separated file names on its input,
+# under PREFIX, the same bytes for the same files.
+kashim_tar = LC_ALL=C tar --null -T - --sort=name --format=gnu --owner=0 --group=0 --numeric-owner \
+	--mode=u+rw,go-w,go+rX --mtime=@$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct)} \
+	--transform 's,^,$(1),' -cf -
+
 .PHONY: dist distcheck
 dist:
 	@git rev-parse --git-dir >/dev/null 2>&1 || { \
@@ -21,9 +29,7 @@ dist:
 	@git diff --quiet HEAD -- || \
 		echo "make dist: note: the work tree differs from the last commit; the tarball holds the work tree's files" >&2
 	@mkdir -p $(DIST_OUT)
-	git ls-files -z | LC_ALL=C tar --null -T - --sort=name --format=gnu --owner=0 --group=0 --numeric-owner \
-		--mode=u+rw,go-w,go+rX --mtime=@$${SOURCE_DATE_EPOCH:-$$(git log -1 --format=%ct)} \
-		--transform 's,^,$(DIST_NAME)/,' -cf - | gzip -9n >$(DIST_TAR).tmp
+	git ls-files -z -- . ':!:debian' | $(call kashim_tar,$(DIST_NAME)/) | gzip -9n >$(DIST_TAR).tmp
 	mv -f $(DIST_TAR).tmp $(DIST_TAR)
 	cd $(DIST_OUT) && sha256sum $(DIST_NAME).tar.gz >$(DIST_NAME).tar.gz.sha256
 	@cat $(DIST_TAR).sha256
