@@ -10,8 +10,10 @@ MIRROR=${KASHIM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # debian_root SUITE PACKAGES LOG: sets ROOTFS to a minbase root filesystem
 # of SUITE with PACKAGES (comma-separated) in it, made by debootstrap once
 # and cached in $CACHE (SUITE-minbase-PACKAGES with '-' for ','); made in
-# SUITE...tmp and renamed, so a half-made tree is never taken. Returns 1
-# and sets ROOTFS_WHY when it cannot be made; prints how it got it.
+# a folder of this process's own (ROOTFS.tmp.PID: two tests making the same
+# root never remove each other's) and renamed, so a half-made tree is never
+# taken; when another test renamed first, its tree is taken. Returns 1 and
+# sets ROOTFS_WHY when it cannot be made; prints how it got it.
 debian_root() {
 	local suite=$1 pkgs=$2 log=$3 t0
 	ROOTFS=$CACHE/$suite-minbase-${pkgs//,/-} ROOTFS_WHY=
@@ -24,14 +26,15 @@ debian_root() {
 		return 1
 	fi
 	t0=$(date +%s)
-	mkdir -p "$CACHE" && rm -rf "$ROOTFS.tmp"
-	if debootstrap --variant=minbase --include="$pkgs" "$suite" "$ROOTFS.tmp" "$MIRROR" >"$log" 2>&1 &&
-		mv "$ROOTFS.tmp" "$ROOTFS"; then
+	local made=$ROOTFS.tmp.$$
+	mkdir -p "$CACHE" && rm -rf "$made"
+	if debootstrap --variant=minbase --include="$pkgs" "$suite" "$made" "$MIRROR" >"$log" 2>&1; then
+		mv -T "$made" "$ROOTFS" 2>/dev/null || rm -rf "$made"
 		echo "# $suite rootfs: debootstrap --variant=minbase --include=$pkgs $suite: $(( $(date +%s) - t0 )) s"
-		return 0
+		[ -x "$ROOTFS/usr/bin/env" ] && return 0
 	fi
 	ROOTFS_WHY="debootstrap $suite from $MIRROR failed: $(tail -1 "$log")"
-	rm -rf "$ROOTFS.tmp"
+	rm -rf "$made"
 	return 1
 }
 
