@@ -18,6 +18,7 @@ deb:
 	rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)
 	$(MAKE) --no-print-directory dist DIST_OUT=$(DEB_OUT)
 	mv $(DEB_OUT)/kashim-$(VERSION).tar.gz $(DEB_OUT)/kashim_$(VERSION).orig.tar.gz
+	rm -f $(DEB_OUT)/kashim-$(VERSION).tar.gz.sha256
 	tar -xzf $(DEB_OUT)/kashim_$(VERSION).orig.tar.gz -C $(DEB_OUT)
 	git ls-files -z debian | $(call kashim_tar,) | tar -x -C $(DEB_SRC)
 	cd $(DEB_SRC) && dpkg-buildpackage -us -uc

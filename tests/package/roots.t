@@ -81,6 +81,12 @@ in_root() {
 	RUN_PID=$!
 }
 
+# Suites whose shim cases are known to fail with this tree's libkashim.so,
+# and why: their failures are reported as TAP TODO (a pass as well, so it
+# shows when the list can go). Controls are never TODO.
+TODO_SUITES=""
+TODO_WHY=""
+
 # expect_ends NAME WANT ROOT PRELOAD-FILE VAR=VALUE...: both ends of the
 # connection, "curl on|off IDLE, python3 on|off IDLE", read from the host,
 # are WANT; the run's output (ld.so's and kashim-preload's lines) when not.
@@ -92,7 +98,11 @@ expect_ends() {
 		paste -sd, | sed 's/,/, /g')
 	stop_netns "$RUN_PID"
 	RUN_PID=
-	if [ "$want" = "$got" ]; then
+	if [[ " $TODO_SUITES " == *" $suite "* && $name != *control* ]]; then
+		T_COUNT=$((T_COUNT + 1))
+		echo "$([ "$want" = "$got" ] || echo not )ok $T_COUNT - $(t_name "$name") # TODO $TODO_WHY"
+		[ "$want" = "$got" ] || head -c 300 "$RUN_LOG" | sed 's/^/#   /'
+	elif [ "$want" = "$got" ]; then
 		pass "$name"
 	else
 		fail "$name" "expected '$want', got '$got'
