@@ -72,7 +72,7 @@ else
 musl: | $(B)/.deps-test
 	$(MAKE) MUSL=1 all
 portable: | $(B)/.deps-test
-	$(MAKE) PORTABLE=1 all
+	$(MAKE) PORTABLE=1 KASHIM_BPF_SAID=1 all
 CHECK_DEPS += musl portable $(B)/tests/probe
 endif
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# test-timeout: 1800
 # deb.t - the Debian packages, for real: `make deb` (into a folder of its
 # own, never this tree's build/): a 3.0 (quilt) source package on the
 # release tarball and three binary packages; lintian -E --pedantic with no

@@ -5,7 +5,7 @@
 # RHEL 8, Amazon Linux 2...): the check auditwheel makes for manylinux
 # wheels, on objdump -T's version column. The control is a library built
 # here that calls fstat(): the same check must see GLIBC_2.33 in it, or it
-# could not see anything. tests/package/roots.t loads them for real.
+# could not see anything. tests/package/roots-*.t load them for real.
 source "$(dirname "$0")/../lib/common.sh"
 cd "$KASHIM_ROOT"
 command -v objdump >/dev/null || { skip glibc "objdump (binutils) is not installed"; finish; }

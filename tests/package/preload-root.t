@@ -44,14 +44,17 @@ for l in needs233 plain; do
 	for r in old new; do cp "$tmp/$l.so" "$tmp/$r/opt/"; done
 done
 check "premise: needs233.so needs GLIBC_2.33" bash -c 'objdump -p "$1" | grep -qw GLIBC_2.33' _ "$tmp/needs233.so"
+# nobody runs a copy of the script: the tree may be in a folder only root
+# can enter (make distcheck's).
+cp scripts/kashim-preload "$tmp/kashim-preload"
 chown -R nobody "$tmp/old" "$tmp/new"
-chmod 755 "$tmp"
+chmod 755 "$tmp" "$tmp/kashim-preload"
 
 # add ROOT LIB: kashim-preload add --root ROOT /opt/LIB as nobody; prints
 # its exit status, then what ROOT/etc/ld.so.preload holds ("none").
 add() {
 	local rc out
-	out=$(cd / && runuser -u nobody -- "$KASHIM_ROOT/scripts/kashim-preload" add --root "$tmp/$1" "/opt/$2" 2>&1)
+	out=$(cd / && runuser -u nobody -- "$tmp/kashim-preload" add --root "$tmp/$1" "/opt/$2" 2>&1)
 	rc=$?
 	echo "$out" >"$tmp/out"
 	echo "$rc $(cat "$tmp/$1/etc/ld.so.preload" 2>/dev/null || echo none)"

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # rootfs.sh - sourced by the tests that run programs in other root
-# filesystems (container.t, roots.t): Debian roots made with debootstrap
+# filesystems (container.t, roots-*.t): Debian roots made with debootstrap
 # and cached, and the sockets of the processes in a network namespace as
 # the host's ka-status reads them.
 
