@@ -7,6 +7,7 @@ $(B)/.deps-unit: | $(B)/.deps-build
 	@mkdir -p $(B) && touch $@
 
 $(B)/tests/test_config: tests/unit/main.c tests/unit/test_settings.c tests/unit/test_conffile.c tests/unit/test_rules.c \
+                        tests/unit/test_compiled.c config/compiled.c config/compiled_write.c config/glob.c \
                         config/settings.c config/conffile.c config/rules.c $(wildcard tests/unit/*.h config/*.h) | $(B)/.deps-unit
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $(CFLAGS) $(CONFUSE_CFLAGS) $(CHECK_CFLAGS) -o $@ \
