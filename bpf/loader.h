@@ -104,8 +104,8 @@ bool kb_option_set(struct kb_options *o, enum kashim_field f, const char *opt, c
  * caller free()s it). Returns KB_EXIT_OK, or KB_EXIT_USAGE after every
  * problem (file:line), also when the profile has more rules than the
  * programs hold (KASHIM_BPF_RULES_MAX: the file and the first rule over). */
-int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o, struct kashim_bpf_conf *conf,
-		     struct kashim_ruleset **rules);
+int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o,
+		     struct kashim_bpf_conf *conf, struct kashim_ruleset **rules);
 
 /* Rebuild @o's command-line values from a stored @conf (reload); @o may
  * point into @conf. */

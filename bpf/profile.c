@@ -98,7 +98,8 @@ static bool match_title(void *ctx, const char *title)
 /* Contract: the profile of @cg from the config file (one resolution:
  * its settings and rules), with the options on top of the settings; on
  * KB_EXIT_OK the caller free()s p->title and p->rules. */
-static int profile_resolve(const struct kb_cgroup *cg, const struct kb_options *o, struct kashim_conf_profile *p)
+static int profile_resolve(const struct kb_cgroup *cg, const struct kb_options *o,
+			   struct kashim_conf_profile *p)
 {
 	const struct kashim_logger log = {.write = log_stderr};
 	struct match_ctx m = {.cg = cg, .section = o->section};
@@ -168,8 +169,8 @@ static void rule_to_conf(const struct kashim_rule *rule, const struct kashim_set
  * settings @s (options in @mask still win); KB_EXIT_USAGE after one line
  * naming the file and the first rule over when there are more than the
  * programs hold. */
-static int rules_to_conf(const struct kashim_ruleset *rules, const struct kashim_settings *s, unsigned mask,
-			 struct kashim_bpf_conf *conf)
+static int rules_to_conf(const struct kashim_ruleset *rules, const struct kashim_settings *s,
+			 unsigned mask, struct kashim_bpf_conf *conf)
 {
 	char whose[200] = "";
 
@@ -177,9 +178,11 @@ static int rules_to_conf(const struct kashim_ruleset *rules, const struct kashim
 		return KB_EXIT_OK;
 	if (rules->n > KASHIM_BPF_RULES_MAX) {
 		if (s->section[0])
-			snprintf(whose, sizeof whose, " (cgroup section \"%s\"'s, then the top level's)", s->section);
-		kb_err("%s: %s: %u destination and listen rules%s; the kernel backend holds at most %d", s->file,
-		       rules->rule[KASHIM_BPF_RULES_MAX].settings.rule, rules->n, whose, KASHIM_BPF_RULES_MAX);
+			snprintf(whose, sizeof whose, " (cgroup section \"%s\"'s, then the top level's)",
+				 s->section);
+		kb_err("%s: %s: %u destination and listen rules%s; the kernel backend holds at most %d",
+		       s->file, rules->rule[KASHIM_BPF_RULES_MAX].settings.rule, rules->n, whose,
+		       KASHIM_BPF_RULES_MAX);
 		return KB_EXIT_USAGE;
 	}
 	for (unsigned i = 0; i < rules->n; i++)
@@ -214,8 +217,8 @@ static int profile_to_conf(const struct kashim_conf_profile *p, const struct kb_
 }
 
 /* Contract: see loader.h. */
-int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o, struct kashim_bpf_conf *conf,
-		     struct kashim_ruleset **rules)
+int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o,
+		     struct kashim_bpf_conf *conf, struct kashim_ruleset **rules)
 {
 	struct kashim_conf_profile p;
 	int rc;

@@ -280,8 +280,9 @@ static bool scan_word(const char **p, enum prescan_word *last, enum rule_scope s
 	} else if (*last == WORD_OTHER && is_word(w, *p + 1, "cgroup")) {
 		*last = WORD_CGROUP;
 	} else if (*last == WORD_OTHER && (listen || is_word(w, *p + 1, "destination"))) {
-		if (!note_rule(path, rules, listen ? KASHIM_RULE_LISTEN : KASHIM_RULE_DESTINATION, scope, line,
-			       log))
+		enum kashim_rule_kind kind = listen ? KASHIM_RULE_LISTEN : KASHIM_RULE_DESTINATION;
+
+		if (!note_rule(path, rules, kind, scope, line, log))
 			return false;
 		*last = WORD_RULE;
 	} else {
@@ -351,7 +352,9 @@ static enum prescan_stop prescan(const char *text, int *line, int *open_line, in
 
 	for (const char *p = text; *p; p++) {
 		if (is_word_char(*p)) {
-			if (!scan_word(&p, &last, scope_at(*depth, section), *line, path, rules, log))
+			enum rule_scope scope = scope_at(*depth, section);
+
+			if (!scan_word(&p, &last, scope, *line, path, rules, log))
 				return PRESCAN_TOO_MANY_RULES;
 			if (*depth == 0 && last != WORD_OTHER)
 				opening = last; /* the keyword of the next top-level section */
@@ -440,7 +443,8 @@ struct rule_cursor {
 	unsigned next[SCOPES][2]; /* [scope][kind] */
 };
 
-static int rule_line(struct rule_cursor *cur, enum rule_scope scope, enum kashim_rule_kind kind, int fallback)
+static int rule_line(struct rule_cursor *cur, enum rule_scope scope, enum kashim_rule_kind kind,
+		     int fallback)
 {
 	const struct rule_lines *l = cur->lines;
 	unsigned *i = &cur->next[scope][kind];
@@ -456,8 +460,9 @@ static int rule_line(struct rule_cursor *cur, enum rule_scope scope, enum kashim
  * When @set is not NULL, append the good ones to it, each with @base's
  * settings and its own keys on top.
  */
-static void scope_rules(cfg_t *scope, enum rule_scope where, struct rule_cursor *cur, struct parse_ctx *ctx,
-			const struct kashim_settings *base, struct kashim_ruleset *set)
+static void scope_rules(cfg_t *scope, enum rule_scope where, struct rule_cursor *cur,
+			struct parse_ctx *ctx, const struct kashim_settings *base,
+			struct kashim_ruleset *set)
 {
 	for (int kind = KASHIM_RULE_DESTINATION; kind <= KASHIM_RULE_LISTEN; kind++) {
 		const char *name = kashim_rule_kind_name(kind);
@@ -558,8 +563,8 @@ static cfg_t *apply_parsed(cfg_t *cfg, const char *path, const char *exe_name, c
 /* scope_rules() for every section called @name (in @where), in file order;
  * only the @matched one's rules go into @set. */
 static void sections_rules(cfg_t *cfg, const char *name, enum rule_scope where, cfg_t *matched,
-			   struct rule_cursor *cur, struct parse_ctx *ctx, const struct kashim_settings *base,
-			   struct kashim_ruleset *set)
+			   struct rule_cursor *cur, struct parse_ctx *ctx,
+			   const struct kashim_settings *base, struct kashim_ruleset *set)
 {
 	for (unsigned i = 0; i < cfg_size(cfg, name); i++) {
 		cfg_t *sec = cfg_getnsec(cfg, name, i);

@@ -331,7 +331,8 @@ static const struct {
 	{"destination \"*\" { destination \"*\" { } }\n", 0, "destination"},
 	{"listen \"*\" { idle = 5 }\nlisten \"*:x\" { }\nlisten \"*:1-\" { }\n", 3, "not the end of a port range"},
 	{"cgroup \"web\" {\n  destination \"10.0.0.0/33\" { }\n}\n", 2, "prefix /33 is above 32"},
-	{"cgroup \"web\" {\n listen \"*\" {\n  count = 500\n }\n}\n", 3, "count = 500 is out of range"},
+	{"cgroup \"web\" {\n listen \"*\" {\n  count = 500\n }\n}\n", 3,
+	 "count = 500 is out of range"},
 };
 
 START_TEST(bad_specs_refuse_the_file_with_file_and_line)
@@ -470,7 +471,8 @@ START_TEST(cgroup_profile_is_its_section_rules_then_the_top_levels)
 	int seen = 0;
 	const struct kashim_conf_cgroup_query none = {.match = match_none, .ctx = &seen};
 
-	ck_assert_int_eq(kashim_conffile_load_cgroup(path, &web, &s, &p, &logger), KASHIM_CONF_APPLIED);
+	ck_assert_int_eq(kashim_conffile_load_cgroup(path, &web, &s, &p, &logger),
+			 KASHIM_CONF_APPLIED);
 	ck_assert_int_eq(cap.count, 0);
 	ck_assert_str_eq(p.title, "web");
 	ck_assert_int_eq(p.settings.idle, 50);
@@ -479,7 +481,8 @@ START_TEST(cgroup_profile_is_its_section_rules_then_the_top_levels)
 	ck_assert_str_eq(p.settings.section, "web");
 	ck_assert_ptr_nonnull(p.rules);
 	ck_assert_uint_eq(p.rules->n, 3);
-	ck_assert_str_eq(p.rules->rule[0].settings.rule, "destination \"10.0.0.0/8:5432\" at line 7");
+	ck_assert_str_eq(p.rules->rule[0].settings.rule,
+			 "destination \"10.0.0.0/8:5432\" at line 7");
 	ck_assert_int_eq(p.rules->rule[0].settings.idle, 22);
 	ck_assert_int_eq(p.rules->rule[0].settings.interval, 7);
 	ck_assert_str_eq(p.rules->rule[1].settings.rule, "listen \"*:8080\" at line 8");
@@ -493,7 +496,8 @@ START_TEST(cgroup_profile_is_its_section_rules_then_the_top_levels)
 
 	/* No section matches: the top level alone, and every title was asked. */
 	set = NULL;
-	ck_assert_int_eq(kashim_conffile_load_cgroup(path, &none, &s, &p, &logger), KASHIM_CONF_APPLIED);
+	ck_assert_int_eq(kashim_conffile_load_cgroup(path, &none, &s, &p, &logger),
+			 KASHIM_CONF_APPLIED);
 	ck_assert_int_eq(seen, 3);
 	ck_assert_ptr_null(p.title);
 	ck_assert_int_eq(p.settings.interval, 10);
