@@ -495,6 +495,7 @@ START_TEST(cgroup_profile_is_its_section_rules_then_the_top_levels)
 	free((char *)p.title);
 
 	/* No section matches: the top level alone, and every title was asked. */
+	free(set);
 	set = NULL;
 	ck_assert_int_eq(kashim_conffile_load_cgroup(path, &none, &s, &p, &logger),
 			 KASHIM_CONF_APPLIED);
