@@ -13,7 +13,8 @@ KASHIM_BPF_BUILD := $(if $(MUSL),,$(shell command -v $(BPF_CLANG) >/dev/null 2>&
                       pkg-config --exists libbpf 2>/dev/null && echo yes))
 
 KASHIM_BPF := $(B)/kashim-bpf
-KB_SRC := bpf/loader.c bpf/cgroups.c bpf/profile.c bpf/pins.c bpf/pinroot.c bpf/neighbours.c bpf/target.c
+KB_SRC := bpf/loader.c bpf/cgroups.c bpf/profile.c bpf/pins.c bpf/pinroot.c bpf/neighbours.c bpf/target.c \
+	  bpf/report.c
 KB_OBJ := $(KB_SRC:%.c=$(B)/obj/%.o)
 KB_SKEL := $(B)/bpf/kashim.skel.h
 KB_BPF_OBJ := $(B)/bpf/kashim.bpf.o
