@@ -9,7 +9,7 @@ HX_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -g -O1
 # Helpers: plain programs that make sockets, linked against nothing of
 # kashim's (the shim reaches them through LD_PRELOAD, as it would any program).
 HX_PROGS := $(HX)/hx-threads $(HX)/hx-fork $(HX)/hx-load $(HX)/hx-probe $(HX)/hx-raw \
-            $(HX)/hx-probe-static $(HX)/hx-host
+            $(HX)/hx-probe-static $(HX)/hx-host $(HX)/hx-race
 $(HX)/hx-%: tests/hardening/hx-%.c tests/hardening/hx.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) -pthread -o $@ $< -pthread
