@@ -107,16 +107,20 @@ static int value_in(const struct kashim_profile *p, unsigned i)
 /* Set option @i of @fd to @value (-1: the kernel's). */
 static void set_one(int fd, const struct kashim_runtime *rt, unsigned i, int value)
 {
-	int (*set)(int, int, int, const void *, socklen_t) = KASHIM_REAL(real_setsockopt, "setsockopt");
 	struct kashim_sockopt o = option_of[i];
-	int saved_errno = errno;
+	long err;
 
 	o.value = value >= 0 ? value : kernel_value(i);
-	if (o.value < 0 || !set)
+	if (o.value < 0 || !KASHIM_REAL(real_setsockopt, "setsockopt"))
 		return;
-	if (KASHIM_UNLIKELY(set(fd, o.level, o.name, &o.value, sizeof o.value) != 0))
+	err = kashim_set_option(fd, &o);
+	if (KASHIM_UNLIKELY(err != 0)) {
+		int saved_errno = errno;
+
+		errno = (int)-err;
 		kashim_apply_failed(fd, rt, &o);
-	errno = saved_errno;
+		errno = saved_errno;
+	}
 }
 
 static void log_decision(int fd, const struct kashim_profile *p, unsigned own, const char *why,

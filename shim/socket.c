@@ -35,40 +35,45 @@ static inline bool is_tcp_request(int domain, int type, int protocol)
 	       ((unsigned)protocol & ~(unsigned)(IPPROTO_TCP | IPPROTO_MPTCP)) == 0;
 }
 
-/* Out of line: option @i of the base failed on @fd; errno is libc's. */
-static __attribute__((noinline, cold)) void configure_failed(int fd, unsigned i)
+/* Out of line: option @i of the base failed on @fd with -@err. */
+static __attribute__((noinline, cold)) void configure_failed(int fd, unsigned i, long err)
 {
+	int saved_errno = errno;
+
+	errno = (int)-err;
 	kashim_apply_failed(fd, &kashim_rt, &kashim_rt.base.opts[i]);
+	errno = saved_errno;
 }
 
 /* Out of line: TCP_USER_TIMEOUT, unless the socket is MPTCP (the kernel
  * refuses it there: not tried, nothing logged). */
 static __attribute__((noinline)) void configure_more(int fd, int protocol)
 {
-	const struct kashim_sockopt *o = &kashim_rt.base.opts[KASHIM_OPT_USER_TIMEOUT];
+	long err;
 
 	if (protocol == IPPROTO_MPTCP)
 		return;
-	if (KASHIM_UNLIKELY(real_setsockopt(fd, o->level, o->name, &o->value, sizeof o->value) != 0))
-		configure_failed(fd, KASHIM_OPT_USER_TIMEOUT);
+	err = kashim_set_option(fd, &kashim_rt.base.opts[KASHIM_OPT_USER_TIMEOUT]);
+	if (KASHIM_UNLIKELY(err != 0))
+		configure_failed(fd, KASHIM_OPT_USER_TIMEOUT, err);
 }
 
 /*
  * kashim_decide() for a new socket, the base profile and nothing recorded
  * (the case every TCP socket takes): its state, then the calls, unrolled
- * for the 4 options every enabled profile starts with. errno is restored.
+ * for the 4 options every enabled profile starts with. errno untouched.
  */
 static inline __attribute__((always_inline)) void configure(int fd, int protocol)
 {
 	const struct kashim_sockopt *o = kashim_rt.base.opts;
-	int (*set)(int, int, int, const void *, socklen_t) = real_setsockopt;
-	int *err = &errno, saved_errno = *err;
+	long err;
 
 	kashim_fd_set_state(fd, kashim_rt.new_state);
-#define KASHIM_CONFIGURE_ONE(i)                                                          \
-	do {                                                                             \
-		if (KASHIM_UNLIKELY(set(fd, o[i].level, o[i].name, &o[i].value, sizeof(int)) != 0)) \
-			configure_failed(fd, i);                                         \
+#define KASHIM_CONFIGURE_ONE(i)                                   \
+	do {                                                      \
+		err = kashim_set_option(fd, &o[i]);               \
+		if (KASHIM_UNLIKELY(err != 0))                    \
+			configure_failed(fd, i, err);             \
 	} while (0)
 	KASHIM_CONFIGURE_ONE(0);
 	KASHIM_CONFIGURE_ONE(1);
@@ -77,7 +82,6 @@ static inline __attribute__((always_inline)) void configure(int fd, int protocol
 #undef KASHIM_CONFIGURE_ONE
 	if (KASHIM_UNLIKELY(kashim_rt.base.nopts > 4))
 		configure_more(fd, protocol);
-	*err = saved_errno;
 }
 
 /* Everything but the hot path: a socket made before the settings are known
@@ -103,8 +107,10 @@ static __attribute__((noinline)) int socket_slow(int fd, int domain)
 	return fd;
 }
 
-/* socket() once libc's socket is known and the program is not left alone. */
-static inline __attribute__((always_inline)) int socket_with(int (*real)(int, int, int), unsigned mode,
+/* socket() once libc's socket is known and the program is not left alone.
+ * Out of line, so that socket() itself saves no register before it jumps
+ * to libc's in a program kashim leaves alone. */
+static __attribute__((noinline)) int socket_with(int (*real)(int, int, int), unsigned mode,
 							       int domain, int type, int protocol)
 {
 	bool tcp = KASHIM_LIKELY(is_tcp_request(domain, type, protocol));
