@@ -13,12 +13,17 @@
 
 #include <linux/types.h>
 
-/* Bits of kashim_sk.app_set: which options the application set itself. */
-#define KASHIM_BPF_APP_KEEPALIVE    0x01
-#define KASHIM_BPF_APP_IDLE         0x02
-#define KASHIM_BPF_APP_INTERVAL     0x04
-#define KASHIM_BPF_APP_COUNT        0x08
-#define KASHIM_BPF_APP_USER_TIMEOUT 0x10
+#include "../config/fields.h"
+
+/* Bits of kashim_sk.app_set: which options the application set itself
+ * (KASHIM_BPF_APP_IDLE...: config/fields.h's column; 0 for a setting that
+ * is no socket option). */
+enum {
+#define KASHIM_BPF_APP(ID, NAME, KIND, MIN, MAX, DFLT, LEVEL, OPTION, BIT, ...) \
+	KASHIM_BPF_APP_##ID = BIT,
+	KASHIM_FIELDS(KASHIM_BPF_APP)
+#undef KASHIM_BPF_APP
+};
 
 /* Socket storage, shared by every attachment (one pinned map): which
  * attachment decided for this socket, and what the application chose. */

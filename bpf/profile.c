@@ -22,11 +22,17 @@
 /* Options use the shim's environment slot: the highest precedence. */
 #define KB_SRC_OPTION KASHIM_SRC_ENV
 
-static const char *const option_names[KASHIM_NFIELDS] = {
-	[KASHIM_F_KEEPALIVE] = "--off",  [KASHIM_F_IDLE] = "-i/--idle",
-	[KASHIM_F_INTERVAL] = "-n/--interval", [KASHIM_F_COUNT] = "-k/--count",
-	[KASHIM_F_USER_TIMEOUT] = "-u/--user-timeout", [KASHIM_F_OVERRIDE] = "--override",
-};
+/* Contract: field @f's option as messages name it: "-i/--idle", "--off". */
+static const char *option_name(enum kashim_field f, char *buf, size_t len)
+{
+	const struct kashim_field_info *i = kashim_field_info(f);
+
+	if (i->short_opt)
+		snprintf(buf, len, "-%c/--%s", i->short_opt, i->long_opt);
+	else
+		snprintf(buf, len, "--%s", i->long_opt);
+	return buf;
+}
 
 /* Contract: see loader.h. */
 const char *kb_default_config(void)
@@ -37,44 +43,20 @@ const char *kb_default_config(void)
 /* Contract: see loader.h. */
 bool kb_option_set(struct kb_options *o, enum kashim_field f, const char *opt, const char *text)
 {
-	long min = 0, max = 0, v;
-	bool is_auto;
+	const struct kashim_field_info *i = kashim_field_info(f);
+	long v;
 
-	switch (f) {
-	case KASHIM_F_USER_TIMEOUT:
-		if (!kashim_parse_user_timeout(text, &v, &is_auto)) {
-			kb_err("%s must be a whole number of milliseconds from 0 to %ld or auto, not '%s'", opt,
-			       KASHIM_USER_TIMEOUT_MAX, text);
-			return false;
-		}
-		o->values.user_timeout = v;
-		o->values.user_timeout_auto = is_auto;
-		break;
-	case KASHIM_F_IDLE:
-	case KASHIM_F_INTERVAL:
-	case KASHIM_F_COUNT:
-		kashim_field_range(f, &min, &max);
-		if (!kashim_parse_number(text, min, max, &v)) {
-			kb_err("%s must be a whole number of %s from %ld to %ld, not '%s'", opt,
-			       f == KASHIM_F_COUNT ? "probes" : "seconds", min, max, text);
-			return false;
-		}
-		if (f == KASHIM_F_IDLE)
-			o->values.idle = (int)v;
-		else if (f == KASHIM_F_INTERVAL)
-			o->values.interval = (int)v;
-		else
-			o->values.count = (int)v;
-		break;
-	case KASHIM_F_KEEPALIVE:
-		o->values.keepalive = false;
-		break;
-	case KASHIM_F_OVERRIDE:
-		o->values.override = true;
-		break;
-	default:
+	if (!i)
+		return false;
+	/* An on/off setting's option is a flag: the opposite of its default. */
+	if (i->kind == KASHIM_KIND_BOOL) {
+		v = !i->dflt;
+	} else if (!kashim_field_parse(f, text, &v)) {
+		kb_err("%s must be a whole number of %s from %ld to %ld%s, not '%s'", opt, i->unit, i->min,
+		       i->max, i->kind == KASHIM_KIND_MS ? " or auto" : "", text);
 		return false;
 	}
+	kashim_settings_set(&o->values, f, v, KASHIM_SRC_DEFAULT);
 	o->mask |= 1u << f;
 	return true;
 }
@@ -188,9 +170,12 @@ const char *kb_source_text(const struct kashim_bpf_conf *conf, enum kashim_field
 	case KASHIM_SRC_SECTION:
 		snprintf(buf, len, "cgroup section \"%s\" in %s", conf->section, conf->file);
 		break;
-	case KB_SRC_OPTION:
-		snprintf(buf, len, "option %s", option_names[f]);
+	case KB_SRC_OPTION: {
+		char name[48];
+
+		snprintf(buf, len, "option %s", option_name(f, name, sizeof name));
 		break;
+	}
 	default:
 		snprintf(buf, len, "default");
 		break;

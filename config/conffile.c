@@ -80,13 +80,12 @@ static int parse_user_timeout(cfg_t *cfg, cfg_opt_t *opt, const char *value, voi
 	return 0;
 }
 
-#define KASHIM_OPTS                                                        \
-	CFG_BOOL("keepalive", cfg_true, CFGF_NODEFAULT),                   \
-	CFG_INT("idle", 0, CFGF_NODEFAULT),                                \
-	CFG_INT("interval", 0, CFGF_NODEFAULT),                            \
-	CFG_INT("count", 0, CFGF_NODEFAULT),                               \
-	CFG_INT_CB("user_timeout", 0, CFGF_NODEFAULT, parse_user_timeout), \
-	CFG_BOOL("override", cfg_false, CFGF_NODEFAULT)
+/* One option per row of fields.h, by its kind; each ends in a comma. */
+#define KASHIM_CFG_BOOL(name) CFG_BOOL(name, cfg_false, CFGF_NODEFAULT),
+#define KASHIM_CFG_INT(name) CFG_INT(name, 0, CFGF_NODEFAULT),
+#define KASHIM_CFG_MS(name) CFG_INT_CB(name, 0, CFGF_NODEFAULT, parse_user_timeout),
+#define KASHIM_CFG_OPT(ID, NAME, KIND, ...) KASHIM_CFG_##KIND(#NAME)
+#define KASHIM_OPTS KASHIM_FIELDS(KASHIM_CFG_OPT)
 
 /* A later rule with the same SPEC in the same scope could never match:
  * refused, as duplicate program titles are. */
@@ -94,7 +93,11 @@ static int parse_user_timeout(cfg_t *cfg, cfg_opt_t *opt, const char *value, voi
 	CFG_SEC("destination", opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES), \
 	CFG_SEC("listen", opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES)
 
-static const char *const range_checked[] = {"idle", "interval", "count"};
+#define KASHIM_RANGE_BOOL(name)
+#define KASHIM_RANGE_INT(name) name,
+#define KASHIM_RANGE_MS(name)
+#define KASHIM_RANGE_OPT(ID, NAME, KIND, ...) KASHIM_RANGE_##KIND(#NAME)
+static const char *const range_checked[] = {KASHIM_FIELDS(KASHIM_RANGE_OPT)};
 /* Where those options occur: top level, program, rules in both. */
 static const char *const range_scopes[] = {"", "program|", "cgroup|", "destination|", "listen|",
 					   "program|destination|", "program|listen|"};
@@ -609,10 +612,10 @@ kashim_conffile_load_rules(const char *path, const char *exe_name, const char *a
 			   struct kashim_settings *s, struct kashim_ruleset **rules,
 			   const struct kashim_logger *log)
 {
-	cfg_opt_t rule_opts[] = {KASHIM_OPTS, CFG_END()};
-	cfg_opt_t program_opts[] = {KASHIM_OPTS, KASHIM_RULE_SECS(rule_opts), CFG_END()};
+	cfg_opt_t rule_opts[] = {KASHIM_OPTS CFG_END()};
+	cfg_opt_t program_opts[] = {KASHIM_OPTS KASHIM_RULE_SECS(rule_opts), CFG_END()};
 	cfg_opt_t opts[] = {
-		KASHIM_OPTS,
+		KASHIM_OPTS
 		CFG_SEC("program", program_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		KASHIM_RULE_SECS(rule_opts),
 		CFG_SEC("cgroup", rule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),

@@ -24,21 +24,36 @@
 #define KASHIM_SYSCONF_PATH "/etc/keepalive.conf"
 #endif
 
-/* The kernel's ranges (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT). */
-#define KASHIM_IDLE_MAX 32767
-#define KASHIM_INTERVAL_MAX 32767
-#define KASHIM_COUNT_MAX 127
-#define KASHIM_USER_TIMEOUT_MAX 2147483647L
+#include "fields.h"
 
+/* One per row of the table in fields.h, in its order. */
 enum kashim_field {
-	KASHIM_F_KEEPALIVE,
-	KASHIM_F_IDLE,
-	KASHIM_F_INTERVAL,
-	KASHIM_F_COUNT,
-	KASHIM_F_USER_TIMEOUT,
-	KASHIM_F_OVERRIDE,
+#define KASHIM_ENUM_FIELD(ID, ...) KASHIM_F_##ID,
+	KASHIM_FIELDS(KASHIM_ENUM_FIELD)
+#undef KASHIM_ENUM_FIELD
 	KASHIM_NFIELDS
 };
+
+/* What a field holds: on/off, a whole number, or milliseconds or "auto". */
+enum kashim_kind { KASHIM_KIND_BOOL, KASHIM_KIND_INT, KASHIM_KIND_MS };
+
+/* A field's row of fields.h (see there for each column). */
+struct kashim_field_info {
+	const char *name;
+	enum kashim_kind kind;
+	long min, max, dflt;
+	int level, option;        /* setsockopt(); -1, -1 for none */
+	unsigned bpf_bit;
+	const char *env, *libkeepalive;
+	char short_opt;           /* 0: none */
+	const char *long_opt, *arg, *unit, *column, *help;
+};
+
+/* The row of field @f; NULL when @f is not a field. */
+const struct kashim_field_info *kashim_field_info(enum kashim_field f);
+
+/* The field named @name in keepalive.conf, or -1. */
+int kashim_field_by_name(const char *name);
 
 /* Where a value came from, lowest precedence first. */
 enum kashim_source {
@@ -50,14 +65,15 @@ enum kashim_source {
 	KASHIM_SRC_ENV            /* KASHIM_* */
 };
 
+/* One member per field, named as in keepalive.conf: bool, int or long (ms,
+ * with NAME_auto for "auto", derived by kashim_settings_finish()). */
+#define KASHIM_MEMBER_BOOL(name) bool name;
+#define KASHIM_MEMBER_INT(name) int name;
+#define KASHIM_MEMBER_MS(name) long name; bool name##_auto;
+#define KASHIM_MEMBER(ID, NAME, KIND, ...) KASHIM_MEMBER_##KIND(NAME)
+
 struct kashim_settings {
-	bool keepalive;
-	bool override;
-	bool user_timeout_auto;   /* user_timeout = auto: derived by kashim_settings_finish() */
-	int idle;                 /* seconds */
-	int interval;             /* seconds */
-	int count;                /* probes */
-	long user_timeout;        /* milliseconds; 0 leaves the kernel default */
+	KASHIM_FIELDS(KASHIM_MEMBER)
 	unsigned char source[KASHIM_NFIELDS];
 	char section[128];        /* title of the program section that matched, or "" */
 	char file[256];           /* the config file that was applied, or "" */
@@ -99,6 +115,31 @@ bool kashim_parse_bool(const char *text, bool *out);
 
 /* Parse a user_timeout value: a number of ms in range, or "auto". */
 bool kashim_parse_user_timeout(const char *text, long *ms, bool *is_auto);
+
+/* "auto" for a KASHIM_KIND_MS field, as kashim_field_parse() and
+ * kashim_settings_get() give it and kashim_settings_set() takes it. */
+#define KASHIM_VALUE_AUTO (-1L)
+
+/* Parse @text for field @f by its kind (on/off words, a whole number in
+ * range, or milliseconds or "auto"); false when it is not valid. */
+bool kashim_field_parse(enum kashim_field f, const char *text, long *v);
+
+/* What field @f accepts, for messages: "on or off", "a whole number from 1
+ * to 32767", "a number of milliseconds from 0 to 2147483647 or \"auto\"". */
+const char *kashim_field_expect(enum kashim_field f, char *buf, size_t len);
+
+/* Field @f of @s as a number: 0/1, the number, or KASHIM_VALUE_AUTO for
+ * an "auto" one. */
+long kashim_settings_get(const struct kashim_settings *s, enum kashim_field f);
+
+/* Field @f of @s as a socket gets it: an "auto" one as derived by
+ * kashim_settings_finish(). */
+long kashim_settings_applied(const struct kashim_settings *s, enum kashim_field f);
+
+/* Store @v (as kashim_settings_get() gives it) in field @f of @s, which
+ * then says it came from @source. */
+void kashim_settings_set(struct kashim_settings *s, enum kashim_field f, long v,
+			 enum kashim_source source);
 
 /* Where the shim's messages go (KASHIM_LOG, ka-run --log). */
 enum kashim_log_to { KASHIM_TO_SYSLOG, KASHIM_TO_STDERR, KASHIM_TO_FILE };

@@ -25,7 +25,7 @@ ifeq ($(KASHIM_BPF_BUILD),yes)
 all: $(KASHIM_BPF)
 CHECK_DEPS += $(KASHIM_BPF)
 
-$(KB_BPF_OBJ): bpf/kashim.bpf.c bpf/kashim_bpf.h | $(B)/.deps-build
+$(KB_BPF_OBJ): bpf/kashim.bpf.c bpf/kashim_bpf.h config/fields.h | $(B)/.deps-build
 	@mkdir -p $(dir $@)
 	$(BPF_CLANG) -g -O2 -target bpf -Wall -Werror $(if $(KB_MULTIARCH),-I/usr/include/$(KB_MULTIARCH)) \
 		-c $< -o $@

@@ -10,18 +10,28 @@
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ka_status.h"
 
-/* One distinct keepalive setting among a process's established sockets. */
+/* One distinct keepalive setting among a process's established sockets:
+ * the values of the numeric settings (enum ka_field; the on/off ones are
+ * what sorts sockets into groups or out of them). */
 struct setting_group {
-	int idle, interval, count;
-	unsigned user_timeout;
+	long value[KA_NFIELDS];
 	size_t sockets;
 };
+
+/* Contract: true for the settings a group is made of: read from the
+ * socket, and numbers. */
+static bool grouped(int f)
+{
+	return ka_options[f].column && ka_options[f].kind != KA_KIND_BOOL;
+}
 
 /* What the audit keeps of one process. */
 struct audit_entry {
@@ -47,19 +57,23 @@ static int summarise(struct audit_entry *e)
 		if (s->state != TCP_ESTABLISHED)
 			continue;
 		e->established++;
-		if (!s->keepalive) {
+		if (!s->value[KA_F_KEEPALIVE]) {
 			e->keepalive_off++;
 			continue;
 		}
 		for (g = 0; g < e->ngroups; g++) {
-			struct setting_group *grp = &e->groups[g];
-			if (grp->idle == s->idle && grp->interval == s->interval &&
-			    grp->count == s->count && grp->user_timeout == s->user_timeout)
+			int f = 0;
+
+			while (f < KA_NFIELDS && (!grouped(f) || e->groups[g].value[f] == s->value[f]))
+				f++;
+			if (f == KA_NFIELDS)
 				break;
 		}
-		if (g == e->ngroups)
-			e->groups[e->ngroups++] = (struct setting_group){
-				s->idle, s->interval, s->count, s->user_timeout, 0};
+		if (g == e->ngroups) {
+			for (int f = 0; f < KA_NFIELDS; f++)
+				e->groups[g].value[f] = grouped(f) ? s->value[f] : 0;
+			e->ngroups++;
+		}
 		e->groups[g].sockets++;
 	}
 	return 0;
@@ -75,26 +89,45 @@ static int by_concern(const void *a, const void *b)
 	return (x->proc.pid > y->proc.pid) - (x->proc.pid < y->proc.pid);
 }
 
+/* Contract: appends printf(@fmt, ...) to @buf (@len bytes, *@used of them
+ * used), truncating. */
+static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*used >= len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, len - *used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*used = *used + (size_t)n < len ? *used + (size_t)n : len;
+}
+
 /* Contract: @e's keepalive-on settings in one cell, e.g.
  * "2 x idle=60 intvl=10 cnt=5; 1 x idle=300 intvl=100 cnt=3 user_timeout=5000",
- * or "-" when none is on. Written into @buf of @len bytes (truncated). */
+ * or "-" when none is on: each setting named by its column in lower case
+ * up to the unit, milliseconds only when not 0 (the kernel's). Written
+ * into @buf of @len bytes (truncated). */
 static void format_groups(const struct audit_entry *e, char *buf, size_t len)
 {
-	size_t g, used = 0;
+	size_t used = 0;
 
 	snprintf(buf, len, "-");
-	for (g = 0; g < e->ngroups && used < len; g++) {
-		const struct setting_group *grp = &e->groups[g];
-		int n = snprintf(buf + used, len - used, "%s%zu x idle=%d intvl=%d cnt=%d",
-				 g ? "; " : "", grp->sockets, grp->idle, grp->interval, grp->count);
-		if (n < 0)
-			break;
-		used += (size_t)n;
-		if (grp->user_timeout && used < len) {
-			n = snprintf(buf + used, len - used, " user_timeout=%u", grp->user_timeout);
-			if (n < 0)
-				break;
-			used += (size_t)n;
+	for (size_t g = 0; g < e->ngroups; g++) {
+		append(buf, len, &used, "%s%zu x", g ? "; " : "", e->groups[g].sockets);
+		for (int f = 0; f < KA_NFIELDS; f++) {
+			const char *column = ka_options[f].column;
+			char label[32];
+			size_t n = 0;
+
+			if (!grouped(f) || (ka_options[f].kind == KA_KIND_MS && !e->groups[g].value[f]))
+				continue;
+			for (; column[n] && column[n] != '(' && n + 1 < sizeof label; n++)
+				label[n] = (char)tolower((unsigned char)column[n]);
+			label[n] = '\0';
+			append(buf, len, &used, " %s=%ld", label, e->groups[g].value[f]);
 		}
 	}
 }
@@ -160,11 +193,13 @@ static void print_audit_json(const struct audit_entry *entries, size_t n,
 		ka_json_string(e->proc.comm);
 		printf(", \"established\": %zu, \"keepalive_off\": %zu, \"keepalive_on\": [",
 		       e->established, e->keepalive_off);
-		for (g = 0; g < e->ngroups; g++)
-			printf("%s{\"sockets\": %zu, \"idle\": %d, \"interval\": %d, \"count\": %d, "
-			       "\"user_timeout\": %u}",
-			       g ? ", " : "", e->groups[g].sockets, e->groups[g].idle,
-			       e->groups[g].interval, e->groups[g].count, e->groups[g].user_timeout);
+		for (g = 0; g < e->ngroups; g++) {
+			printf("%s{\"sockets\": %zu", g ? ", " : "", e->groups[g].sockets);
+			for (int f = 0; f < KA_NFIELDS; f++)
+				if (grouped(f))
+					printf(", \"%s\": %ld", ka_options[f].name, e->groups[g].value[f]);
+			putchar('}');
+		}
 		fputs("]", stdout);
 		if (e->kernel[0]) {
 			fputs(", \"kernel_backend\": ", stdout);

@@ -15,10 +15,34 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "../config/fields.h"
+
 /* "[ffff:ffff:...:ffff]:65535" plus NUL, with room to spare. */
 #define KA_ADDR_LEN 64
 #define KA_COMM_LEN 32
 #define KA_ERR_LEN 160
+
+/* The settings a socket carries: one per row of config/fields.h, in its
+ * order (KA_F_IDLE...); a row without a socket option has no column and is
+ * skipped everywhere. */
+enum ka_field {
+#define KA_ENUM_FIELD(ID, ...) KA_F_##ID,
+	KASHIM_FIELDS(KA_ENUM_FIELD)
+#undef KA_ENUM_FIELD
+	KA_NFIELDS
+};
+
+enum ka_kind { KA_KIND_BOOL, KA_KIND_INT, KA_KIND_MS };
+
+struct ka_option {
+	const char *name;           /* the JSON key (keepalive.conf's) */
+	const char *column;         /* the table header, "IDLE(s)"; NULL: no socket option */
+	enum ka_kind kind;          /* on/off, a number, milliseconds (0 = the kernel's) */
+	int level, option;          /* what getsockopt() reads */
+};
+
+/* sockets.c: the rows, indexed by enum ka_field. */
+extern const struct ka_option ka_options[KA_NFIELDS];
 
 /* One TCP socket of a process, read from the socket itself. */
 struct ka_socket {
@@ -28,11 +52,10 @@ struct ka_socket {
 	char local[KA_ADDR_LEN];    /* "127.0.0.1:80", "[::1]:80" */
 	char remote[KA_ADDR_LEN];   /* "-" when not connected */
 	int state;                  /* TCP_ESTABLISHED... from TCP_INFO, -1 unknown */
-	bool keepalive;             /* SO_KEEPALIVE */
-	int idle;                   /* TCP_KEEPIDLE, seconds (the kernel's default when unset) */
-	int interval;               /* TCP_KEEPINTVL, seconds */
-	int count;                  /* TCP_KEEPCNT */
-	unsigned user_timeout;      /* TCP_USER_TIMEOUT, ms; 0 = the kernel's */
+	/* By enum ka_field: 0/1 for on/off; the kernel's default where the
+	 * program never set one (its sysctl for TCP_KEEPIDLE...), -1 (0 for
+	 * milliseconds) where getsockopt() fails. */
+	long value[KA_NFIELDS];
 };
 
 /* One process: its TCP sockets, or why it could not be read. */
@@ -69,7 +92,7 @@ const char *ka_state_name(int state);
 
 /* ---- table.c ------------------------------------------------------------ */
 
-#define KA_TABLE_MAX_COLS 12
+#define KA_TABLE_MAX_COLS 16
 
 /* A text table: cells are added left to right, row after row, then printed
  * with every column as wide as its widest cell. */

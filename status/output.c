@@ -48,9 +48,16 @@ static void json_socket(const struct ka_socket *s)
 	json_address(s->local);
 	fputs(", \"remote\": ", stdout);
 	json_address(s->remote);
-	printf(", \"keepalive\": %s, \"idle\": %d, \"interval\": %d, \"count\": %d, "
-	       "\"user_timeout\": %u}",
-	       s->keepalive ? "true" : "false", s->idle, s->interval, s->count, s->user_timeout);
+	for (int f = 0; f < KA_NFIELDS; f++) {
+		if (!ka_options[f].column)
+			continue;
+		printf(", \"%s\": ", ka_options[f].name);
+		if (ka_options[f].kind == KA_KIND_BOOL)
+			fputs(s->value[f] ? "true" : "false", stdout);
+		else
+			printf("%ld", s->value[f]);
+	}
+	putchar('}');
 }
 
 /* Contract: see ka_status.h. */
@@ -99,13 +106,21 @@ void ka_json_errors(const struct ka_process *procs, size_t n)
  * program set them), which tells the operator what turning it on would do. */
 void ka_print_table(const struct ka_process *procs, size_t n)
 {
-	static const char *const headers[] = {"PID", "COMMAND", "FD", "PROTO", "STATE", "LOCAL",
-					      "REMOTE", "KEEPALIVE", "IDLE(s)", "INTVL(s)",
-					      "CNT", "USER_TIMEOUT(ms)", NULL};
+	const char *headers[KA_TABLE_MAX_COLS + 1] = {"PID", "COMMAND", "FD", "PROTO", "STATE", "LOCAL",
+						      "REMOTE"};
+	char align[KA_TABLE_MAX_COLS + 1] = "rlrllll";
+	size_t i, j, rows = 0, ncols = 7;
 	struct ka_table t;
-	size_t i, j, rows = 0;
 
-	ka_table_init(&t, headers, "rlrlllllrrrr");
+	_Static_assert(7 + KA_NFIELDS <= KA_TABLE_MAX_COLS, "a column for every setting");
+	/* One column per setting a socket carries (config/fields.h). */
+	for (int f = 0; f < KA_NFIELDS; f++) {
+		if (!ka_options[f].column)
+			continue;
+		align[ncols] = ka_options[f].kind == KA_KIND_BOOL ? 'l' : 'r';
+		headers[ncols++] = ka_options[f].column;
+	}
+	ka_table_init(&t, headers, align);
 	for (i = 0; i < n; i++) {
 		for (j = 0; !procs[i].error && j < procs[i].nsockets; j++) {
 			const struct ka_socket *s = &procs[i].sockets[j];
@@ -116,11 +131,14 @@ void ka_print_table(const struct ka_process *procs, size_t n)
 			ka_table_cell(&t, "%s", ka_state_name(s->state));
 			ka_table_cell(&t, "%s", s->local);
 			ka_table_cell(&t, "%s", s->remote);
-			ka_table_cell(&t, "%s", s->keepalive ? "on" : "off");
-			ka_table_cell(&t, "%d", s->idle);
-			ka_table_cell(&t, "%d", s->interval);
-			ka_table_cell(&t, "%d", s->count);
-			ka_table_cell(&t, "%u", s->user_timeout);
+			for (int f = 0; f < KA_NFIELDS; f++) {
+				if (!ka_options[f].column)
+					continue;
+				if (ka_options[f].kind == KA_KIND_BOOL)
+					ka_table_cell(&t, "%s", s->value[f] ? "on" : "off");
+				else
+					ka_table_cell(&t, "%ld", s->value[f]);
+			}
 			rows++;
 		}
 	}

@@ -28,6 +28,15 @@
 
 #include "ka_status.h"
 
+/* Contract: see ka_status.h. */
+const struct ka_option ka_options[KA_NFIELDS] = {
+#define KA_OPTION(ID, NAME, KIND, MIN, MAX, DFLT, LEVEL, OPTION, BIT, ENV, LIBKA, SHORT, LONG, ARG, \
+		  UNIT, COLUMN, ...)                                                                \
+	[KA_F_##ID] = {#NAME, COLUMN, KA_KIND_##KIND, LEVEL, OPTION},
+	KASHIM_FIELDS(KA_OPTION)
+#undef KA_OPTION
+};
+
 /* Names indexed by the kernel's TCP state numbers (include/net/tcp_states.h). */
 static const char *const state_names[] = {
 	[TCP_ESTABLISHED] = "ESTABLISHED", [TCP_SYN_SENT] = "SYN_SENT",
@@ -144,13 +153,17 @@ static void read_socket(int sock, int fd, int family, int protocol, struct ka_so
 	out->state = getsockopt(sock, IPPROTO_TCP, TCP_INFO, &info, &info_len) == 0
 			     ? info.tcpi_state
 			     : -1;
-	out->keepalive = sockopt_int(sock, SOL_SOCKET, SO_KEEPALIVE, 0) != 0;
 	/* When never set, the kernel reports its sysctl defaults here: the
 	 * values it would use if keepalive were turned on. */
-	out->idle = sockopt_int(sock, IPPROTO_TCP, TCP_KEEPIDLE, -1);
-	out->interval = sockopt_int(sock, IPPROTO_TCP, TCP_KEEPINTVL, -1);
-	out->count = sockopt_int(sock, IPPROTO_TCP, TCP_KEEPCNT, -1);
-	out->user_timeout = (unsigned)sockopt_int(sock, IPPROTO_TCP, TCP_USER_TIMEOUT, 0);
+	for (int f = 0; f < KA_NFIELDS; f++) {
+		const struct ka_option *o = &ka_options[f];
+		int v;
+
+		if (!o->column)
+			continue;
+		v = sockopt_int(sock, o->level, o->option, o->kind == KA_KIND_INT ? -1 : 0);
+		out->value[f] = o->kind == KA_KIND_BOOL ? v != 0 : v;
+	}
 }
 
 /* Contract: sets proc->error to @err and a reason an operator can act on. */

@@ -148,34 +148,27 @@ static const char *describe_source(const struct karun *k, const struct kashim_se
 	return buf;
 }
 
-/* The value of field @f as keepalive.conf would spell it. */
+/* The value of field @f as keepalive.conf would spell it, by its kind; a
+ * user_timeout-like field says when it is derived or the kernel's. */
 static const char *value_text(const struct kashim_settings *s, enum kashim_field f, char *buf,
 			      size_t len)
 {
-	switch (f) {
-	case KASHIM_F_KEEPALIVE:
-		return s->keepalive ? "on" : "off";
-	case KASHIM_F_OVERRIDE:
-		return s->override ? "on" : "off";
-	case KASHIM_F_IDLE:
-		snprintf(buf, len, "%d", s->idle);
-		break;
-	case KASHIM_F_INTERVAL:
-		snprintf(buf, len, "%d", s->interval);
-		break;
-	case KASHIM_F_COUNT:
-		snprintf(buf, len, "%d", s->count);
-		break;
-	case KASHIM_F_USER_TIMEOUT:
-		if (s->user_timeout_auto)
-			snprintf(buf, len, "%ld (auto)", s->user_timeout);
-		else if (s->user_timeout == 0)
+	long v = kashim_settings_get(s, f);
+
+	switch (kashim_field_info(f)->kind) {
+	case KASHIM_KIND_BOOL:
+		return v ? "on" : "off";
+	case KASHIM_KIND_MS:
+		if (v == KASHIM_VALUE_AUTO)
+			snprintf(buf, len, "%ld (auto)", kashim_settings_applied(s, f));
+		else if (v == 0)
 			snprintf(buf, len, "0 (kernel default)");
 		else
-			snprintf(buf, len, "%ld", s->user_timeout);
+			snprintf(buf, len, "%ld", v);
 		break;
-	default:
-		snprintf(buf, len, "?");
+	case KASHIM_KIND_INT:
+		snprintf(buf, len, "%ld", v);
+		break;
 	}
 	return buf;
 }

@@ -23,12 +23,10 @@ static const struct {
 	const char *name, *option;
 } vars[KARUN_NVARS] = {
 	[KARUN_CONFIG] = {"KASHIM_CONFIG", "--config"},
-	[KARUN_KEEPALIVE] = {"KASHIM_KEEPALIVE", "--off"},
-	[KARUN_IDLE] = {"KASHIM_IDLE", "--idle"},
-	[KARUN_INTERVAL] = {"KASHIM_INTERVAL", "--interval"},
-	[KARUN_COUNT] = {"KASHIM_COUNT", "--count"},
-	[KARUN_USER_TIMEOUT] = {"KASHIM_USER_TIMEOUT", "--user-timeout"},
-	[KARUN_OVERRIDE] = {"KASHIM_OVERRIDE", "--override"},
+#define KARUN_VAR(ID, NAME, KIND, MIN, MAX, DFLT, LEVEL, OPTION, BIT, ENV, LIBKA, SHORT, LONG, ...)\
+	[KARUN_##ID] = {ENV, "--" LONG},
+	KASHIM_FIELDS(KARUN_VAR)
+#undef KARUN_VAR
 	[KARUN_LOG] = {"KASHIM_LOG", "--log"},
 	[KARUN_DEBUG] = {"KASHIM_DEBUG", "--debug"},
 };
@@ -79,35 +77,39 @@ void karun_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void usage(void)
+/* The usage line of field @f's option: its spelling in a 27-column margin,
+ * then its help, range and variable from config/fields.h, wrapped at 79. */
+static void usage_field(enum kashim_field f)
 {
-	printf("usage: ka-run [OPTION]... [--] COMMAND [ARG]...\n"
-	       "       ka-run [OPTION]... --check [--to HOST:PORT | --listen [HOST:]PORT]\n"
-	       "              [COMMAND [ARG]...]\n"
-	       "       ka-run [OPTION]... --check --cgroup CGROUP\n"
-	       "       ka-run [OPTION]... --systemd-dropin UNIT\n"
-	       "\n"
-	       "Run COMMAND with libkashim.so preloaded, so that its TCP sockets get\n"
-	       "keepalive (SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT and\n"
-	       "optionally TCP_USER_TIMEOUT). Options become KASHIM_* environment variables,\n"
-	       "which take precedence over keepalive.conf and over the same variables\n"
-	       "already in the environment; settings no option names come from there.\n"
-	       "\n"
-	       "  -c, --config FILE        read FILE instead of %s\n"
-	       "                           (KASHIM_CONFIG); it must exist and be valid\n"
-	       "  -i, --idle SECONDS       idle time before the first probe, 1..%d\n"
-	       "                           (KASHIM_IDLE)\n"
-	       "  -n, --interval SECONDS   time between probes, 1..%d (KASHIM_INTERVAL)\n"
-	       "  -k, --count COUNT        unanswered probes before the connection is\n"
-	       "                           dropped, 1..%d (KASHIM_COUNT)\n"
-	       "  -u, --user-timeout MS|auto\n"
-	       "                           TCP_USER_TIMEOUT in milliseconds, 0..%ld\n"
-	       "                           (0 leaves the kernel's), or auto for\n"
-	       "                           (idle + interval * count) * 1000 (KASHIM_USER_TIMEOUT)\n"
-	       "      --off                leave keepalive off (KASHIM_KEEPALIVE=off)\n"
-	       "      --override           ignore the program's own keepalive setsockopt()\n"
-	       "                           calls (KASHIM_OVERRIDE=on)\n"
-	       "      --log DEST           where the shim's messages go: syslog (default),\n"
+	const struct kashim_field_info *i = kashim_field_info(f);
+	char text[512], *save = NULL;
+	int col;
+
+	if (i->short_opt)
+		col = printf("  -%c, --%s %s", i->short_opt, i->long_opt, i->arg);
+	else
+		col = printf("      --%s%s%s", i->long_opt, i->arg ? " " : "", i->arg ? i->arg : "");
+	if (i->kind == KASHIM_KIND_BOOL)
+		snprintf(text, sizeof text, "%s (%s=%s)", i->help, i->env, i->dflt ? "off" : "on");
+	else
+		snprintf(text, sizeof text, "%s (%ld..%ld, %s)", i->help, i->min, i->max, i->env);
+	/* col: characters on the line so far; each word goes after a space. */
+	for (char *w = strtok_r(text, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+		bool first = w == text;
+
+		if ((first && col > 26) || (!first && col + 1 + (int)strlen(w) > 79))
+			col = printf("\n%26s", "") - 1;
+		else if (first)
+			col += printf("%*s", 26 - col, "");
+		col += printf(" %s", w);
+	}
+	putchar('\n');
+}
+
+/* The usage after the settings' options. */
+static void usage_rest(void)
+{
+	printf("      --log DEST           where the shim's messages go: syslog (default),\n"
 	       "                           stderr, or an absolute file path (KASHIM_LOG)\n"
 	       "  -d, --debug              log every decision of the shim (KASHIM_DEBUG=1),\n"
 	       "                           to stderr unless --log or KASHIM_LOG says otherwise;\n"
@@ -159,9 +161,29 @@ static void usage(void)
 	       "  ka-run -i 30 -n 5 -k 3 redis-cli -h db.example monitor\n"
 	       "  ka-run -u auto -- ssh backup@host\n"
 	       "  ka-run -c ./keepalive.conf --check python3\n"
-	       "  ka-run -i 120 --systemd-dropin legacy-daemon > kashim.conf\n",
-	       KASHIM_SYSCONF_PATH, KASHIM_IDLE_MAX, KASHIM_INTERVAL_MAX, KASHIM_COUNT_MAX,
-	       KASHIM_USER_TIMEOUT_MAX);
+	       "  ka-run -i 120 --systemd-dropin legacy-daemon > kashim.conf\n");
+}
+
+static void usage(void)
+{
+	printf("usage: ka-run [OPTION]... [--] COMMAND [ARG]...\n"
+	       "       ka-run [OPTION]... --check [--to HOST:PORT | --listen [HOST:]PORT]\n"
+	       "              [COMMAND [ARG]...]\n"
+	       "       ka-run [OPTION]... --check --cgroup CGROUP\n"
+	       "       ka-run [OPTION]... --systemd-dropin UNIT\n"
+	       "\n"
+	       "Run COMMAND with libkashim.so preloaded, so that its TCP sockets get\n"
+	       "keepalive (SO_KEEPALIVE, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT and\n"
+	       "optionally TCP_USER_TIMEOUT). Options become KASHIM_* environment variables,\n"
+	       "which take precedence over keepalive.conf and over the same variables\n"
+	       "already in the environment; settings no option names come from there.\n"
+	       "\n"
+	       "  -c, --config FILE        read FILE instead of %s\n"
+	       "                           (KASHIM_CONFIG); it must exist and be valid\n",
+	       KASHIM_SYSCONF_PATH);
+	for (int f = 0; f < KASHIM_NFIELDS; f++)
+		usage_field(f);
+	usage_rest();
 }
 
 /* ---- option values ----------------------------------------------------- */
@@ -172,41 +194,36 @@ static bool all_digits(const char *text)
 }
 
 /*
- * The value of -i/-n/-k, checked by the shim's own number parser against
- * @f's range; stored in decimal (leading zeros gone). The two messages only
- * tell a word from a number out of range.
+ * The option of field @f with its value @text (NULL for a flag, which sets
+ * the opposite of the default), checked by the shim's own parser against
+ * the field's range; numbers stored in decimal (leading zeros gone). The
+ * two messages only tell a word from a number out of range.
  */
-static void set_number(struct karun *k, enum karun_var v, enum kashim_field f, const char *label,
-		       const char *unit, const char *text)
+static void set_field(struct karun *k, enum kashim_field f, const char *text)
 {
-	long min, max, n;
+	const struct kashim_field_info *i = kashim_field_info(f);
+	char label[64], *value = k->value[KARUN_FIELD(f)];
+	long v;
 
-	kashim_field_range(f, &min, &max);
-	if (!all_digits(text))
-		karun_die("%s must be a whole number of %s from %ld to %ld, not '%s'", label, unit,
-			  min, max, text);
-	if (!kashim_parse_number(text, min, max, &n))
-		karun_die("%s must be from %ld to %ld %s, not '%s'", label, min, max, unit, text);
-	snprintf(k->value[v], sizeof k->value[v], "%ld", n);
-}
-
-static void set_user_timeout(struct karun *k, const char *text)
-{
-	long ms;
-	bool is_auto;
-
-	if (kashim_parse_user_timeout(text, &ms, &is_auto)) {
-		if (is_auto)
-			snprintf(k->value[KARUN_USER_TIMEOUT], PATH_MAX, "auto");
+	if (i->kind == KASHIM_KIND_BOOL) {
+		snprintf(value, PATH_MAX, "%s", i->dflt ? "off" : "on");
+		return;
+	}
+	if (i->short_opt)
+		snprintf(label, sizeof label, "--%s (-%c)", i->long_opt, i->short_opt);
+	else
+		snprintf(label, sizeof label, "--%s", i->long_opt);
+	if (kashim_field_parse(f, text, &v)) {
+		if (v == KASHIM_VALUE_AUTO)
+			snprintf(value, PATH_MAX, "auto");
 		else
-			snprintf(k->value[KARUN_USER_TIMEOUT], PATH_MAX, "%ld", ms);
+			snprintf(value, PATH_MAX, "%ld", v);
 		return;
 	}
 	if (!all_digits(text))
-		karun_die("--user-timeout (-u) must be auto or a whole number of milliseconds from 0 to %ld, not '%s'",
-			  KASHIM_USER_TIMEOUT_MAX, text);
-	karun_die("--user-timeout (-u) must be from 0 to %ld milliseconds, not '%s'",
-		  KASHIM_USER_TIMEOUT_MAX, text);
+		karun_die("%s must be %sa whole number of %s from %ld to %ld, not '%s'", label,
+			  i->kind == KASHIM_KIND_MS ? "auto or " : "", i->unit, i->min, i->max, text);
+	karun_die("%s must be from %ld to %ld %s, not '%s'", label, i->min, i->max, i->unit, text);
 }
 
 /* -c FILE: it must exist and be a readable regular file; kept absolute,
@@ -251,7 +268,8 @@ static void set_mode(struct karun *k, enum karun_mode mode)
 
 /* ---- the command line ---------------------------------------------------- */
 
-enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_LOG, OPT_CHECK, OPT_DROPIN, OPT_TO, OPT_LISTEN, OPT_CGROUP };
+/* Options with no short form; a setting's is OPT_FIELD + its field. */
+enum { OPT_LOG = 256, OPT_CHECK, OPT_DROPIN, OPT_TO, OPT_LISTEN, OPT_CGROUP, OPT_FIELD = 512 };
 
 /* --cgroup, for --check: the kernel backend's explanation instead. */
 static const char *check_cgroup;
@@ -260,14 +278,9 @@ static const char *check_cgroup;
 static struct karun_target target;
 static bool has_target;
 
-static const struct option long_options[] = {
+/* ka-run's own options; build_options() puts the settings' before them. */
+static const struct option own_options[] = {
 	{"config", required_argument, NULL, 'c'},
-	{"idle", required_argument, NULL, 'i'},
-	{"interval", required_argument, NULL, 'n'},
-	{"count", required_argument, NULL, 'k'},
-	{"user-timeout", required_argument, NULL, 'u'},
-	{"off", no_argument, NULL, OPT_OFF},
-	{"override", no_argument, NULL, OPT_OVERRIDE},
 	{"log", required_argument, NULL, OPT_LOG},
 	{"debug", no_argument, NULL, 'd'},
 	{"check", no_argument, NULL, OPT_CHECK},
@@ -279,6 +292,41 @@ static const struct option long_options[] = {
 	{"version", no_argument, NULL, 'V'},
 	{NULL, 0, NULL, 0},
 };
+#define KARUN_OWN_OPTIONS (sizeof own_options / sizeof own_options[0])
+
+static struct option long_options[KASHIM_NFIELDS + KARUN_OWN_OPTIONS];
+/* "+:c:", each setting's short option, "dhV", NUL. */
+static char short_options[4 + 2 * KASHIM_NFIELDS + 3 + 1];
+
+/* getopt_long()'s tables: one option per setting of config/fields.h (a
+ * flag for an on/off one), then ka-run's own. */
+static void build_options(void)
+{
+	size_t n = 0, len = 0;
+
+	len += (size_t)sprintf(short_options, "+:c:");
+	for (int f = 0; f < KASHIM_NFIELDS; f++) {
+		const struct kashim_field_info *i = kashim_field_info(f);
+
+		long_options[n++] = (struct option){i->long_opt, i->arg ? required_argument : no_argument,
+						    NULL, i->short_opt ? i->short_opt : OPT_FIELD + f};
+		if (i->short_opt)
+			len += (size_t)sprintf(short_options + len, "%c%s", i->short_opt, i->arg ? ":" : "");
+	}
+	sprintf(short_options + len, "dhV");
+	memcpy(long_options + n, own_options, sizeof own_options);
+}
+
+/* The setting option @c (getopt_long()'s value) sets, or -1. */
+static int field_of_option(int c)
+{
+	if (c >= OPT_FIELD && c < OPT_FIELD + KASHIM_NFIELDS)
+		return c - OPT_FIELD;
+	for (int f = 0; c && f < KASHIM_NFIELDS; f++)
+		if (kashim_field_info(f)->short_opt == c)
+			return f;
+	return -1;
+}
 
 /* The option as the user wrote it, for messages: "--idle" of "--idle=5". */
 static const char *spelled(const char *arg, char *buf, size_t len)
@@ -315,6 +363,10 @@ static noreturn void option_error(int c, const char *arg)
 /* Take option @c (getopt_long()'s value) with its value @arg into @k. */
 static void apply_option(struct karun *k, int c, const char *arg)
 {
+	if (field_of_option(c) >= 0) {
+		set_field(k, field_of_option(c), arg);
+		return;
+	}
 	switch (c) {
 	case 'h':
 		usage();
@@ -324,24 +376,6 @@ static void apply_option(struct karun *k, int c, const char *arg)
 		exit(0);
 	case 'c':
 		set_config(k, arg);
-		break;
-	case 'i':
-		set_number(k, KARUN_IDLE, KASHIM_F_IDLE, "--idle (-i)", "seconds", arg);
-		break;
-	case 'n':
-		set_number(k, KARUN_INTERVAL, KASHIM_F_INTERVAL, "--interval (-n)", "seconds", arg);
-		break;
-	case 'k':
-		set_number(k, KARUN_COUNT, KASHIM_F_COUNT, "--count (-k)", "probes", arg);
-		break;
-	case 'u':
-		set_user_timeout(k, arg);
-		break;
-	case OPT_OFF:
-		snprintf(k->value[KARUN_KEEPALIVE], PATH_MAX, "off");
-		break;
-	case OPT_OVERRIDE:
-		snprintf(k->value[KARUN_OVERRIDE], PATH_MAX, "on");
 		break;
 	case OPT_LOG:
 		set_log(k, arg);
@@ -375,11 +409,12 @@ static int parse_options(struct karun *k, int argc, char **argv)
 {
 	int c, index, at;
 
+	build_options();
 	opterr = 0;
 	/* '+': options end at the first argument that is not one. The option
 	 * getopt_long() is at is argv[at]: optind moves past its value too. */
 	while ((index = -1, at = optind,
-		c = getopt_long(argc, argv, "+:c:i:n:k:u:dhV", long_options, &index)) != -1) {
+		c = getopt_long(argc, argv, short_options, long_options, &index)) != -1) {
 		const char *arg = argv[at < argc ? at : argc - 1];
 
 		if (c == '?' || c == ':')
@@ -475,13 +510,8 @@ static void find_kashim_bpf(char *out, size_t len)
  * from where, explained by kashim-bpf with ka-run's options. Never returns. */
 static noreturn void check_for_cgroup(struct karun *k, char **command)
 {
-	static const struct {
-		enum karun_var var;
-		const char *option;
-	} pass[] = {{KARUN_CONFIG, "-c"}, {KARUN_IDLE, "-i"}, {KARUN_INTERVAL, "-n"},
-		    {KARUN_COUNT, "-k"}, {KARUN_USER_TIMEOUT, "-u"}};
 	char bpf[PATH_MAX];
-	char *argv[20];
+	char *argv[8 + 2 * KASHIM_NFIELDS];
 	int n = 0;
 
 	if (command[0])
@@ -491,16 +521,18 @@ static noreturn void check_for_cgroup(struct karun *k, char **command)
 	find_kashim_bpf(bpf, sizeof bpf);
 	argv[n++] = bpf;
 	argv[n++] = "explain";
-	for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++) {
-		if (!k->value[pass[i].var][0])
-			continue;
-		argv[n++] = (char *)pass[i].option;
-		argv[n++] = k->value[pass[i].var];
+	if (k->value[KARUN_CONFIG][0]) {
+		argv[n++] = "-c";
+		argv[n++] = (char *)k->value[KARUN_CONFIG];
 	}
-	if (k->value[KARUN_KEEPALIVE][0])
-		argv[n++] = "--off";
-	if (k->value[KARUN_OVERRIDE][0])
-		argv[n++] = "--override";
+	/* kashim-bpf takes the settings' options as ka-run spells them. */
+	for (int f = 0; f < KASHIM_NFIELDS; f++) {
+		if (!k->value[KARUN_FIELD(f)][0])
+			continue;
+		argv[n++] = (char *)karun_var_option(KARUN_FIELD(f));
+		if (kashim_field_info(f)->arg)
+			argv[n++] = k->value[KARUN_FIELD(f)];
+	}
 	argv[n++] = (char *)check_cgroup;
 	argv[n] = NULL;
 	execv(bpf, argv);

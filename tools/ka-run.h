@@ -16,19 +16,19 @@
 #include <stdio.h>
 #include <stdnoreturn.h>
 
-/* The variables ka-run sets, in the order it sets and prints them. */
+/* The variables ka-run sets, in the order it sets and prints them: the
+ * config file, one per setting of config/fields.h (KARUN_FIELD(f) for
+ * field f), the shim's logging. */
 enum karun_var {
 	KARUN_CONFIG,
-	KARUN_KEEPALIVE,
-	KARUN_IDLE,
-	KARUN_INTERVAL,
-	KARUN_COUNT,
-	KARUN_USER_TIMEOUT,
-	KARUN_OVERRIDE,
+#define KARUN_ENUM_FIELD(ID, ...) KARUN_##ID,
+	KASHIM_FIELDS(KARUN_ENUM_FIELD)
+#undef KARUN_ENUM_FIELD
 	KARUN_LOG,
 	KARUN_DEBUG,
 	KARUN_NVARS
 };
+#define KARUN_FIELD(f) ((enum karun_var)(KARUN_CONFIG + 1 + (f)))
 
 enum karun_mode { KARUN_RUN, KARUN_CHECK, KARUN_DROPIN };
 
