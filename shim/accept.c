@@ -135,12 +135,14 @@ static __attribute__((noinline)) int accept_slow(int listener, struct sockaddr *
 KASHIM_EXPORT int accept(int listener, struct sockaddr *addr, socklen_t *len)
 {
 	int (*real)(int, struct sockaddr *, socklen_t *) = __atomic_load_n(&real_accept, __ATOMIC_RELAXED);
-	unsigned mode = kashim_mode_now();
-	unsigned state = kashim_fd_state(listener);
+	unsigned state;
 
-	if (KASHIM_LIKELY(real != NULL) && mode == KASHIM_MODE_LEAVE)
+	if (KASHIM_UNLIKELY(real == NULL))
+		return accept_slow(listener, addr, len, 0, false);
+	if (kashim_mode_now() == KASHIM_MODE_LEAVE)
 		return real(listener, addr, len);
-	if (KASHIM_LIKELY(real != NULL) && KASHIM_LIKELY((state & (KASHIM_FS_DECIDED | KASHIM_FS_REFINE)) == KASHIM_FS_DECIDED))
+	state = kashim_fd_state(listener);
+	if (KASHIM_LIKELY((state & (KASHIM_FS_DECIDED | KASHIM_FS_REFINE)) == KASHIM_FS_DECIDED))
 		return inherit((int)state, real(listener, addr, len));
 	return accept_slow(listener, addr, len, 0, false);
 }
@@ -149,12 +151,14 @@ KASHIM_EXPORT int accept(int listener, struct sockaddr *addr, socklen_t *len)
 KASHIM_EXPORT int accept4(int listener, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	int (*real)(int, struct sockaddr *, socklen_t *, int) = __atomic_load_n(&real_accept4, __ATOMIC_RELAXED);
-	unsigned mode = kashim_mode_now();
-	unsigned state = kashim_fd_state(listener);
+	unsigned state;
 
-	if (KASHIM_LIKELY(real != NULL) && mode == KASHIM_MODE_LEAVE)
+	if (KASHIM_UNLIKELY(real == NULL))
+		return accept_slow(listener, addr, len, flags, true);
+	if (kashim_mode_now() == KASHIM_MODE_LEAVE)
 		return real(listener, addr, len, flags);
-	if (KASHIM_LIKELY(real != NULL) && KASHIM_LIKELY((state & (KASHIM_FS_DECIDED | KASHIM_FS_REFINE)) == KASHIM_FS_DECIDED))
+	state = kashim_fd_state(listener);
+	if (KASHIM_LIKELY((state & (KASHIM_FS_DECIDED | KASHIM_FS_REFINE)) == KASHIM_FS_DECIDED))
 		return inherit((int)state, real(listener, addr, len, flags));
 	return accept_slow(listener, addr, len, flags, true);
 }
