@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -121,7 +122,6 @@ int kb_cgroup_resolve(const char *name, struct kb_cgroup *cg, char *why, size_t 
 	char mount[4096], path[4096], real[PATH_MAX];
 	struct statfs sfs;
 	struct stat st;
-	size_t mlen;
 
 	memset(cg, 0, sizeof *cg);
 	if (!kb_cgroup2_mount(mount, sizeof mount, false))
@@ -137,6 +137,7 @@ int kb_cgroup_resolve(const char *name, struct kb_cgroup *cg, char *why, size_t 
 
 		search_dir(mount, &s, 0);
 		if (s.found == 0) {
+			cg->unit_not_found = true;
 			snprintf(why, len, "no cgroup for unit %s under %s (is it running?)", name, mount);
 			return KB_EXIT_USAGE;
 		}
@@ -162,13 +163,43 @@ int kb_cgroup_resolve(const char *name, struct kb_cgroup *cg, char *why, size_t 
 		return KB_EXIT_USAGE;
 	}
 	snprintf(cg->path, sizeof cg->path, "%s", real);
-	mlen = strlen(mount);
-	while (mlen > 1 && mount[mlen - 1] == '/')
-		mlen--;
-	if (!strncmp(real, mount, mlen) && (real[mlen] == '/' || !real[mlen]))
-		snprintf(cg->rel, sizeof cg->rel, "%s", real[mlen] ? real + mlen + 1 : "");
-	else
-		snprintf(cg->rel, sizeof cg->rel, "%s", real);
 	cg->id = st.st_ino;
 	return KB_EXIT_OK;
+}
+
+/* Contract: see loader.h. */
+bool kb_cgroup_by_id(uint64_t id, char *buf, size_t len)
+{
+	struct {
+		struct file_handle fh;
+		unsigned char id[sizeof(uint64_t)];
+	} h;
+	char mount[4096], link[64];
+	int mfd, fd, mnt_id;
+	ssize_t n;
+
+	if (!kb_cgroup2_mount(mount, sizeof mount, true))
+		return false;
+	mfd = open(mount, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return false;
+	/* cgroup2's file handles are the cgroup id (kernfs): the handle type
+	 * is read from the mount's own. */
+	h.fh.handle_bytes = sizeof h.id;
+	if (name_to_handle_at(mfd, "", &h.fh, &mnt_id, AT_EMPTY_PATH) < 0) {
+		close(mfd);
+		return false;
+	}
+	memcpy(h.fh.f_handle, &id, sizeof id);
+	fd = open_by_handle_at(mfd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(mfd);
+	if (fd < 0)
+		return false;
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	n = readlink(link, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	return true;
 }

@@ -12,15 +12,18 @@
  *                     vetoes them (the application still gets success).
  *
  * Programs of deeper cgroups run first: the first copy that sees a socket
- * decides for it (sock_ops: a mark in the event's reply; setsockopt: the
- * owner in the shared socket storage), and the copies of ancestor cgroups
+ * decides for it (sock_ops: the connection's mark in the shared socket
+ * storage; setsockopt: the owner there), and the copies of ancestor cgroups
  * then leave it alone; so the most specific attachment wins, and an exempt
- * one (keepalive = false) decides to leave its sockets untouched.
+ * one (keepalive = false) decides to leave its sockets untouched. Socket
+ * storage is private to the programs that hold its map: another vendor's
+ * program (which may write skops->reply on every op) cannot erase a mark.
  *
  * Built against <linux/bpf.h> only (no vmlinux.h, no CO-RE): the object
  * loads on kernels without BTF for vmlinux.
  */
 #include <linux/bpf.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "kashim_bpf.h"
@@ -35,7 +38,11 @@
 #define AF_INET 2
 #define AF_INET6 10
 #define IPPROTO_TCP 6
+#define SOCK_STREAM 1
 #define PAGE_SIZE 4096
+/* The kernel's ranges (MAX_TCP_KEEPIDLE...): outside them its call fails. */
+#define KEEP_TIME_MAX 32767
+#define KEEP_COUNT_MAX 127
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
@@ -77,38 +84,159 @@ static __always_inline void set_int(struct bpf_sock_ops *skops, int level, int n
 		__sync_fetch_and_add(&kashim_counts.failed, 1);
 }
 
-/* Written into skops->reply by the first (deepest) copy that runs for a
- * connection event: the kernel ignores the reply of these events, and every
- * copy of the run sees the same context, so the copies of ancestor cgroups
- * know that a more specific attachment decided, with no socket storage to
- * allocate per connection. */
-#define KASHIM_DECIDED 0x6b617368 /* "kash" */
+/* The first copy that runs for a connection event marks it decided, in
+ * the socket storage every copy shares: the socket cookie's low 32 bits, so
+ * that the mark an accepted connection inherits from its listener (the
+ * storage is cloned) is not taken for its own. Returns true when a deeper
+ * copy already decided. Without storage (no memory) this copy decides. */
+static __always_inline int decided_before(struct bpf_sock_ops *skops, struct kashim_sk **stp)
+{
+	__u32 mark = (__u32)bpf_get_socket_cookie(skops);
+	struct kashim_sk *st = 0;
+
+	if (skops->sk)
+		st = bpf_sk_storage_get(&kashim_sk_state, skops->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	*stp = st;
+	if (!st) {
+		__sync_fetch_and_add(&kashim_counts.failed, 1);
+		return 0;
+	}
+	if (st->decided == mark)
+		return 1;
+	st->decided = mark;
+	return 0;
+}
+
+/* What a connection gets: the attachment's settings or a rule's. */
+struct eff {
+	__u32 keepalive;
+	__s32 idle, interval, count, user_timeout;
+};
+
+/* The address a rule looks at (config/rules.h's kashim_addr). */
+struct rule_ctx {
+	__u32 v4;
+	__u64 v6[2];
+	__u16 port;
+	__u8 family, listen;
+	__s32 hit;
+};
+
+/* The remote (connect) or local (accepted connection) address of @skops,
+ * an IPv4-mapped IPv6 one as IPv4. */
+static __always_inline void rule_addr(struct bpf_sock_ops *skops, struct rule_ctx *c)
+{
+	__u32 lport = *(volatile __u32 *)&skops->local_port, rport = *(volatile __u32 *)&skops->remote_port;
+	__u32 lip4 = *(volatile __u32 *)&skops->local_ip4, rip4 = *(volatile __u32 *)&skops->remote_ip4;
+	__u32 w[8];
+
+	c->listen = skops->op == BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB;
+	c->family = skops->family;
+	c->port = c->listen ? (__u16)lport : (__u16)bpf_ntohl(rport);
+	if (c->family == AF_INET) {
+		c->v4 = bpf_ntohl(c->listen ? lip4 : rip4);
+		return;
+	}
+	/* Every word loaded, each 4 bytes at a fixed offset of the context
+	 * (volatile), then chosen: the verifier refuses the 8-byte loads the
+	 * compiler would merge them into, and a chosen context pointer. */
+#define KB_W(f, i) (*(volatile __u32 *)&skops->f[i])
+	w[0] = KB_W(local_ip6, 0), w[1] = KB_W(local_ip6, 1), w[2] = KB_W(local_ip6, 2);
+	w[3] = KB_W(local_ip6, 3), w[4] = KB_W(remote_ip6, 0), w[5] = KB_W(remote_ip6, 1);
+	w[6] = KB_W(remote_ip6, 2), w[7] = KB_W(remote_ip6, 3);
+#undef KB_W
+	for (int i = 0; i < 2; i++) {
+		int k = (c->listen ? 0 : 4) + 2 * i;
+
+		c->v6[i] = (__u64)bpf_ntohl(w[k]) << 32 | bpf_ntohl(w[k + 1]);
+	}
+	if (c->v6[0] == 0 && (c->v6[1] >> 32) == 0xffff) {
+		c->family = AF_INET;
+		c->v4 = (__u32)c->v6[1];
+	}
+}
+
+/* bpf_loop callback: rule @i against @c; stops at the first match. */
+static long rule_try(__u32 i, void *ctx)
+{
+	struct rule_ctx *c = ctx;
+	const struct kashim_bpf_rule *r;
+
+	if (i >= KASHIM_BPF_RULES_MAX)
+		return 1;
+	r = &kashim_conf.rules[i];
+	if (r->listen != c->listen)
+		return 0;
+	if (r->family) {
+		if (r->family != c->family)
+			return 0;
+		if (c->family == AF_INET ? ((c->v4 ^ r->v4) & r->v4mask) != 0
+					 : (((c->v6[0] ^ r->v6[0]) & r->v6mask[0]) |
+					    ((c->v6[1] ^ r->v6[1]) & r->v6mask[1])) != 0)
+			return 0;
+	}
+	if (r->nports) {
+		int in = 0;
+
+		for (int j = 0; j < KASHIM_BPF_RULE_PORTS && j < r->nports && !in; j++)
+			in = c->port >= r->port_lo[j] && c->port <= r->port_hi[j];
+		if (!in)
+			return 0;
+	}
+	c->hit = (__s32)i;
+	return 1;
+}
+
+/* The settings for the connection of @skops: the first rule that matches
+ * its address, else the attachment's own. */
+static __always_inline void settings_for(struct bpf_sock_ops *skops, struct eff *e)
+{
+	struct rule_ctx c = {.hit = -1};
+	__u32 n = kashim_conf.nrules;
+
+	e->keepalive = kashim_conf.keepalive;
+	e->idle = kashim_conf.idle;
+	e->interval = kashim_conf.interval;
+	e->count = kashim_conf.count;
+	e->user_timeout = kashim_conf.user_timeout;
+	if (!n)
+		return;
+	rule_addr(skops, &c);
+	bpf_loop(n < KASHIM_BPF_RULES_MAX ? n : KASHIM_BPF_RULES_MAX, rule_try, &c, 0);
+	if (c.hit >= 0 && c.hit < KASHIM_BPF_RULES_MAX) {
+		const struct kashim_bpf_rule *r = &kashim_conf.rules[c.hit];
+
+		e->keepalive = r->keepalive;
+		e->idle = r->idle;
+		e->interval = r->interval;
+		e->count = r->count;
+		e->user_timeout = r->user_timeout;
+	}
+}
 
 SEC("sockops")
 /* Contract: configures the connection of a connect or accept event as
  * described at the top of this file; always returns 1 (never refuses). */
 int kashim_sock_ops(struct bpf_sock_ops *skops)
 {
+	struct eff e;
 	struct kashim_sk *st;
-	struct bpf_sock *sk;
 	__u32 app = 0;
 	int on = 0;
 
 	if (skops->op != BPF_SOCK_OPS_TCP_CONNECT_CB &&
 	    skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
 		return 1;
-	if (skops->reply == KASHIM_DECIDED)
+	if (decided_before(skops, &st))
 		return 1;
-	skops->reply = KASHIM_DECIDED;
-	if (!kashim_conf.keepalive) {
+	settings_for(skops, &e);
+	if (!e.keepalive) {
 		__sync_fetch_and_add(&kashim_counts.exempt, 1);
 		return 1;
 	}
-	/* The application's recorded choices (there is storage only when it
-	 * made a keepalive call; accepted connections inherit the listener's). */
-	sk = skops->sk;
-	if (!kashim_conf.override && sk) {
-		st = bpf_sk_storage_get(&kashim_sk_state, sk, 0, 0);
+	/* The application's recorded choices (accepted connections inherit
+	 * the listener's). */
+	if (!kashim_conf.override) {
 		if (st && st->owner == kashim_conf.instance)
 			app = st->app_set;
 		/* Keepalive already on by a call we did not see (made before
@@ -126,13 +254,13 @@ int kashim_sock_ops(struct bpf_sock_ops *skops)
 	 * timings go first: set after SO_KEEPALIVE, TCP_KEEPIDLE would re-arm
 	 * the keepalive timer a second time. */
 	if (!(app & KASHIM_BPF_APP_IDLE))
-		set_int(skops, SOL_TCP, TCP_KEEPIDLE, kashim_conf.idle);
+		set_int(skops, SOL_TCP, TCP_KEEPIDLE, e.idle);
 	if (!(app & KASHIM_BPF_APP_INTERVAL))
-		set_int(skops, SOL_TCP, TCP_KEEPINTVL, kashim_conf.interval);
+		set_int(skops, SOL_TCP, TCP_KEEPINTVL, e.interval);
 	if (!(app & KASHIM_BPF_APP_COUNT))
-		set_int(skops, SOL_TCP, TCP_KEEPCNT, kashim_conf.count);
-	if (kashim_conf.user_timeout > 0 && !(app & KASHIM_BPF_APP_USER_TIMEOUT))
-		set_int(skops, SOL_TCP, TCP_USER_TIMEOUT, kashim_conf.user_timeout);
+		set_int(skops, SOL_TCP, TCP_KEEPCNT, e.count);
+	if (e.user_timeout > 0 && !(app & KASHIM_BPF_APP_USER_TIMEOUT))
+		set_int(skops, SOL_TCP, TCP_USER_TIMEOUT, e.user_timeout);
 	if (app & KASHIM_BPF_APP_KEEPALIVE) {
 		__sync_fetch_and_add(&kashim_counts.app_chose, 1);
 	} else {
@@ -162,6 +290,29 @@ static __always_inline __u32 option_bit(int level, int name)
 	return 0;
 }
 
+/* True when the kernel will accept the application's call: an int (at
+ * least 4 bytes) in the option's range. A call it refuses changes nothing,
+ * so it is not the application's choice. */
+static __always_inline int call_valid(struct bpf_sockopt *ctx, __u32 bit)
+{
+	int *p = ctx->optval;
+	int v;
+
+	if (ctx->optlen < (int)sizeof v || (void *)(p + 1) > ctx->optval_end)
+		return 0;
+	v = *p;
+	switch (bit) {
+	case KASHIM_BPF_APP_IDLE:
+	case KASHIM_BPF_APP_INTERVAL:
+		return v >= 1 && v <= KEEP_TIME_MAX;
+	case KASHIM_BPF_APP_COUNT:
+		return v >= 1 && v <= KEEP_COUNT_MAX;
+	case KASHIM_BPF_APP_USER_TIMEOUT:
+		return v >= 0;
+	}
+	return 1;
+}
+
 SEC("cgroup/setsockopt")
 /* Contract: lets every call through (returns 1); records or vetoes the
  * application's keepalive options on TCP sockets it decides for. */
@@ -171,7 +322,9 @@ int kashim_setsockopt(struct bpf_sockopt *ctx)
 	struct kashim_sk *st;
 	__u32 bit = option_bit(ctx->level, ctx->optname);
 
-	if (!bit || !sk || sk->protocol != IPPROTO_TCP ||
+	/* TCP is SOCK_STREAM with IPPROTO_TCP: a raw socket (SOCK_RAW,
+	 * IPPROTO_TCP) is not, and its calls fail as they would. */
+	if (!bit || !sk || sk->protocol != IPPROTO_TCP || sk->type != SOCK_STREAM ||
 	    (sk->family != AF_INET && sk->family != AF_INET6)) {
 		/* Not ours: hand the kernel the application's value as it
 		 * was, also when it is larger than the page we were shown. */
@@ -189,6 +342,7 @@ int kashim_setsockopt(struct bpf_sockopt *ctx)
 		__sync_fetch_and_add(&kashim_counts.vetoed, 1);
 		return 1;
 	}
-	st->app_set |= bit;
+	if (call_valid(ctx, bit))
+		st->app_set |= bit;
 	return 1;
 }

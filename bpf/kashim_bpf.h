@@ -30,7 +30,27 @@ enum {
 struct kashim_sk {
 	__u64 owner;      /* instance id of the attachment that claimed it, 0 none */
 	__u32 app_set;    /* KASHIM_BPF_APP_* */
-	__u32 done;       /* the connection was configured or left alone */
+	__u32 decided;    /* low 32 bits of the cookie of the connection a copy
+			   * decided for (sock_ops), 0 none */
+};
+
+/* Destination and listen rules one attachment holds, tried in order: the
+ * first that matches a connection gives it its settings. */
+#define KASHIM_BPF_RULES_MAX 64
+#define KASHIM_BPF_RULE_PORTS 16
+
+/* One rule, resolved by the loader: its SPEC as config/rules.h parses it
+ * (IPv4 kept as IPv4, also when written IPv4-mapped), and the complete
+ * settings a matching connection gets. */
+struct kashim_bpf_rule {
+	__u8 listen;          /* 0: destination (connect), 1: listen (accept) */
+	__u8 family;          /* 0: any address, 2 AF_INET, 10 AF_INET6 */
+	__u8 nports;          /* 0: any port */
+	__u8 keepalive;       /* 0: leave matching connections alone */
+	__u32 v4, v4mask;     /* host byte order, network masked */
+	__u64 v6[2], v6mask[2]; /* high and low halves, host byte order */
+	__u16 port_lo[KASHIM_BPF_RULE_PORTS], port_hi[KASHIM_BPF_RULE_PORTS];
+	__s32 idle, interval, count, user_timeout;
 };
 
 /* The settings one attachment applies; the only variable in .data, so the
@@ -41,6 +61,8 @@ struct kashim_bpf_conf {
 	__u32 override;       /* 1: veto the application's keepalive setsockopt() */
 	__s32 idle, interval, count;
 	__s32 user_timeout;   /* ms; 0 leaves TCP_USER_TIMEOUT alone */
+	__u32 nrules;         /* rules[] in use */
+	struct kashim_bpf_rule rules[KASHIM_BPF_RULES_MAX];
 	/* For status and reload only; the programs never read these. */
 	__u32 user_timeout_auto;
 	__u8 source[8];       /* enum kashim_source per enum kashim_field */

@@ -14,6 +14,7 @@
  * Nothing keeps running: the links are pinned in bpffs (pins.c).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -44,8 +45,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: kashim-bpf attach [OPTION]... [--dry-run] CGROUP\n"
-		"       kashim-bpf attach [-c FILE] --all\n"
-		"       kashim-bpf explain [OPTION]... CGROUP\n"
+		"       kashim-bpf attach [-c FILE] [--evict] --all\n"
+		"       kashim-bpf explain [OPTION]... [--to HOST:PORT | --listen [HOST:]PORT] CGROUP\n"
 		"       kashim-bpf detach CGROUP | --stale\n"
 		"       kashim-bpf status [--json]\n"
 		"       kashim-bpf reload [-c FILE] [CGROUP]\n"
@@ -67,7 +68,12 @@ static void usage(FILE *out)
 		"                           even when a parent cgroup has an attachment\n"
 		"      --override           veto the programs' own keepalive setsockopt()\n"
 		"      --dry-run            attach: show what CGROUP would get, change nothing\n"
+		"      --evict              attach even when a parent's program attached with\n"
+		"                           BPF_F_ALLOW_OVERRIDE then stops running for CGROUP\n"
 		"      --all                attach: every cgroup section of the config file\n"
+		"      --to HOST:PORT       explain: for a connection made to HOST:PORT, the\n"
+		"                           destination rule that applies\n"
+		"      --listen [HOST:]PORT explain: the same for a connection accepted there\n"
 		"      --stale              detach: every attachment whose cgroup was removed\n"
 		"      --json               status: JSON output\n"
 		"  -h, --help               show this help\n"
@@ -80,6 +86,33 @@ static void usage(FILE *out)
 }
 
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Contract: the length of the valid UTF-8 sequence at @p (1..4), 0 when
+ * the bytes there are not one (overlong, surrogate, past U+10FFFF, cut). */
+static size_t kb_utf8_len(const unsigned char *p)
+{
+	size_t n;
+	unsigned cp;
+
+	if (*p < 0x80)
+		return 1;
+	if (*p >= 0xc2 && *p <= 0xdf)
+		n = 2, cp = *p & 0x1f;
+	else if (*p >= 0xe0 && *p <= 0xef)
+		n = 3, cp = *p & 0x0f;
+	else if (*p >= 0xf0 && *p <= 0xf4)
+		n = 4, cp = *p & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
 
 /* Contract: one line naming what was wrong, then the help hint; returns 2. */
 static int bad_usage(const char *fmt, ...)
@@ -116,17 +149,35 @@ static int resolve(const char *name, struct kb_cgroup *cg)
 }
 
 /* Contract: one line on stdout saying what @verb (attached...) did. */
-static void print_settings(const char *verb, const struct kashim_bpf_conf *c)
+static void print_settings(const char *verb, const char *cgroup, const struct kashim_bpf_conf *c)
 {
 	if (!c->keepalive)
-		printf("%s %s: exempt (keepalive off: its connections are left alone)\n", verb, c->cgroup);
+		printf("%s %s: exempt (keepalive off: its connections are left alone)\n", verb, cgroup);
 	else
 		printf("%s %s: keepalive idle %d s, interval %d s, count %d, user_timeout %d ms%s\n", verb,
-		       c->cgroup, c->idle, c->interval, c->count, c->user_timeout,
+		       cgroup, c->idle, c->interval, c->count, c->user_timeout,
 		       c->override ? ", override" : "");
 }
 
 /* ---- attach / explain --------------------------------------------------- */
+
+/* Contract: kb_attach, then one line saying what it did; its status. */
+static int attach_print(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool evict)
+{
+	enum kb_attach_result result;
+	const char *why;
+	char verb[128];
+	int rc = kb_attach(cg, conf, evict, &result, &why);
+
+	if (rc != KB_EXIT_OK)
+		return rc;
+	if (result == KB_REPLACED)
+		snprintf(verb, sizeof verb, "replaced the pinned attachment (%s) of", why);
+	else
+		snprintf(verb, sizeof verb, "%s", result == KB_UPDATED ? "updated" : "attached");
+	print_settings(verb, cg->path, conf);
+	return KB_EXIT_OK;
+}
 
 struct titles {
 	char **v;
@@ -147,6 +198,14 @@ static void add_title(void *ctx, const char *title)
 		t->n++;
 }
 
+/* Contract: true when programs are pinned for systemd unit @name. */
+static bool unit_pinned(const char *name)
+{
+	char dir[512];
+
+	return kb_is_unit_name(name) && access(kb_unit_pin_dir(name, dir, sizeof dir), F_OK) == 0;
+}
+
 /* attach --all, one section @title (the @i-th): its settings for @cg,
  * explained (@dry_run), pinned for systemd (@unit: a unit whose cgroup does
  * not exist yet) or attached. Returns an exit status. */
@@ -157,28 +216,70 @@ static int attach_section(const struct kb_options *given, const char *title, str
 	struct kashim_settings s;
 	struct kashim_bpf_conf conf;
 	char dir[2300];
-	bool updated;
 	int rc;
 
 	o.section = title;
 	if ((rc = kb_profile_build(cg, &o, &s)) != KB_EXIT_OK)
 		return rc;
-	kb_profile_to_conf(&s, &o, cg, &conf);
+	if ((rc = kb_profile_to_conf(&s, &o, cg, &conf)) != KB_EXIT_OK)
+		return rc;
 	if (dry_run) {
 		kb_profile_explain(stdout, cg, &conf);
 		return KB_EXIT_OK;
 	}
 	if (unit) {
-		if (kb_pin_programs(title, &conf) != KB_EXIT_OK)
+		bool updated;
+
+		if (kb_pin_programs(title, &conf, &updated) != KB_EXIT_OK)
 			return KB_EXIT_REFUSED;
-		printf("pinned programs for %s in %s (BPFProgram=, see --systemd-dropin)\n", title,
-		       kb_unit_pin_dir(title, dir, sizeof dir));
+		if (updated)
+			print_settings("updated the programs pinned for", title, &conf);
+		else
+			printf("pinned programs for %s in %s (BPFProgram=, see --systemd-dropin)\n", title,
+			       kb_unit_pin_dir(title, dir, sizeof dir));
 		return KB_EXIT_OK;
 	}
-	rc = kb_attach(cg, &conf, &updated);
-	if (rc == KB_EXIT_OK)
-		print_settings(updated ? "updated" : "attached", &conf);
-	return rc;
+	return attach_print(cg, &conf, o.evict);
+}
+
+/* attach --all: the cgroup of section @i of @t into @cg and @ids[@i]; with
+ * *@unit, programs pinned for systemd (the unit not started yet, or its
+ * programs pinned already). *@skip after reporting a section that does
+ * not apply (its cgroup missing, or named by an earlier section: the first
+ * applies, as for one cgroup); returns what it adds to the exit status. */
+static int section_cgroup(const char *path, const struct titles *t, size_t i, uint64_t *ids,
+			  struct kb_cgroup *cg, bool *unit, bool *skip)
+{
+	char why[2300];
+	size_t first;
+	int rc = kb_cgroup_resolve(t->v[i], cg, why, sizeof why);
+
+	if (rc == KB_EXIT_OK && unit_pinned(t->v[i])) {
+		/* systemd attaches the unit's pinned programs: they get the
+		 * settings, no second copy. */
+		*unit = true;
+	} else if (rc != KB_EXIT_OK && cg->unit_not_found) {
+		/* Not started yet: programs for systemd to attach. */
+		memset(cg, 0, sizeof *cg);
+		snprintf(cg->path, sizeof cg->path, "unit %s", t->v[i]);
+		cg->id = (1ull << 63) | (uint64_t)i;
+		*unit = true;
+	} else if (rc != KB_EXIT_OK) {
+		kb_err("%s: cgroup section \"%s\": %s; skipped", path, t->v[i], why);
+		*skip = true;
+		/* A unit found twice is an error; a path not there yet (a
+		 * cgroup made later) is not. */
+		return kb_is_unit_name(t->v[i]) ? rc : KB_EXIT_OK;
+	}
+	ids[i] = cg->id;
+	for (first = 0; first < i && ids[first] != cg->id && !(*unit && !strcmp(t->v[first], t->v[i]));)
+		first++;
+	if (first < i) {
+		kb_err("%s: cgroup section \"%s\" names the same cgroup as section \"%s\" before it, "
+		       "which applies; skipped", path, t->v[i], t->v[first]);
+		*skip = true;
+	}
+	return KB_EXIT_OK;
 }
 
 /* attach --all: every cgroup section of the file. A section naming a
@@ -190,6 +291,7 @@ static int attach_all(const struct kb_options *given, bool dry_run)
 	const char *path = given->config ? given->config : kb_default_config();
 	struct titles t = {0};
 	int rc = kb_profile_sections(path, add_title, &t), worst = KB_EXIT_OK;
+	uint64_t *ids;
 
 	if (rc != KB_EXIT_OK)
 		return rc;
@@ -199,29 +301,25 @@ static int attach_all(const struct kb_options *given, bool dry_run)
 		return rc;
 	if (t.n == 0)
 		printf("%s has no cgroup section: nothing to attach\n", path);
-	for (size_t i = 0; i < t.n; i++) {
+	ids = calloc(t.n ? t.n : 1, sizeof *ids);
+	for (size_t i = 0; ids && i < t.n; i++) {
 		struct kb_cgroup cg;
-		char why[2300];
-		bool unit = false;
+		bool unit = false, skip = false;
 
-		rc = kb_cgroup_resolve(t.v[i], &cg, why, sizeof why);
-		if (rc != KB_EXIT_OK && kb_is_unit_name(t.v[i])) {
-			/* Not started yet: programs for systemd to attach. */
-			memset(&cg, 0, sizeof cg);
-			snprintf(cg.path, sizeof cg.path, "unit %s", t.v[i]);
-			cg.id = (1ull << 63) | (uint64_t)i;
-			unit = true;
-		} else if (rc != KB_EXIT_OK) {
-			kb_err("%s: cgroup section \"%s\": %s; skipped", path, t.v[i], why);
-			continue;
-		}
-		rc = attach_section(given, t.v[i], &cg, unit, dry_run);
+		rc = section_cgroup(path, &t, i, ids, &cg, &unit, &skip);
+		if (!skip)
+			rc = attach_section(given, t.v[i], &cg, unit, dry_run);
 		if (rc != KB_EXIT_OK && worst == KB_EXIT_OK)
 			worst = rc;
+	}
+	if (!ids) {
+		kb_err("out of memory");
+		worst = KB_EXIT_REFUSED;
 	}
 	for (size_t i = 0; i < t.n; i++)
 		free(t.v[i]);
 	free(t.v);
+	free(ids);
 	return worst;
 }
 
@@ -232,16 +330,18 @@ static int attach_one(const char *name, const struct kb_options *o, bool dry_run
 	struct kashim_bpf_conf conf;
 	struct kb_cgroup cg;
 	struct kb_attachment a;
-	bool updated;
 	int rc;
 
 	if ((rc = resolve(name, &cg)) != KB_EXIT_OK)
 		return rc;
 	if ((rc = kb_profile_build(&cg, o, &s)) != KB_EXIT_OK)
 		return rc;
-	kb_profile_to_conf(&s, o, &cg, &conf);
+	if ((rc = kb_profile_to_conf(&s, o, &cg, &conf)) != KB_EXIT_OK)
+		return rc;
 	if (dry_run) {
 		kb_profile_explain(stdout, &cg, &conf);
+		if (o->has_target)
+			kb_target_explain(stdout, &o->target, &conf);
 		if (geteuid() == 0 && kb_read(cg.id, &a))
 			printf("attached      yes: kashim-bpf status shows what applies now\n");
 		else
@@ -250,14 +350,11 @@ static int attach_one(const char *name, const struct kb_options *o, bool dry_run
 	}
 	if ((rc = need_root("attach")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
 		return rc;
-	rc = kb_attach(&cg, &conf, &updated);
-	if (rc == KB_EXIT_OK)
-		print_settings(updated ? "updated" : "attached", &conf);
-	return rc;
+	return attach_print(&cg, &conf, o->evict);
 }
 
 /* Contract: the attach and explain commands: parse their options. */
-enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_DRY_RUN, OPT_ALL };
+enum { OPT_OFF = 256, OPT_OVERRIDE, OPT_DRY_RUN, OPT_ALL, OPT_EVICT, OPT_TO, OPT_LISTEN };
 
 /* One option of attach/explain into @o (or the flags); KB_EXIT_OK or the
  * exit status of a usage error, already reported. */
@@ -292,6 +389,17 @@ static int attach_option(int opt, const char *arg, struct kb_options *o, bool ex
 	case OPT_DRY_RUN:
 		*dry_run = true;
 		return KB_EXIT_OK;
+	case OPT_EVICT:
+		o->evict = true;
+		return KB_EXIT_OK;
+	case OPT_TO:
+	case OPT_LISTEN:
+		if (!explain && !*dry_run)
+			return bad_usage("%s goes with explain (or attach --dry-run)", argv[optind - 1]);
+		o->has_target = true;
+		return kb_target_parse(opt == OPT_TO ? "--to" : "--listen", opt == OPT_LISTEN, arg, &o->target)
+			       ? KB_EXIT_OK
+			       : KB_EXIT_USAGE;
 	case OPT_ALL:
 		if (explain)
 			return bad_usage("explain takes no --all (use attach --all --dry-run)");
@@ -312,6 +420,8 @@ static int cmd_attach(int argc, char **argv, bool explain)
 		{"count", required_argument, NULL, 'k'},    {"user-timeout", required_argument, NULL, 'u'},
 		{"off", no_argument, NULL, OPT_OFF},        {"override", no_argument, NULL, OPT_OVERRIDE},
 		{"dry-run", no_argument, NULL, OPT_DRY_RUN}, {"all", no_argument, NULL, OPT_ALL},
+		{"evict", no_argument, NULL, OPT_EVICT},   {"to", required_argument, NULL, OPT_TO},
+		{"listen", required_argument, NULL, OPT_LISTEN},
 		{NULL, 0, NULL, 0},
 	};
 	struct kb_options o;
@@ -395,18 +505,26 @@ static int cmd_detach(int argc, char **argv)
 
 /* ---- status ------------------------------------------------------------- */
 
+/* Contract: @s as a JSON string: valid UTF-8 as it is, each byte that is
+ * not part of a valid sequence as U+DC80..U+DCFF (Python's surrogateescape:
+ * os.fsencode() gives the name's bytes back). */
 static void json_string(const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	const unsigned char *p = (const unsigned char *)s;
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
+	putchar('"');
+	while (*p) {
+		size_t n = kb_utf8_len(p);
+
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else if (n)
+			fwrite(p, 1, n, stdout);
 		else
-			putchar(c);
+			printf("\\u%04x", 0xdc00 | *p);
+		p += n ? n : 1;
 	}
 	putchar('"');
 }
@@ -422,9 +540,9 @@ static void status_json(const struct kb_attachment *list, size_t n)
 		char src[512];
 
 		printf("%s\n  {\"cgroup\": ", i ? "," : "");
-		json_string(a->have_conf ? c->cgroup : "");
-		printf(", \"cgroup_id\": %llu, \"stale\": %s, \"pins\": ", (unsigned long long)a->cgroup_id,
-		       a->stale ? "true" : "false");
+		json_string(a->stale ? (a->have_conf ? c->cgroup : "") : a->path);
+		printf(", \"cgroup_id\": %llu, \"stale\": %s, \"detached\": %s, \"pins\": ",
+		       (unsigned long long)a->cgroup_id, a->stale ? "true" : "false", a->detached ? "true" : "false");
 		json_string(a->dir);
 		if (a->have_conf) {
 			printf(", \"keepalive\": %s, \"idle\": %d, \"interval\": %d, \"count\": %d, "
@@ -464,11 +582,22 @@ static void status_table(const struct kb_attachment *list, size_t n)
 		const struct kb_attachment *a = &list[i];
 		const struct kashim_bpf_conf *c = &a->conf;
 
-		printf("%-40s %-9s %5d %5d %4d %12d %8s %10llu %10llu%s\n", a->have_conf ? c->cgroup : a->dir,
+		if (!a->have_conf) {
+			/* Left by another build (its settings' layout differs):
+			 * nothing to show as if it were ours. */
+			printf("%-40s %-9s %5s %5s %4s %12s %8s %10llu %10s  (another build: settings unreadable; "
+			       "kashim-bpf attach again replaces it)\n", a->stale ? a->dir : a->path, "?", "?", "?",
+			       "?", "?", "?", (unsigned long long)a->counts.configured, "?");
+			continue;
+		}
+		printf("%-40s %-9s %5d %5d %4d %12d %8s %10llu %10llu%s\n",
+		       !a->stale ? a->path : c->cgroup,
 		       c->keepalive ? "on" : "exempt", c->idle, c->interval, c->count, c->user_timeout,
 		       c->override ? "on" : "off", (unsigned long long)a->counts.configured,
 		       (unsigned long long)(a->counts.app_chose + a->counts.exempt),
-		       a->stale ? "  (stale: cgroup removed; kashim-bpf detach --stale)" : "");
+		       a->stale      ? "  (stale: cgroup removed; kashim-bpf detach --stale)"
+		       : a->detached ? "  (detached elsewhere: not in force; kashim-bpf attach again)"
+				     : "");
 	}
 }
 
@@ -514,20 +643,79 @@ static int reload_one(const struct kb_attachment *a, const char *config)
 	kb_profile_options_from_conf(&a->conf, &o);
 	if (config)
 		o.config = config;
-	if ((rc = resolve(a->conf.cgroup, &cg)) != KB_EXIT_OK)
-		return rc;
-	if (cg.id != a->cgroup_id) {
-		kb_err("%s is another cgroup now; detach --stale and attach again", a->conf.cgroup);
-		return KB_EXIT_REFUSED;
-	}
+	memset(&cg, 0, sizeof cg);
+	snprintf(cg.path, sizeof cg.path, "%s", a->path);
+	cg.id = a->cgroup_id;
 	if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK)
 		return rc;
-	kb_profile_to_conf(&s, &o, &cg, &conf);
+	if ((rc = kb_profile_to_conf(&s, &o, &cg, &conf)) != KB_EXIT_OK)
+		return rc;
 	if (config)
 		snprintf(conf.file, sizeof conf.file, "%s", config);
 	if ((rc = kb_write_conf(cg.id, &conf)) == KB_EXIT_OK)
-		print_settings("reloaded", &conf);
+		print_settings("reloaded", cg.path, &conf);
 	return rc;
+}
+
+/* Contract: new settings for the programs pinned for systemd unit @unit
+ * (its cgroup section, the options it was pinned with); its status. */
+static int reload_unit(const char *unit, const char *config)
+{
+	char dir[512];
+	struct kashim_bpf_conf old, conf;
+	struct kashim_settings s;
+	struct kb_options o;
+	struct kb_cgroup cg;
+	bool updated;
+	int rc;
+
+	if (!kb_read_conf_at(kb_unit_pin_dir(unit, dir, sizeof dir), &old)) {
+		kb_err("the programs pinned for %s in %s are from another build of kashim-bpf (their settings "
+		       "cannot be read); refused (kashim-bpf detach %s, attach --all, then restart the unit)",
+		       unit, dir, unit);
+		return KB_EXIT_REFUSED;
+	}
+	kb_profile_options_from_conf(&old, &o);
+	if (config)
+		o.config = config;
+	o.section = unit;
+	if (kb_cgroup_resolve(unit, &cg, (char[8]){0}, 8) != KB_EXIT_OK) {
+		memset(&cg, 0, sizeof cg);
+		snprintf(cg.path, sizeof cg.path, "unit %s", unit);
+	}
+	if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK)
+		return rc;
+	if ((rc = kb_profile_to_conf(&s, &o, &cg, &conf)) != KB_EXIT_OK)
+		return rc;
+	if ((rc = kb_pin_programs(unit, &conf, &updated)) == KB_EXIT_OK)
+		print_settings("reloaded the programs pinned for", unit, &conf);
+	return rc;
+}
+
+/* Contract: reload_unit for every unit with pinned programs; the worst
+ * status, *@n counted. */
+static int reload_units(const char *config, size_t *n)
+{
+	DIR *d = opendir(KB_PIN_UNITS);
+	struct dirent *e;
+	struct kashim_bpf_conf conf;
+	char dir[600];
+	int rc, worst = KB_EXIT_OK;
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof dir, "%s/%s", KB_PIN_UNITS, e->d_name);
+		/* The unit's name, dots and all, is its section's title. */
+		if (!kb_read_conf_at(dir, &conf) || !conf.section[0])
+			continue;
+		(*n)++;
+		if ((rc = reload_unit(conf.section, config)) != KB_EXIT_OK && worst == KB_EXIT_OK)
+			worst = rc;
+	}
+	if (d)
+		closedir(d);
+	return worst;
 }
 
 /* Contract: the reload command; its exit status (the worst of all). */
@@ -557,6 +745,11 @@ static int cmd_reload(int argc, char **argv)
 		kb_err("-c %s: %s", config, strerror(errno));
 		return KB_EXIT_USAGE;
 	}
+	if (name && unit_pinned(name)) {
+		if ((rc = need_root("reload")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
+			return rc;
+		return reload_unit(name, config);
+	}
 	if (name) {
 		struct kb_cgroup cg;
 		struct kb_attachment a;
@@ -577,6 +770,10 @@ static int cmd_reload(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		if ((rc = reload_one(&list[i], config)) != KB_EXIT_OK && worst == KB_EXIT_OK)
 			worst = rc;
+	free(list);
+	list = NULL;
+	if ((rc = reload_units(config, &n)) != KB_EXIT_OK && worst == KB_EXIT_OK)
+		worst = rc;
 	if (!n)
 		printf("no kashim-bpf attachment to reload\n");
 	free(list);

@@ -15,17 +15,26 @@
 #include <stdio.h>
 
 #include "../config/kashim_settings.h"
+#include "../config/rules.h"
 #include "kashim_bpf.h"
 
 #define KB_EXIT_OK 0
 #define KB_EXIT_REFUSED 1
 #define KB_EXIT_USAGE 2
 
-/* Where kashim-bpf pins: one directory per attachment, named by cgroup id. */
-#define KB_BPFFS "/sys/fs/bpf"
-#define KB_PIN_ROOT KB_BPFFS "/kashim"
-#define KB_PIN_SK_STATE KB_PIN_ROOT "/sk_state"
-#define KB_PIN_UNITS KB_PIN_ROOT "/unit"
+/* Where kashim-bpf pins (pinroot.c): one directory per attachment, named
+ * by cgroup id, in KB_PIN_ROOT of the bpffs KB_BPFFS. */
+#define KB_BPFFS (kb_bpffs())
+#define KB_PIN_ROOT (kb_pin_root())
+#define KB_PIN_SK_STATE (kb_pin_sk_state())
+#define KB_PIN_UNITS (kb_pin_units())
+
+/* The bpffs: $KASHIM_BPF_FS when absolute, else /sys/fs/bpf. */
+const char *kb_bpffs(void);
+/* Its kashim/, kashim/sk_state (the shared socket storage), kashim/unit. */
+const char *kb_pin_root(void);
+const char *kb_pin_sk_state(void);
+const char *kb_pin_units(void);
 
 /* Print "kashim-bpf: MESSAGE" on stderr. */
 void kb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -34,8 +43,8 @@ void kb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 struct kb_cgroup {
 	char path[4096];      /* absolute directory */
-	char rel[256];        /* relative to the cgroup2 mount, "" for its root */
 	uint64_t id;          /* the cgroup id (its directory's inode on cgroup2) */
+	bool unit_not_found;  /* kb_cgroup_resolve: a unit name with no cgroup (not started) */
 };
 
 /* The cgroup2 mount point from /proc/mounts into @buf; false (and a message
@@ -49,6 +58,10 @@ bool kb_cgroup2_mount(char *buf, size_t len, bool quiet);
  * directory, no such unit, ambiguous), or KB_EXIT_REFUSED (no cgroup2). */
 int kb_cgroup_resolve(const char *name, struct kb_cgroup *cg, char *why, size_t len);
 
+/* The live cgroup with id @id: its absolute directory (any length) into
+ * @buf; false when no cgroup has that id (removed), whatever its path. */
+bool kb_cgroup_by_id(uint64_t id, char *buf, size_t len);
+
 /* True when @name looks like a systemd unit name (has a unit suffix and no
  * slash). */
 bool kb_is_unit_name(const char *name);
@@ -59,11 +72,22 @@ bool kb_is_unit_name(const char *name);
 /* In kashim_bpf_conf.cli_mask: the section was chosen with -s. */
 #define KB_CLI_SECTION (1u << 31)
 
+/* One connection to explain: its destination (--to) or local address
+ * (--listen). */
+struct kb_target {
+	bool listen;
+	const char *text;          /* as given */
+	struct kashim_addr addr;   /* config/rules.h */
+};
+
 /* Command-line settings: which were given, and their values. */
 struct kb_options {
 	const char *config;       /* -c FILE, NULL for the default */
 	const char *section;      /* -s SECTION, NULL to match by cgroup */
 	unsigned mask;            /* 1 << enum kashim_field for each given */
+	bool evict;               /* --evict: attach even over a parent's override program */
+	bool has_target;          /* explain --to / --listen */
+	struct kb_target target;
 	struct kashim_settings values;
 };
 
@@ -77,9 +101,12 @@ bool kb_option_set(struct kb_options *o, enum kashim_field f, const char *opt, c
 int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o, struct kashim_settings *s);
 
 /* Fill the programs' settings @conf from @s (and @o's mask, file and
- * section) for @cg. */
-void kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options *o,
-			const struct kb_cgroup *cg, struct kashim_bpf_conf *conf);
+ * section) for @cg, with the config file's top-level destination and
+ * listen rules, each resolved on top of @s (options still win). Returns
+ * KB_EXIT_OK, or KB_EXIT_USAGE after one line when the file has more rules
+ * than the kernel backend holds (KASHIM_BPF_RULES_MAX). */
+int kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options *o,
+		       const struct kb_cgroup *cg, struct kashim_bpf_conf *conf);
 
 /* Rebuild @o's command-line values from a stored @conf (reload); @o may
  * point into @conf. */
@@ -100,6 +127,17 @@ int kb_profile_sections(const char *path, void (*each)(void *ctx, const char *ti
 /* The default config file (SYSCONFDIR/keepalive.conf). */
 const char *kb_default_config(void);
 
+/* ---- target.c ----------------------------------------------------------- */
+
+/* Parse "HOST:PORT", "[V6]:PORT" or, for --listen, "PORT" (any address);
+ * HOST may be a name (its first address). False after one line naming
+ * @option. */
+bool kb_target_parse(const char *option, bool listen, const char *text, struct kb_target *t);
+
+/* Which of @conf's rules the kernel applies to @t (the first that
+ * matches), and what the connection gets. */
+void kb_target_explain(FILE *out, const struct kb_target *t, const struct kashim_bpf_conf *conf);
+
 /* ---- pins.c ------------------------------------------------------------- */
 
 /* One pinned attachment, as read back from bpffs. */
@@ -107,6 +145,8 @@ struct kb_attachment {
 	char dir[512];              /* its pin directory */
 	uint64_t cgroup_id;         /* from the directory name */
 	bool stale;                 /* the cgroup is gone (the links are defunct) */
+	bool detached;              /* the cgroup lives, the links are not in force on it */
+	char path[4096];            /* the cgroup's directory, from its id ("" when stale) */
 	bool have_conf, have_counts;
 	struct kashim_bpf_conf conf;
 	struct kashim_bpf_counts counts;
@@ -115,17 +155,46 @@ struct kb_attachment {
 	uint64_t run_time_ns[2], run_cnt[2];
 };
 
-/* Make sure bpffs is mounted at KB_BPFFS and KB_PIN_ROOT exists. */
+/* Make sure a bpffs the system keeps is mounted at KB_BPFFS (mounting it
+ * in PID 1's mount namespace, refusing in another), and that KB_PIN_ROOT
+ * exists and is root's own (a directory, not a symlink, mode 0700).
+ * KB_EXIT_OK, or KB_EXIT_REFUSED after one line saying why. */
 int kb_pins_prepare(void);
 
+/* libbpf's messages kept for kb_libbpf_reason(), not printed. */
+void kb_libbpf_init(void);
+
+enum kb_attach_result { KB_ATTACHED, KB_UPDATED, KB_REPLACED };
+
 /* Load a new copy of the programs with @conf and attach it to @cg, pinning
- * its links and maps; or, when @cg already has one, rewrite its settings in
- * place. *@updated tells which. Returns KB_EXIT_OK or KB_EXIT_REFUSED. */
-int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool *updated);
+ * its links and maps (KB_ATTACHED); when @cg already has one that is in
+ * force (both links live, attached to @cg, of this build), rewrite its
+ * settings in place (KB_UPDATED); otherwise put the new copy in force and
+ * then remove the pinned one (KB_REPLACED, *@why says what was wrong with
+ * it). Refuses, naming the program, when another program's attachment
+ * forbids it or would be evicted (unless @evict: kb_check_neighbours).
+ * Returns KB_EXIT_OK or KB_EXIT_REFUSED. */
+int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool evict,
+	      enum kb_attach_result *result, const char **why);
+
+/* ---- neighbours.c ------------------------------------------------------- */
+
+/* KB_EXIT_OK when kashim's programs may attach to @cg without displacing
+ * anyone: no program attached to @cg or an ancestor exclusively, none
+ * attached to @cg with BPF_F_ALLOW_OVERRIDE, and none attached to an
+ * ancestor with BPF_F_ALLOW_OVERRIDE that is in force for @cg (it would
+ * stop running there), unless @evict. Else one line naming the program and
+ * its cgroup, and KB_EXIT_REFUSED. */
+int kb_check_neighbours(const struct kb_cgroup *cg, bool evict);
 
 /* Load a copy with @conf and pin its programs (not attached) under
- * KB_PIN_UNITS/@unit/, for systemd's BPFProgram=. */
-int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf);
+ * KB_PIN_UNITS/@unit/, for systemd's BPFProgram=; when they are pinned
+ * already (systemd may have attached them), write @conf into them instead
+ * (*@updated). */
+int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf, bool *updated);
+
+/* The settings of the copy pinned in @dir; false when unreadable. */
+bool kb_read_conf_at(const char *dir, struct kashim_bpf_conf *conf);
 
 /* The directory the programs for systemd unit @unit are pinned in:
  * KB_PIN_UNITS/UNIT with '.' as '_' (bpffs refuses dots). */

@@ -15,7 +15,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +25,9 @@
 #include "kashim.skel.h"
 
 static char libbpf_last[512];
+
+static bool read_map(const char *path, void *value, size_t size);
+static int detach_dir(const char *dir);
 
 /* libbpf's messages are kept, not printed: the one that explains a refusal
  * becomes the end of kashim-bpf's one line. KASHIM_BPF_DEBUG shows all. */
@@ -51,35 +53,10 @@ const char *kb_libbpf_reason(void)
 	return libbpf_last[0] ? libbpf_last : "no detail from libbpf";
 }
 
-/* Contract: true when a bpffs is mounted at KB_BPFFS. */
-static bool bpffs_mounted(void)
-{
-	FILE *f = fopen("/proc/mounts", "re");
-	char line[4096], dir[4096], type[64];
-	bool found = false;
-
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof line, f))
-		found = sscanf(line, "%*s %4095s %63s", dir, type) == 2 && !strcmp(dir, KB_BPFFS) &&
-			!strcmp(type, "bpf");
-	fclose(f);
-	return found;
-}
-
 /* Contract: see loader.h. */
-int kb_pins_prepare(void)
+void kb_libbpf_init(void)
 {
 	libbpf_set_print(libbpf_print);
-	if (!bpffs_mounted() && mount("bpf", KB_BPFFS, "bpf", 0, "mode=0700") < 0) {
-		kb_err("cannot mount bpffs at %s: %s", KB_BPFFS, strerror(errno));
-		return KB_EXIT_REFUSED;
-	}
-	if (mkdir(KB_PIN_ROOT, 0700) < 0 && errno != EEXIST) {
-		kb_err("cannot create %s: %s", KB_PIN_ROOT, strerror(errno));
-		return KB_EXIT_REFUSED;
-	}
-	return KB_EXIT_OK;
 }
 
 /* Contract: KB_PIN_ROOT/ID[/WHAT] into @buf. */
@@ -88,12 +65,18 @@ static void pin_path(char *buf, size_t len, uint64_t id, const char *what)
 	snprintf(buf, len, "%s/%" PRIu64 "%s%s", KB_PIN_ROOT, id, what ? "/" : "", what ? what : "");
 }
 
-/* Why the kernel refused, in words an operator can act on. */
-static const char *refusal(int err)
+/* Why the kernel refused to load (@load) or attach, in words an operator
+ * can act on. */
+static const char *refusal(int err, bool load)
 {
+	if (load && err == EACCES)
+		return "the verifier rejected them (KASHIM_BPF_DEBUG=1 shows its log)";
 	switch (err) {
 	case EPERM:
 	case EACCES:
+		if (geteuid() == 0 && !load)
+			return "not permitted, although run as root (another program attached to this "
+			       "cgroup or above allows no other: bpftool cgroup tree)";
 		return "not permitted (needs root: CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN)";
 	case EINVAL:
 	case 524: /* ENOTSUPP, the kernel's own */
@@ -139,7 +122,7 @@ static struct kashim_bpf *load_copy(const struct kashim_bpf_conf *conf)
 	err = kashim_bpf__load(skel);
 	if (err) {
 		err = errno ? errno : -err;
-		kb_err("the kernel refused to load the programs: %s (%s)", refusal(err), kb_libbpf_reason());
+		kb_err("the kernel refused to load the programs: %s (%s)", refusal(err, true), kb_libbpf_reason());
 		kashim_bpf__destroy(skel);
 		return NULL;
 	}
@@ -154,7 +137,7 @@ static int attach_pin(struct bpf_program *prog, int cgfd, const char *path, cons
 
 	if (!link) {
 		err = errno;
-		kb_err("the kernel refused to attach %s: %s (%s)", what, refusal(err), kb_libbpf_reason());
+		kb_err("the kernel refused to attach %s: %s (%s)", what, refusal(err, false), kb_libbpf_reason());
 		return KB_EXIT_REFUSED;
 	}
 	if (bpf_link__pin(link, path)) {
@@ -168,37 +151,56 @@ static int attach_pin(struct bpf_program *prog, int cgfd, const char *path, cons
 	return KB_EXIT_OK;
 }
 
-/* Contract: see loader.h. */
-int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool *updated)
+/* Contract: the tag of program @fd into @tag; false when unreadable. */
+static bool prog_tag(int fd, __u8 tag[BPF_TAG_SIZE])
 {
-	char dir[512], path[600];
-	struct kashim_bpf *skel;
-	struct stat st;
-	int cgfd, rc;
+	struct bpf_prog_info info;
+	__u32 len = sizeof info;
 
-	pin_path(dir, sizeof dir, cg->id, NULL);
-	snprintf(path, sizeof path, "%s/sock_ops", dir);
-	*updated = false;
-	if (stat(path, &st) == 0) {
-		*updated = true;
-		return kb_write_conf(cg->id, conf);
+	memset(&info, 0, sizeof info);
+	if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	memcpy(tag, info.tag, BPF_TAG_SIZE);
+	return true;
+}
+
+/* Why the link pinned at @path is not @prog of this build attached to
+ * cgroup @id ("" when it is). */
+static const char *link_mismatch(const char *path, uint64_t id, struct bpf_program *prog)
+{
+	struct bpf_link_info info;
+	__u8 want[BPF_TAG_SIZE], have[BPF_TAG_SIZE];
+	__u32 len = sizeof info;
+	int fd = bpf_obj_get(path), pfd;
+	bool same;
+
+	if (fd < 0)
+		return "missing";
+	memset(&info, 0, sizeof info);
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_LINK_TYPE_CGROUP) {
+		close(fd);
+		return "not a cgroup link";
 	}
-	/* Leftovers of an attach that failed half-way. */
-	unpin_dir(dir);
-	cgfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0) {
-		kb_err("cannot open %s: %s", cg->path, strerror(errno));
-		return KB_EXIT_REFUSED;
-	}
-	skel = load_copy(conf);
-	if (!skel) {
-		close(cgfd);
-		return KB_EXIT_REFUSED;
-	}
+	close(fd);
+	if (info.cgroup.cgroup_id != id)
+		return "detached";
+	pfd = bpf_prog_get_fd_by_id(info.prog_id);
+	same = prog_tag(pfd, have) && prog_tag(bpf_program__fd(prog), want) &&
+	       !memcmp(have, want, sizeof have);
+	if (pfd >= 0)
+		close(pfd);
+	return same ? "" : "from another build";
+}
+
+/* Attach the loaded copy @skel to @cgfd, pinned in @dir (made here). */
+static int attach_copy(struct kashim_bpf *skel, int cgfd, const char *dir)
+{
+	char path[600];
+	int rc;
+
 	if (mkdir(dir, 0700) < 0) {
 		kb_err("cannot create %s: %s", dir, strerror(errno));
-		rc = KB_EXIT_REFUSED;
-		goto out;
+		return KB_EXIT_REFUSED;
 	}
 	/* Maps first: an attachment is only listed once it has links, and
 	 * then always has its settings to show. */
@@ -217,8 +219,79 @@ int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bo
 	snprintf(path, sizeof path, "%s/sock_ops", dir);
 	if (rc == KB_EXIT_OK)
 		rc = attach_pin(skel->progs.kashim_sock_ops, cgfd, path, "the sock_ops program");
-	if (rc != KB_EXIT_OK)
+	return rc;
+}
+
+/* What the pinned attachment in @dir is, against the copy @skel for @id:
+ * "" when both links are live, on that cgroup, of this build, with a
+ * settings map of this build's size; else why not. */
+static const char *pinned_mismatch(const char *dir, uint64_t id, struct kashim_bpf *skel)
+{
+	struct kashim_bpf_conf conf;
+	char path[600];
+	const char *why;
+
+	snprintf(path, sizeof path, "%s/sock_ops", dir);
+	why = link_mismatch(path, id, skel->progs.kashim_sock_ops);
+	if (!*why) {
+		snprintf(path, sizeof path, "%s/setsockopt", dir);
+		why = link_mismatch(path, id, skel->progs.kashim_setsockopt);
+	}
+	snprintf(path, sizeof path, "%s/data", dir);
+	if (!*why && !read_map(path, &conf, sizeof conf))
+		why = "from another build";
+	return why;
+}
+
+/* Contract: see loader.h. */
+int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool evict,
+	      enum kb_attach_result *result, const char **why)
+{
+	char dir[512], fresh[540];
+	struct kashim_bpf *skel;
+	struct stat st;
+	int cgfd, rc;
+
+	*why = "";
+	*result = KB_ATTACHED;
+	if ((rc = kb_check_neighbours(cg, evict)) != KB_EXIT_OK)
+		return rc;
+	pin_path(dir, sizeof dir, cg->id, NULL);
+	cgfd = open(cg->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0) {
+		kb_err("cannot open %s: %s", cg->path, strerror(errno));
+		return KB_EXIT_REFUSED;
+	}
+	skel = load_copy(conf);
+	if (!skel) {
+		close(cgfd);
+		return KB_EXIT_REFUSED;
+	}
+	if (stat(dir, &st) == 0) {
+		*why = pinned_mismatch(dir, cg->id, skel);
+		if (!**why) {
+			*result = KB_UPDATED;
+			rc = kb_write_conf(cg->id, conf);
+			goto out;
+		}
+		*result = KB_REPLACED;
+	}
+	/* The new copy goes in force before the one it replaces is detached:
+	 * no connection is left out in between. */
+	pin_path(fresh, sizeof fresh, cg->id, NULL);
+	snprintf(fresh + strlen(KB_PIN_ROOT) + 1, sizeof fresh - strlen(KB_PIN_ROOT) - 1, "new-%" PRIu64, cg->id);
+	unpin_dir(fresh);
+	rc = attach_copy(skel, cgfd, fresh);
+	if (rc == KB_EXIT_OK && *result == KB_REPLACED)
 		kb_detach_id(cg->id);
+	else if (rc == KB_EXIT_OK)
+		unpin_dir(dir); /* leftovers of an attach that failed half-way */
+	if (rc == KB_EXIT_OK && rename(fresh, dir) < 0) {
+		kb_err("cannot rename %s to %s: %s", fresh, dir, strerror(errno));
+		rc = KB_EXIT_REFUSED;
+	}
+	if (rc != KB_EXIT_OK)
+		detach_dir(fresh);
 out:
 	kashim_bpf__destroy(skel);
 	close(cgfd);
@@ -238,27 +311,48 @@ const char *kb_unit_pin_dir(const char *unit, char *buf, size_t len)
 }
 
 /* Contract: see loader.h. */
-int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf)
+bool kb_read_conf_at(const char *dir, struct kashim_bpf_conf *conf)
+{
+	char path[600];
+
+	snprintf(path, sizeof path, "%s/data", dir);
+	return read_map(path, conf, sizeof *conf);
+}
+
+/* Contract: see loader.h. */
+int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf, bool *updated)
 {
 	char dir[512], path[600];
 	struct kashim_bpf *skel;
 	int rc = KB_EXIT_OK;
 
+	*updated = false;
 	if (mkdir(KB_PIN_UNITS, 0700) < 0 && errno != EEXIST) {
 		kb_err("cannot create %s: %s", KB_PIN_UNITS, strerror(errno));
 		return KB_EXIT_REFUSED;
 	}
 	kb_unit_pin_dir(unit, dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/data", dir);
-	/* Already loaded (systemd may have attached them): new settings. */
+	/* Already loaded (systemd may have attached them): new settings,
+	 * into programs of this build only (systemd holds them: they cannot
+	 * be replaced from here). */
 	if (access(path, F_OK) == 0) {
-		int fd = bpf_obj_get(path);
+		struct kashim_bpf_conf old;
+		int fd;
 		__u32 key = 0;
+
+		if (!read_map(path, &old, sizeof old)) {
+			kb_err("the programs pinned for %s in %s are from another build of kashim-bpf; refused "
+			       "(kashim-bpf detach %s, attach --all, then restart the unit)", unit, dir, unit);
+			return KB_EXIT_REFUSED;
+		}
+		fd = bpf_obj_get(path);
 
 		if (fd < 0 || bpf_map_update_elem(fd, &key, conf, BPF_ANY)) {
 			kb_err("cannot update %s: %s", path, strerror(errno));
 			rc = KB_EXIT_REFUSED;
 		}
+		*updated = true;
 		if (fd >= 0)
 			close(fd);
 		return rc;
@@ -321,13 +415,13 @@ static void detach_link(const char *path)
 	unlink(path);
 }
 
-/* Contract: see loader.h. */
-int kb_detach_id(uint64_t id)
+/* Detach and unpin the attachment pinned in @dir; KB_EXIT_USAGE when
+ * there is none. */
+static int detach_dir(const char *dir)
 {
-	char dir[512], path[600];
+	char path[600];
 	struct stat st;
 
-	pin_path(dir, sizeof dir, id, NULL);
 	if (stat(dir, &st) < 0)
 		return KB_EXIT_USAGE;
 	snprintf(path, sizeof path, "%s/sock_ops", dir);
@@ -340,6 +434,15 @@ int kb_detach_id(uint64_t id)
 		return KB_EXIT_REFUSED;
 	}
 	return KB_EXIT_OK;
+}
+
+/* Contract: see loader.h. */
+int kb_detach_id(uint64_t id)
+{
+	char dir[512];
+
+	pin_path(dir, sizeof dir, id, NULL);
+	return detach_dir(dir);
 }
 
 /* The run statistics of the program behind the link pinned at @path. */
@@ -386,7 +489,6 @@ static bool read_map(const char *path, void *value, size_t size)
 bool kb_read(uint64_t id, struct kb_attachment *a)
 {
 	char path[600];
-	struct stat st;
 	struct bpf_link_info info;
 	__u32 len = sizeof info;
 	int fd;
@@ -399,9 +501,16 @@ bool kb_read(uint64_t id, struct kb_attachment *a)
 	if (fd < 0)
 		return false;
 	memset(&info, 0, sizeof info);
-	/* A link whose cgroup was removed reports cgroup id 0. */
-	a->stale = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.cgroup.cgroup_id != id;
+	/* A link whose cgroup was removed, or that was detached, reports
+	 * cgroup id 0; whether the cgroup lives is asked by its id, never
+	 * by its path (which may be longer than the settings keep). */
+	a->detached = bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.cgroup.cgroup_id != id;
 	close(fd);
+	a->stale = !kb_cgroup_by_id(id, a->path, sizeof a->path);
+	if (a->stale) {
+		a->path[0] = '\0';
+		a->detached = false;
+	}
 	read_prog_stats(path, &a->run_time_ns[0], &a->run_cnt[0]);
 	snprintf(path, sizeof path, "%s/setsockopt", a->dir);
 	read_prog_stats(path, &a->run_time_ns[1], &a->run_cnt[1]);
@@ -409,10 +518,6 @@ bool kb_read(uint64_t id, struct kb_attachment *a)
 	a->have_conf = read_map(path, &a->conf, sizeof a->conf);
 	snprintf(path, sizeof path, "%s/bss", a->dir);
 	a->have_counts = read_map(path, &a->counts, sizeof a->counts);
-	/* The kernel lets go of a removed cgroup's links a little later (a
-	 * work queue): its directory being gone says it at once. */
-	if (a->have_conf && (stat(a->conf.cgroup, &st) < 0 || st.st_ino != id))
-		a->stale = true;
 	return true;
 }
 

@@ -9,10 +9,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../config/conffile.h"
+#include "../config/rules.h"
 #include "loader.h"
 
 #ifndef KASHIM_SYSCONF_PATH
@@ -122,8 +124,72 @@ int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o, str
 	return KB_EXIT_OK;
 }
 
-void kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options *o,
-			const struct kb_cgroup *cg, struct kashim_bpf_conf *conf)
+/* One rule of the file into @out: its SPEC, and @base with the keys the
+ * rule sets on top (but not over an option), derived again. */
+static void rule_to_conf(const struct kashim_rule *rule, const struct kashim_settings *base, unsigned mask,
+			 struct kashim_bpf_rule *out)
+{
+	struct kashim_settings r = *base;
+	const struct kashim_spec *sp = &rule->spec;
+
+	for (int f = 0; f < KASHIM_NFIELDS; f++)
+		if (rule->settings.source[f] == KASHIM_SRC_RULE && !(mask & (1u << f)))
+			kashim_settings_copy_field(&r, &rule->settings, f, KASHIM_SRC_RULE);
+	kashim_settings_finish(&r);
+	memset(out, 0, sizeof *out);
+	out->listen = rule->kind == KASHIM_RULE_LISTEN;
+	out->family = sp->family;
+	out->nports = sp->nports < KASHIM_BPF_RULE_PORTS ? sp->nports : KASHIM_BPF_RULE_PORTS;
+	out->v4 = sp->v4;
+	out->v4mask = sp->v4mask;
+	for (int i = 0; i < 2; i++) {
+		out->v6[i] = sp->v6[i];
+		out->v6mask[i] = sp->v6mask[i];
+	}
+	for (unsigned i = 0; i < out->nports; i++) {
+		out->port_lo[i] = sp->ports[i].lo;
+		out->port_hi[i] = sp->ports[i].hi;
+	}
+	out->keepalive = r.keepalive;
+	out->idle = r.idle;
+	out->interval = r.interval;
+	out->count = r.count;
+	out->user_timeout = (__s32)r.user_timeout;
+}
+
+/* The top-level rules of the file @path into @conf; see loader.h. */
+static int rules_to_conf(const char *path, const struct kashim_settings *s, unsigned mask,
+			 struct kashim_bpf_conf *conf)
+{
+	const struct kashim_logger log = {.write = log_stderr};
+	struct kashim_ruleset *rules = NULL;
+	struct kashim_settings top;
+	enum kashim_conf_result r;
+	int rc = KB_EXIT_OK;
+
+	kashim_settings_defaults(&top);
+	/* No program name: no program section applies, only the top level's
+	 * rules come back. */
+	r = kashim_conffile_load_rules(path, NULL, NULL, &top, &rules, &log);
+	if (r == KASHIM_CONF_INVALID) {
+		kb_err("%s is not valid; nothing changed", path);
+		rc = KB_EXIT_USAGE;
+	} else if (rules && rules->n > KASHIM_BPF_RULES_MAX) {
+		kb_err("%s: %s: %u destination and listen rules; the kernel backend holds at most %d", path,
+		       rules->rule[KASHIM_BPF_RULES_MAX].settings.rule, rules->n, KASHIM_BPF_RULES_MAX);
+		rc = KB_EXIT_USAGE;
+	} else if (rules) {
+		for (unsigned i = 0; i < rules->n; i++)
+			rule_to_conf(&rules->rule[i], s, mask, &conf->rules[i]);
+		conf->nrules = rules->n;
+	}
+	free(rules);
+	return rc;
+}
+
+/* Contract: see loader.h. */
+int kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options *o,
+		       const struct kb_cgroup *cg, struct kashim_bpf_conf *conf)
 {
 	memset(conf, 0, sizeof *conf);
 	conf->instance = cg->id;
@@ -140,6 +206,7 @@ void kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options
 	snprintf(conf->cgroup, sizeof conf->cgroup, "%s", cg->path);
 	snprintf(conf->file, sizeof conf->file, "%s", s->file);
 	snprintf(conf->section, sizeof conf->section, "%s", s->section);
+	return rules_to_conf(s->file, s, o->mask, conf);
 }
 
 /* Contract: see loader.h. */

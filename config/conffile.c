@@ -9,12 +9,12 @@
  */
 #define _GNU_SOURCE
 #include "conffile.h"
+#include "glob.h"
 #include "rules.h"
 
 #include <confuse.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -140,8 +140,8 @@ static void take_values(cfg_t *sec, struct kashim_settings *s, unsigned char src
 
 static bool title_matches(const char *glob, const char *exe_name, const char *argv0_name)
 {
-	return (exe_name && fnmatch(glob, exe_name, 0) == 0) ||
-	       (argv0_name && fnmatch(glob, argv0_name, 0) == 0);
+	return (exe_name && kashim_glob_match(glob, exe_name)) ||
+	       (argv0_name && kashim_glob_match(glob, argv0_name));
 }
 
 /* Read the whole file into a NUL-terminated buffer, refusing what libconfuse
@@ -607,10 +607,12 @@ static char *read_and_prescan(const char *path, const struct kashim_logger *log,
 	return text;
 }
 
-KASHIM_EXPORT enum kashim_conf_result
-kashim_conffile_load_rules(const char *path, const char *exe_name, const char *argv0_name,
-			   struct kashim_settings *s, struct kashim_ruleset **rules,
-			   const struct kashim_logger *log)
+/* One parse of @path, checked: the text's prescan, libconfuse with kashim's
+ * checks, then every rule's SPEC. Returns the parsed file (the caller
+ * cfg_free()s it, free()s *@lines and clears `current`) when it has no
+ * problem; else NULL, every problem logged, *@result set. */
+static cfg_t *parse_checked(const char *path, struct parse_ctx *ctx, struct rule_lines **lines,
+			    enum kashim_conf_result *result)
 {
 	cfg_opt_t rule_opts[] = {KASHIM_OPTS CFG_END()};
 	cfg_opt_t program_opts[] = {KASHIM_OPTS KASHIM_RULE_SECS(rule_opts), CFG_END()};
@@ -620,50 +622,138 @@ kashim_conffile_load_rules(const char *path, const char *exe_name, const char *a
 		KASHIM_RULE_SECS(rule_opts),
 		CFG_SEC("cgroup", rule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_END()};
-	struct parse_ctx ctx = {.log = log, .path = path};
-	struct kashim_settings next = *s;
-	enum kashim_conf_result result;
-	struct kashim_ruleset *set = NULL;
-	struct rule_lines *lines;
 	char *text;
 	cfg_t *cfg;
 	int rc = CFG_PARSE_ERROR;
 
-	if (rules)
-		*rules = NULL;
-	if (!(text = read_and_prescan(path, log, &lines, &result)))
-		return result;
+	if (!(text = read_and_prescan(path, ctx->log, lines, result)))
+		return NULL;
+	/* cfg_init() copies the option tables. */
 	cfg = cfg_init(opts, CFGF_NONE);
 	if (!cfg) {
-		kashim_logf(log, KASHIM_LOG_WARN, "%s: libconfuse could not start; file ignored", path);
-		free(lines);
-		free(text);
-		return KASHIM_CONF_INVALID;
+		kashim_logf(ctx->log, KASHIM_LOG_WARN, "%s: libconfuse could not start; file ignored", path);
+		goto fail;
 	}
-	current = &ctx;
+	current = ctx;
 	config_set_checks(cfg);
-	if (!parse_quietly(cfg, text, path, log, &rc)) {
-		ctx.problems++; /* logged */
-	} else if (rc == CFG_SUCCESS && ctx.problems == 0) {
-		cfg_t *matched = apply_parsed(cfg, path, exe_name, argv0_name, &next);
-
-		set = collect_rules(cfg, matched, lines, &ctx, &next, rules != NULL);
+	if (!parse_quietly(cfg, text, path, ctx->log, &rc))
+		ctx->problems++; /* logged */
+	else if (rc == CFG_SUCCESS && ctx->problems == 0)
+		collect_rules(cfg, NULL, *lines, ctx, NULL, false);
+	if (rc == CFG_SUCCESS && ctx->problems == 0) {
+		free(text);
+		return cfg;
 	}
-	if (rc == CFG_SUCCESS && ctx.problems == 0) {
+	if (ctx->problems == 0) /* every other failure was reported with its line */
+		kashim_logf(ctx->log, KASHIM_LOG_WARN, "%s: could not be parsed; file ignored", path);
+	current = NULL;
+	cfg_free(cfg);
+fail:
+	free(*lines);
+	*lines = NULL;
+	free(text);
+	return NULL;
+}
+
+KASHIM_EXPORT enum kashim_conf_result
+kashim_conffile_load_rules(const char *path, const char *exe_name, const char *argv0_name,
+			   struct kashim_settings *s, struct kashim_ruleset **rules,
+			   const struct kashim_logger *log)
+{
+	struct parse_ctx ctx = {.log = log, .path = path};
+	struct kashim_settings next = *s;
+	enum kashim_conf_result result;
+	struct kashim_ruleset *set;
+	struct rule_lines *lines;
+	cfg_t *cfg, *matched;
+
+	if (rules)
+		*rules = NULL;
+	if (!(cfg = parse_checked(path, &ctx, &lines, &result)))
+		return result;
+	matched = apply_parsed(cfg, path, exe_name, argv0_name, &next);
+	set = collect_rules(cfg, matched, lines, &ctx, &next, rules != NULL);
+	if (ctx.problems == 0) {
 		*s = next;
 		if (rules)
 			*rules = set, set = NULL;
 		result = KASHIM_CONF_APPLIED;
-	} else if (ctx.problems == 0) {
-		/* Every other failure was already reported with its line. */
-		kashim_logf(log, KASHIM_LOG_WARN, "%s: could not be parsed; file ignored", path);
 	}
 	current = NULL;
 	cfg_free(cfg);
 	free(set);
 	free(lines);
-	free(text);
-	return result;
+	return ctx.problems ? KASHIM_CONF_INVALID : result;
+}
+
+/* Profile @i of @out: @base, the top level, then program section @sec (or
+ * none), with the rules that apply under it. False (logged) when out of
+ * memory. */
+static bool make_profile(cfg_t *cfg, cfg_t *sec, const struct rule_lines *lines, struct parse_ctx *ctx,
+			 const struct kashim_settings *base, struct kashim_conf_profile *out)
+{
+	out->settings = *base;
+	snprintf(out->settings.file, sizeof out->settings.file, "%s", ctx->path);
+	take_values(cfg, &out->settings, KASHIM_SRC_FILE);
+	out->title = NULL;
+	if (sec) {
+		out->title = strdup(cfg_title(sec));
+		if (!out->title) {
+			kashim_logf(ctx->log, KASHIM_LOG_WARN, "%s: out of memory", ctx->path);
+			return false;
+		}
+		snprintf(out->settings.section, sizeof out->settings.section, "%s", out->title);
+		take_values(sec, &out->settings, KASHIM_SRC_SECTION);
+	}
+	out->rules = collect_rules(cfg, sec, lines, ctx, &out->settings, true);
+	return ctx->problems == 0;
+}
+
+void kashim_conf_profiles_free(struct kashim_conf_profiles *p)
+{
+	for (unsigned i = 0; p->profile && i < p->n; i++) {
+		free((char *)p->profile[i].title);
+		free(p->profile[i].rules);
+	}
+	free(p->profile);
+	p->profile = NULL;
+	p->n = 0;
+}
+
+enum kashim_conf_result kashim_conffile_load_profiles(const char *path, const struct kashim_settings *base,
+						      struct kashim_conf_profiles *out,
+						      const struct kashim_logger *log)
+{
+	struct parse_ctx ctx = {.log = log, .path = path};
+	enum kashim_conf_result result;
+	struct rule_lines *lines;
+	unsigned nprog;
+	cfg_t *cfg;
+
+	out->n = 0;
+	out->profile = NULL;
+	if (!(cfg = parse_checked(path, &ctx, &lines, &result)))
+		return result;
+	nprog = cfg_size(cfg, "program");
+	out->profile = calloc(nprog + 1, sizeof out->profile[0]);
+	if (!out->profile) {
+		kashim_logf(log, KASHIM_LOG_WARN, "%s: out of memory", path);
+		ctx.problems++;
+	}
+	for (unsigned i = 0; out->profile && i <= nprog && !ctx.problems; i++, out->n++) {
+		cfg_t *sec = i ? cfg_getnsec(cfg, "program", i - 1) : NULL;
+
+		if (!make_profile(cfg, sec, lines, &ctx, base, &out->profile[i]))
+			ctx.problems++;
+	}
+	current = NULL;
+	cfg_free(cfg);
+	free(lines);
+	if (ctx.problems) {
+		kashim_conf_profiles_free(out);
+		return KASHIM_CONF_INVALID;
+	}
+	return KASHIM_CONF_APPLIED;
 }
 
 enum kashim_conf_result

@@ -22,7 +22,7 @@ enum kashim_conf_result {
 
 /*
  * Read @path and apply its top level, then the first program section, in
- * file order, whose title (an fnmatch(3) glob) matches @exe_name or
+ * file order, whose title (a glob, glob.h) matches @exe_name or
  * @argv0_name (either may be NULL). Every problem found is logged with file
  * and line; any problem rejects the whole file and leaves *s unchanged.
  */
@@ -43,6 +43,32 @@ enum kashim_conf_result kashim_conffile_load_rules(const char *path, const char 
 						   const char *argv0_name, struct kashim_settings *s,
 						   struct kashim_ruleset **rules,
 						   const struct kashim_logger *log);
+
+/* What one program gets from a file: profile 0 is the top level alone (no
+ * program section matched), then one profile per program section in file
+ * order, for the first whose title matches (glob.h). What kashim-compile
+ * writes into FILE.cache (compiled.h). */
+struct kashim_conf_profile {
+	const char *title;              /* the section's glob; NULL for profile 0 */
+	struct kashim_settings settings; /* base, the top level, then the section */
+	struct kashim_ruleset *rules;   /* the section's rules then the top level's, each
+					 * on top of settings; NULL when none */
+};
+struct kashim_conf_profiles {
+	unsigned n;
+	struct kashim_conf_profile *profile;
+};
+
+/*
+ * Read @path once, check all of it as kashim_conffile_load_rules() does,
+ * and store in @out every profile a program can get, each starting from
+ * @base. On INVALID or MISSING @out is empty. Free with
+ * kashim_conf_profiles_free().
+ */
+enum kashim_conf_result kashim_conffile_load_profiles(const char *path, const struct kashim_settings *base,
+						      struct kashim_conf_profiles *out,
+						      const struct kashim_logger *log);
+void kashim_conf_profiles_free(struct kashim_conf_profiles *p);
 
 /* Signatures, for dlsym(). */
 typedef enum kashim_conf_result (*kashim_conffile_load_fn)(const char *, const char *,

@@ -13,7 +13,7 @@ KASHIM_BPF_BUILD := $(if $(MUSL),,$(shell command -v $(BPF_CLANG) >/dev/null 2>&
                       pkg-config --exists libbpf 2>/dev/null && echo yes))
 
 KASHIM_BPF := $(B)/kashim-bpf
-KB_SRC := bpf/loader.c bpf/cgroups.c bpf/profile.c bpf/pins.c
+KB_SRC := bpf/loader.c bpf/cgroups.c bpf/profile.c bpf/pins.c bpf/pinroot.c bpf/neighbours.c bpf/target.c
 KB_OBJ := $(KB_SRC:%.c=$(B)/obj/%.o)
 KB_SKEL := $(B)/bpf/kashim.skel.h
 KB_BPF_OBJ := $(B)/bpf/kashim.bpf.o
@@ -36,7 +36,7 @@ $(KB_SKEL): $(KB_BPF_OBJ)
 $(KB_OBJ): CPPFLAGS += -I$(B)/bpf $(shell pkg-config --cflags libbpf)
 $(KB_OBJ): $(wildcard bpf/*.h) $(KB_SKEL)
 
-$(KASHIM_BPF): $(KB_OBJ) $(B)/obj/config/conffile.o $(B)/obj/config/rules.o $(B)/obj/config/settings.o
+$(KASHIM_BPF): $(KB_OBJ) $(B)/obj/config/conffile.o $(B)/obj/config/glob.o $(B)/obj/config/rules.o $(B)/obj/config/settings.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS) $(shell pkg-config --libs libbpf)
 
 # Test programs the preload cannot reach, for tests/bpf/*.t.
@@ -44,7 +44,13 @@ KBT := $(B)/tests/bpf
 KB_TEST_PROGS := $(KBT)/kb-client $(KBT)/kb-client-static \
                  $(if $(shell pkg-config --exists liburing 2>/dev/null && echo y),$(KBT)/kb-uring) \
                  $(if $(shell command -v go 2>/dev/null),$(KBT)/kb-goclient)
+KB_TEST_PROGS += $(KBT)/kb-foreign.bpf.o
 CHECK_DEPS += $(KB_TEST_PROGS)
+# Another vendor's sock_ops program, loaded by the tests with bpftool.
+$(KBT)/kb-foreign.bpf.o: tests/bpf/kb-foreign.bpf.c | $(B)/.deps-build
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) -g -O2 -target bpf -Wall -Werror $(if $(KB_MULTIARCH),-I/usr/include/$(KB_MULTIARCH)) \
+		-c $< -o $@
 $(KBT)/kb-client: tests/bpf/kb-client.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_CFLAGS) -o $@ $<

@@ -35,7 +35,7 @@ $(HX)/slowconf/kashim/libkashim-conf.so: tests/hardening/hx-slowconf.c $(wildcar
 	$(CC) $(HX_CFLAGS) $(CFLAGS) -fPIC -shared -o $@ $<
 
 # The fuzz target without libFuzzer: replays fuzz/regressions and the corpus.
-$(HX)/fuzz-replay: fuzz/fuzz_conffile.c fuzz/replay.c config/conffile.c config/rules.c config/settings.c \
+$(HX)/fuzz-replay: fuzz/fuzz_conffile.c fuzz/replay.c config/conffile.c config/glob.c config/rules.c config/settings.c \
                    $(wildcard config/*.h) | $(B)/.deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) $(CONFUSE_CFLAGS) -o $@ $(filter %.c,$^) $(CONFUSE_LIBS)
@@ -70,7 +70,7 @@ else
 FUZZ_CONFUSE :=
 FUZZ_CONFUSE_FLAGS = $(CONFUSE_CFLAGS)
 endif
-$(FUZZ_BIN): fuzz/fuzz_conffile.c config/conffile.c config/rules.c config/settings.c $(wildcard config/*.h) \
+$(FUZZ_BIN): fuzz/fuzz_conffile.c config/conffile.c config/glob.c config/rules.c config/settings.c $(wildcard config/*.h) \
              $(FUZZ_CONFUSE) | $(B)/.deps-build
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 $(FUZZ_SAN) -fsanitize=fuzzer $(FUZZ_CONFUSE_FLAGS) -o $@ \

@@ -4,8 +4,10 @@
 # systemd drop-ins. Built twice: build/ka-run for the source tree (finds the
 # library beside itself), and build/install/ka-run for make install, with
 # the installed library's path compiled in.
-KARUN_SRC := tools/ka-run.c tools/command.c tools/explain.c tools/dropin.c tools/kashim-inspect.c
-KARUN_OBJ := $(KARUN_SRC:%.c=$(B)/obj/%.o) $(B)/obj/config/conffile.o $(B)/obj/config/rules.o \
+KARUN_SRC := tools/ka-run.c tools/command.c tools/explain.c tools/dropin.c tools/kashim-inspect.c \
+             tools/compiled_status.c
+KARUN_OBJ := $(KARUN_SRC:%.c=$(B)/obj/%.o) $(B)/obj/config/conffile.o $(B)/obj/config/glob.o \
+             $(B)/obj/config/compiled.o $(B)/obj/config/compiled_write.o $(B)/obj/config/rules.o \
              $(B)/obj/config/settings.o
 KARUN := $(B)/ka-run
 KARUN_INSTALLED := $(B)/install/ka-run

@@ -3,9 +3,14 @@
  * init.c - resolve this process's settings exactly once, on first need.
  *
  * Lazy on purpose: a process that never makes a TCP socket never reads the
- * config, never loads libconfuse and never allocates. Settings, lowest
- * precedence first: built-in defaults, keepalive.conf (top level, then the
- * first matching program section), libkeepalive's variables, KASHIM_*.
+ * config. The config is the compiled form of keepalive.conf (FILE.cache,
+ * config/compiled.h), read with system calls only: no host ever parses the
+ * system's file, loads libconfuse or allocates for it. A KASHIM_CONFIG file
+ * that is not compiled (or whose form is stale or unusable) is parsed once
+ * at load, by a constructor, where only processes started with it pay.
+ * Settings, lowest precedence first: built-in defaults, keepalive.conf (top
+ * level, then the first matching program section), libkeepalive's
+ * variables, KASHIM_*.
  * The variables are the ones the process started with (captured when the
  * library loads), so a program that clears its environment keeps them.
  * The result is written once into kashim_rt and never changed after
@@ -26,6 +31,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "../config/compiled.h"
 #include "../config/conffile.h"
 #include "kashim.h"
 #include "rules.h"
@@ -187,10 +193,43 @@ static void exe_basename(char *exe, size_t len)
 	snprintf(exe, len, "%s", base ? base + 1 : path);
 }
 
+/* What the parse at load has to say is said at the process's first TCP
+ * socket, as before the file was parsed at load: a process that makes no
+ * TCP socket (a shell, a wrapper started with the same KASHIM_CONFIG) says
+ * nothing. NUL-separated messages; what does not fit is counted. Small:
+ * see at_load. */
+static char deferred[768];
+static unsigned deferred_len, deferred_lost;
+
+static void defer_message(void *ctx, enum kashim_level level, const char *msg)
+{
+	size_t n = strlen(msg) + 1;
+
+	(void)ctx, (void)level;
+	if (n > sizeof deferred - deferred_len) {
+		deferred_lost++;
+		return;
+	}
+	memcpy(deferred + deferred_len, msg, n);
+	deferred_len += (unsigned)n;
+}
+
+static const struct kashim_logger deferred_logger = {.write = defer_message};
+
+static void say_deferred(void)
+{
+	for (unsigned at = 0; at < deferred_len; at += (unsigned)strlen(deferred + at) + 1)
+		kashim_log(KASHIM_LOG_WARN, "%s", deferred + at);
+	if (deferred_lost)
+		kashim_log(KASHIM_LOG_WARN, "%u more messages about the config file",
+			   deferred_lost);
+}
+
 /* dlopen the config plugin that sits beside this library (build/kashim/ or
- * $(LIBDIR)/kashim/) and let it read @path. libconfuse comes with it. */
-static void load_config_file(struct kashim_settings *s, const char *path, bool required,
-			     const char *exe, struct kashim_ruleset **rules)
+ * $(LIBDIR)/kashim/) and let it read @path, at load; its messages go to
+ * @log. libconfuse comes with it. */
+static void load_config_file(struct kashim_settings *s, const char *path, const char *exe,
+			     struct kashim_ruleset **rules, const struct kashim_logger *log)
 {
 	Dl_info self;
 	char plugin[PATH_MAX];
@@ -201,38 +240,167 @@ static void load_config_file(struct kashim_settings *s, const char *path, bool r
 	enum kashim_conf_result r = KASHIM_CONF_INVALID;
 
 	if (access(path, F_OK) != 0 && errno == ENOENT) {
-		if (required)
-			kashim_log(KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment",
-				   path);
+		kashim_logf(log, KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment", path);
 		return;
 	}
 	if (!dladdr((void *)kashim_runtime_init, &self) || !self.dli_fname ||
 	    !(slash = strrchr(self.dli_fname, '/'))) {
-		kashim_log(KASHIM_LOG_WARN, "cannot tell where libkashim.so is loaded from; %s ignored", path);
+		kashim_logf(log, KASHIM_LOG_WARN, "cannot tell where libkashim.so is loaded from; %s ignored", path);
 		return;
 	}
 	snprintf(plugin, sizeof plugin, "%.*s/%s", (int)(slash - self.dli_fname), self.dli_fname,
 		 KASHIM_PLUGIN_NAME);
 	handle = dlopen(plugin, RTLD_NOW | RTLD_LOCAL);
 	if (!handle) {
-		kashim_log(KASHIM_LOG_WARN, "cannot load the config reader (%s); %s ignored", dlerror(), path);
+		kashim_logf(log, KASHIM_LOG_WARN, "cannot load the config reader (%s); %s ignored", dlerror(), path);
 		return;
 	}
 	load = (kashim_conffile_load_fn)dlsym(handle, "kashim_conffile_load");
 	load_rules = (kashim_conffile_load_rules_fn)dlsym(handle, "kashim_conffile_load_rules");
-	if (load_rules || load) {
-		/* The rule table is plain heap memory: it outlives dlclose(). */
-		if (load_rules)
-			r = load_rules(path, exe, invocation_name, s, rules, &kashim_logger);
-		else
-			r = load(path, exe, invocation_name, s, &kashim_logger);
-		if (r == KASHIM_CONF_MISSING && required)
-			kashim_log(KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment",
-				   path);
-	} else {
-		kashim_log(KASHIM_LOG_WARN, "%s has no kashim_conffile_load; %s ignored", plugin, path);
-	}
+	/* The rule table is plain heap memory: it outlives dlclose(). */
+	if (load_rules)
+		r = load_rules(path, exe, invocation_name, s, rules, log);
+	else if (load)
+		r = load(path, exe, invocation_name, s, log);
+	else
+		kashim_logf(log, KASHIM_LOG_WARN, "%s has no kashim_conffile_load; %s ignored", plugin, path);
+	if (r == KASHIM_CONF_MISSING)
+		kashim_logf(log, KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment", path);
 	dlclose(handle);
+}
+
+/* What the constructor prepared for a KASHIM_CONFIG file: its fresh
+ * compiled form, or its text parsed by the plugin. Written before main(),
+ * read-only afterwards. */
+static struct {
+	bool done;                          /* the constructor looked at KASHIM_CONFIG */
+	bool parsed;                        /* no usable form: the text was parsed */
+	struct kashim_settings settings;    /* when parsed: defaults, then the file */
+	struct kashim_ruleset *rules;       /* when parsed: the plugin's table, or NULL */
+	struct kashim_compiled_view view;   /* else: the checked, fresh compiled form */
+	const char *path;                   /* the KASHIM_CONFIG it was prepared for */
+} at_load;
+/* (Small on purpose: the library's zero-initialised data must stay within
+ * the last page of its data segment, or ld.so maps one more region in
+ * every process; tests/perf/startup.t counts the system calls.) */
+
+/* The system's compiled form, read at the first TCP socket; rules point
+ * into it, so it is never unmapped. */
+static struct kashim_compiled_view system_view;
+
+/* Open @text's compiled form and check it is fresh: @v on success. */
+static enum kashim_compiled_status open_fresh(const char *text, struct kashim_compiled_view *v)
+{
+	char cache[PATH_MAX];
+	enum kashim_compiled_status st;
+
+	if (!kashim_compiled_path(text, cache, sizeof cache))
+		return KASHIM_COMPILED_UNREADABLE;
+	st = kashim_compiled_open(cache, false, v);
+	if (st == KASHIM_COMPILED_OK &&
+	    kashim_compiled_freshness(v, text) != KASHIM_COMPILED_FRESH) {
+		kashim_compiled_close(v);
+		return KASHIM_COMPILED_MISSING;
+	}
+	return st;
+}
+
+/* Only processes started with KASHIM_CONFIG=FILE pay here: FILE's fresh
+ * compiled form is checked now (read at the first TCP socket from memory),
+ * or FILE itself is parsed, by the plugin, now: at load, under ld.so's
+ * lock, where no hook and no signal handler of the program can be running;
+ * never later inside a hook. After the load-time constructors (101). */
+__attribute__((constructor(102))) static void kashim_config_at_load(void)
+{
+	const char *config;
+	char exe[256];
+	int saved_errno = errno;
+
+	lookup_libc();
+	config = secure_execution() ? NULL : env("KASHIM_CONFIG");
+	if (!config || !*config)
+		return;
+	at_load.path = config;
+	if (open_fresh(config, &at_load.view) != KASHIM_COMPILED_OK) {
+		exe_basename(exe, sizeof exe);
+		kashim_settings_defaults(&at_load.settings);
+		load_config_file(&at_load.settings, config, exe, &at_load.rules, &deferred_logger);
+		at_load.parsed = true;
+	}
+	at_load.done = true;
+	errno = saved_errno;
+}
+
+/* Profile of @v for this program into @s; its rules (in @v), or NULL. */
+static struct kashim_ruleset *from_compiled(const struct kashim_compiled_view *v,
+					    struct kashim_settings *s, const char *exe)
+{
+	const struct kashim_compiled_profile *p = kashim_compiled_select(v, exe, invocation_name);
+
+	*s = p->settings;
+	return kashim_compiled_rules(v, p);
+}
+
+/* The system's file, compiled: used while it is valid, even when the text
+ * has changed since (the tools report that, not every process). Its
+ * problems are logged only under KASHIM_DEBUG: every process of a
+ * system-wide preload would otherwise log the same line. */
+static struct kashim_ruleset *system_config(struct kashim_runtime *rt, bool secure, const char *exe)
+{
+	char cache[PATH_MAX];
+	enum kashim_compiled_status st;
+	enum kashim_compiled_freshness fresh;
+
+	if (!kashim_compiled_path(KASHIM_SYSCONF_PATH, cache, sizeof cache))
+		return NULL;
+	/* From scratch: a child forked mid-reading inherits a half-read view. */
+	system_view.base = NULL;
+	st = kashim_compiled_open(cache, secure, &system_view);
+	if (st != KASHIM_COMPILED_OK) {
+		if (rt->debug &&
+		    (st != KASHIM_COMPILED_MISSING || access(KASHIM_SYSCONF_PATH, F_OK) == 0))
+			kashim_log(KASHIM_LOG_DEBUG, "%s: %s; %s not used (run kashim-preload reload)",
+				   cache, kashim_compiled_status_text(st), KASHIM_SYSCONF_PATH);
+		return NULL;
+	}
+	fresh = kashim_compiled_freshness(&system_view, KASHIM_SYSCONF_PATH);
+	if (fresh == KASHIM_COMPILED_SOURCE_MISSING)
+		return NULL; /* the file was removed: no config, as before it was written */
+	if (fresh == KASHIM_COMPILED_STALE && rt->debug)
+		kashim_log(KASHIM_LOG_DEBUG, "%s %s; using the last compiled form (run kashim-preload reload)",
+			   KASHIM_SYSCONF_PATH, kashim_compiled_freshness_text(fresh));
+	return from_compiled(&system_view, &rt->settings, exe);
+}
+
+/* KASHIM_CONFIG=@config: what the constructor prepared. A file it did not
+ * see (the variable set after load, or a socket made by another library's
+ * constructor before ours ran) is used only in compiled form. */
+static struct kashim_ruleset *user_config(struct kashim_runtime *rt, const char *config,
+					  const char *exe)
+{
+	static struct kashim_compiled_view late;
+	enum kashim_compiled_status st;
+
+	if (at_load.done && (at_load.path == config || !strcmp(at_load.path, config))) {
+		if (!at_load.parsed)
+			return from_compiled(&at_load.view, &rt->settings, exe);
+		say_deferred();
+		rt->settings = at_load.settings;
+		return at_load.rules;
+	}
+	late.base = NULL;
+	st = open_fresh(config, &late);
+	if (st == KASHIM_COMPILED_OK)
+		return from_compiled(&late, &rt->settings, exe);
+	if (access(config, F_OK) != 0)
+		kashim_log(KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment", config);
+	else
+		kashim_log(KASHIM_LOG_WARN, "config file %s (KASHIM_CONFIG) was not read at load and its compiled form is %s; using defaults and environment (run kashim-compile %s)",
+			   config,
+			   st == KASHIM_COMPILED_MISSING ? "missing or stale" :
+							   kashim_compiled_status_text(st),
+			   config);
+	return NULL;
 }
 
 /* Turn settings into the list of setsockopt() calls every TCP socket gets. */
@@ -268,7 +436,7 @@ static void read_settings(struct kashim_runtime *rt)
 			   KASHIM_SYSCONF_PATH);
 		config = NULL;
 	}
-	load_config_file(&rt->settings, config ? config : KASHIM_SYSCONF_PATH, config != NULL, exe, &rules);
+	rules = config ? user_config(rt, config, exe) : system_config(rt, secure, exe);
 	if (!secure)
 		kashim_settings_apply_env(&rt->settings, env, &kashim_logger);
 	kashim_settings_finish(&rt->settings);

@@ -22,6 +22,7 @@ int (*real_fcntl)(int, int, ...);
 int (*real_fcntl64)(int, int, ...);
 int (*real_close_range)(unsigned, unsigned, int);
 void (*real_closefrom)(int);
+int (*real_chroot)(const char *);
 int (*real_listen)(int, int);
 int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
 int (*real_getpeername)(int, struct sockaddr *, socklen_t *);

@@ -25,6 +25,7 @@ extern int (*real_fcntl)(int, int, ...);
 extern int (*real_fcntl64)(int, int, ...);
 extern int (*real_close_range)(unsigned, unsigned, int);
 extern void (*real_closefrom)(int);
+extern int (*real_chroot)(const char *);
 extern int (*real_listen)(int, int);
 extern int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
 extern int (*real_getpeername)(int, struct sockaddr *, socklen_t *);

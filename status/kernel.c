@@ -7,6 +7,7 @@
  * told apart by reading its settings map with the bpf() system call.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <stdint.h>
@@ -66,6 +67,68 @@ static bool attachment_exempt(const char *dir)
 	return exempt;
 }
 
+/* Contract: the id of the BPF object pinned at @path (0 when none). */
+static uint32_t pinned_prog_id(const char *path)
+{
+	union bpf_attr attr;
+	struct bpf_prog_info info;
+	int fd;
+
+	memset(&attr, 0, sizeof attr);
+	attr.pathname = (uint64_t)(uintptr_t)path;
+	if ((fd = (int)syscall(SYS_bpf, BPF_OBJ_GET, &attr, sizeof attr)) < 0)
+		return 0;
+	memset(&info, 0, sizeof info);
+	memset(&attr, 0, sizeof attr);
+	attr.info.bpf_fd = (uint32_t)fd;
+	attr.info.info_len = sizeof info;
+	attr.info.info = (uint64_t)(uintptr_t)&info;
+	if (syscall(SYS_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof attr) < 0)
+		info.id = 0;
+	close(fd);
+	return info.id;
+}
+
+/* Contract: true when the sock_ops program kashim-bpf pinned for a systemd
+ * unit (BPFProgram=) is attached to cgroup @cg itself; its directory in
+ * @pins. */
+static bool unit_attached(const char *cg, char *pins, size_t len)
+{
+	uint32_t ids[64], cnt = 64, id;
+	union bpf_attr attr;
+	DIR *d;
+	struct dirent *e;
+	int fd = open(cg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool found = false;
+
+	if (fd < 0)
+		return false;
+	memset(&attr, 0, sizeof attr);
+	attr.query.target_fd = (uint32_t)fd;
+	attr.query.attach_type = BPF_CGROUP_SOCK_OPS;
+	attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+	attr.query.prog_cnt = cnt;
+	if (syscall(SYS_bpf, BPF_PROG_QUERY, &attr, sizeof attr) < 0)
+		attr.query.prog_cnt = 0;
+	close(fd);
+	cnt = attr.query.prog_cnt < 64 ? attr.query.prog_cnt : 64;
+	if (!cnt || !(d = opendir(KA_PINS "/unit")))
+		return false;
+	while (!found && (e = readdir(d))) {
+		char path[600];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(pins, len, KA_PINS "/unit/%s", e->d_name);
+		snprintf(path, sizeof path, "%s/sock_ops", pins);
+		id = pinned_prog_id(path);
+		for (uint32_t i = 0; id && i < cnt && !found; i++)
+			found = ids[i] == id;
+	}
+	closedir(d);
+	return found;
+}
+
 /* Contract: see ka_status.h. */
 bool ka_kernel_backend(pid_t pid, char *buf, size_t len)
 {
@@ -93,7 +156,7 @@ bool ka_kernel_backend(pid_t pid, char *buf, size_t len)
 		if (stat(cg, &st) == 0) {
 			snprintf(pins, sizeof pins, KA_PINS "/%llu", (unsigned long long)st.st_ino);
 			snprintf(path, sizeof path, "%s/sock_ops", pins);
-			if (access(path, F_OK) == 0) {
+			if (access(path, F_OK) == 0 || unit_attached(cg, pins, sizeof pins)) {
 				snprintf(buf, len, "%s%s", attachment_exempt(pins) ? "exempt by " : "", cg);
 				return true;
 			}

@@ -334,6 +334,7 @@ int karun_explain(const struct karun *k, const struct karun_query *q)
 	       r == KASHIM_CONF_APPLIED ? "valid"
 	       : r == KASHIM_CONF_MISSING ? (required ? "MISSING" : "not present (defaults apply)")
 					  : "INVALID, the shim ignores it");
+	karun_print_compiled(config, required);
 	if (path) {
 		printf("program: %s: executable \"%s\", argv[0] \"%s\"%s%s%s\n", path, exe, arg0,
 		       how[0] ? " (" : "", how, how[0] ? ")" : "");

@@ -469,6 +469,7 @@ static noreturn void run(struct karun *k, char **command)
 	karun_resolve_command(command[0], path, sizeof path);
 	karun_find_library(k, path);
 	validate_config(k);
+	karun_compile_config(k->value[KARUN_CONFIG]);
 	karun_warn_unreachable(path);
 	/* -d shows the shim's decisions where the user is looking, unless told otherwise. */
 	if (debug && !k->value[KARUN_LOG][0] && !(getenv("KASHIM_LOG") && *getenv("KASHIM_LOG")))
@@ -516,8 +517,6 @@ static noreturn void check_for_cgroup(struct karun *k, char **command)
 
 	if (command[0])
 		karun_die("--cgroup explains a cgroup, not a COMMAND: '%s'", command[0]);
-	if (has_target)
-		karun_die("--to and --listen go with a COMMAND, not --cgroup (the kernel backend has no rules)");
 	find_kashim_bpf(bpf, sizeof bpf);
 	argv[n++] = bpf;
 	argv[n++] = "explain";
@@ -532,6 +531,10 @@ static noreturn void check_for_cgroup(struct karun *k, char **command)
 		argv[n++] = (char *)karun_var_option(KARUN_FIELD(f));
 		if (kashim_field_info(f)->arg)
 			argv[n++] = k->value[KARUN_FIELD(f)];
+	}
+	if (has_target) {
+		argv[n++] = target.kind == KASHIM_RULE_LISTEN ? "--listen" : "--to";
+		argv[n++] = (char *)target.text;
 	}
 	argv[n++] = (char *)check_cgroup;
 	argv[n] = NULL;
@@ -564,6 +567,7 @@ static int dropin(struct karun *k, char **command)
 	karun_check_unit(k->unit, unit, sizeof unit);
 	karun_find_library(k, NULL);
 	validate_config(k);
+	karun_compile_config(k->value[KARUN_CONFIG]);
 	karun_print_dropin(k, unit);
 	return 0;
 }

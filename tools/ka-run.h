@@ -123,6 +123,12 @@ int karun_explain(const struct karun *k, const struct karun_query *q);
  * is passed to @report. Returns the number of problems. */
 int karun_validate_file(const char *path, void (*report)(const char *msg));
 
+/* compiled_status.c: one "compiled:" line on FILE.cache for --check (@user:
+ * a KASHIM_CONFIG file, else the system's); and -c FILE compiled, when the
+ * directory lets us (else programs parse it when they start). */
+void karun_print_compiled(const char *config, bool user);
+void karun_compile_config(const char *config);
+
 /* One line per reason the preload cannot reach @path, each after @prefix,
  * into @out. Returns how many. */
 int karun_print_unreachable(FILE *out, const char *prefix, const char *path);

@@ -13,7 +13,7 @@ KB_CGROUPS=()
 KB_PIDS=()
 
 kb_cleanup() {
-	local pid cg i
+	local pid cg i pin
 	# bash reports each killed background job ("Killed ...") on stderr.
 	exec 2>/dev/null
 	for pid in "${KB_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
@@ -32,6 +32,8 @@ kb_cleanup() {
 	if [ "$T_FAILURES" -gt 0 ] && [ -n "$KB_TMP" ]; then
 		for f in "$KB_TMP"/*; do [ -f "$f" ] && [ -s "$f" ] && { echo "# --- ${f##*/}"; tail -n 5 "$f" | sed 's/^/#   /'; }; done
 	fi
+	kb_foreign_cleanup
+	for pin in "${KB_MOUNTS[@]}"; do umount "$pin"; done
 	[ -n "$KB_TMP" ] && rm -rf "$KB_TMP"
 }
 
@@ -140,4 +142,23 @@ conn_in() {
 	pid_var=PID_$name
 	got=none
 	kb_wait "$name" connected && got=$(kb_sockopts "${!pid_var}" "$PORT_srv" | cut -d' ' -f1-"${2:-5}")
+}
+
+# kb_foreign VAR: another vendor's sock_ops program (kb-foreign.bpf.c:
+# writes skops->reply on every op, sets TCP_USER_TIMEOUT 4321 on established
+# connections) loaded and pinned outside kashim's directory; VAR gets its
+# pin. Attach it with `bpftool cgroup attach CG sock_ops pinned PIN FLAG`;
+# unpinned on exit (as is anything else a test adds to KB_FOREIGN_PINS).
+KB_BPFTOOL=$(command -v bpftool || echo /usr/sbin/bpftool)
+KB_FOREIGN_PINS=()
+KB_MOUNTS=() # unmounted on exit
+kb_foreign() {
+	local pin=/sys/fs/bpf/kbtest-$$-foreign${#KB_FOREIGN_PINS[@]}
+	"$KB_BPFTOOL" prog load "$KBT/kb-foreign.bpf.o" "$pin" type sockops || return 1
+	KB_FOREIGN_PINS+=("$pin")
+	printf -v "$1" %s "$pin"
+}
+kb_foreign_cleanup() {
+	local pin
+	for pin in "${KB_FOREIGN_PINS[@]}"; do rm -rf "$pin"; done
 }

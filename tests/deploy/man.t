@@ -5,7 +5,7 @@ source "$(dirname "$0")/../lib/common.sh"
 cd "$KASHIM_ROOT" || exit 1
 t_tmpdir tmp
 
-pages=(man/ka-run.1 man/ka-status.1 man/keepalive.conf.5 man/libkashim.7 man/kashim-preload.8)
+pages=(man/ka-run.1 man/ka-status.1 man/keepalive.conf.5 man/libkashim.7 man/kashim-preload.8 man/kashim-compile.8)
 if ! command -v mandoc >/dev/null || ! command -v man >/dev/null; then
 	skip "man pages lint clean" "mandoc or man not installed (scripts/install-deps test)"
 	finish
@@ -34,7 +34,8 @@ options_in_help() { "$@" --help 2>&1 | grep -oE '(^|[ ,])--[a-z][a-z-]*' | sed '
 # documented PAGE OPTION: the page names the option (dashes as \-).
 documented() { grep -qF -- "$(sed 's/-/\\-/g' <<<"$2")" "$1"; }
 for spec in "man/ka-run.1 $KA_RUN" "man/ka-status.1 $KA_STATUS" \
-	"man/kashim-preload.8 $KASHIM_ROOT/scripts/kashim-preload"; do
+	"man/kashim-preload.8 $KASHIM_ROOT/scripts/kashim-preload" \
+	"man/kashim-compile.8 $KASHIM_ROOT/build/kashim-compile"; do
 	read -r page cmd <<<"$spec"
 	if [ ! -x "$cmd" ]; then
 		skip "$page documents $cmd's options" "$cmd not built"

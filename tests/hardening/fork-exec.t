@@ -52,25 +52,25 @@ for how in vfork spawn; do
 	expect_eq "$how control: without the shim" "$UNTOUCHED" "$out"
 done
 
-# ---- fork while another thread is inside the initialisation. The real
-# config plugin never blocks, so a stand-in (libhx-slowconf.so, beside a
-# copy of the shim) holds the thread: it opens KASHIM_CONFIG, a FIFO, and
-# waits there for a writer while the main thread forks.
-if hx_need "$HX/slowconf/kashim/libkashim-conf.so"; then
-	mkdir -p "$HX_TMP/slow/kashim"
-	cp "$HX_LIB" "$HX_TMP/slow/libkashim.so"
-	cp "$HX/slowconf/kashim/libkashim-conf.so" "$HX_TMP/slow/kashim/"
-	mkfifo "$HX_TMP/fifo"
+# ---- fork while another thread is inside the initialisation. Reading the
+# compiled config never blocks, so a tracer holds the thread there: strace
+# delays its open of the parent's FILE.cache by 3 s while the main thread
+# forks. The child sets a config of its own (compiled, idle 44).
+if ! command -v strace >/dev/null; then
+	fail "fork during initialisation" "strace is missing (scripts/install-deps test installs it)"
+else
+	printf 'idle = 60\n' >"$HX_TMP/parent.conf"
 	printf 'idle = 44\n' >"$HX_TMP/child.conf"
-	# The parent's FIFO gives nothing: it keeps the default idle, 60.
-	out=$(LD_PRELOAD="${KASHIM_PRELOAD_FIRST:-} $HX_TMP/slow/libkashim.so" KASHIM_DEBUG=1 \
-		KASHIM_LOG=$HX_TMP/init.log timeout 30 "$HX/hx-fork" during-init "$HX_TMP/fifo" "$HX_TMP/child.conf" 60 44)
+	"$KASHIM_ROOT/build/kashim-compile" "$HX_TMP/parent.conf" >/dev/null
+	"$KASHIM_ROOT/build/kashim-compile" "$HX_TMP/child.conf" >/dev/null
+	out=$(LD_PRELOAD="$HX_PRELOAD" KASHIM_DEBUG=1 KASHIM_LOG=$HX_TMP/init.log timeout 30 \
+		strace -f -qq -o /dev/null -P "$HX_TMP/parent.conf.cache" -e trace=openat \
+		-e inject=openat:delay_enter=3000000 \
+		"$HX/hx-fork" during-init "$HX_TMP/parent.conf" "$HX_TMP/child.conf" 60 44)
 	expect_eq "fork during initialisation: the child initialises anew, the parent finishes" \
 		"child exited 0, parent's blocked socket configured 1" "$out"
 	expect_eq "fork during initialisation: one initialisation in each process" 2 \
 		"$(grep 'settings for' "$HX_TMP/init.log" | cut -d' ' -f1 | sort -u | wc -l)"
-else
-	fail "fork during initialisation" "$HX/slowconf/kashim/libkashim-conf.so is not built"
 fi
 
 # ---- a constructor that makes a socket, in both preload orders.

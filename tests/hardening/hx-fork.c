@@ -12,13 +12,15 @@
  *   hx-fork vfork PROGRAM | hx-fork spawn PROGRAM
  *       Start PROGRAM (hx-probe) with vfork()+execv() or posix_spawn() after
  *       the parent made a socket; PROGRAM prints its own findings.
- *   hx-fork during-init FIFO CONF PARENT_IDLE CHILD_IDLE
- *       KASHIM_CONFIG is FIFO: a thread's first socket() blocks inside
- *       kashim's initialisation, opening it (with the stand-in config
- *       plugin libhx-slowconf.so). Meanwhile the main thread forks. The
- *       child, pointed at CONF (idle = CHILD_IDLE), must not wait for an
- *       initialiser that does not exist in it: it initialises anew. Then
- *       the parent opens FIFO for writing, which releases the thread.
+ *   hx-fork during-init FILE CONF PARENT_IDLE CHILD_IDLE
+ *       KASHIM_CONFIG is FILE: a thread's first socket() is held inside
+ *       kashim's initialisation while it reads FILE (a FIFO with the
+ *       stand-in config plugin libhx-slowconf.so, or a compiled FILE whose
+ *       reading a tracer holds: strace's delay injection). Meanwhile the
+ *       main thread forks. The child, pointed at CONF (idle = CHILD_IDLE),
+ *       must not wait for an initialiser that does not exist in it: it
+ *       initialises anew. Then the parent opens FILE for writing, which
+ *       releases a FIFO's reader.
  */
 #include "hx.h" /* first: it defines _GNU_SOURCE */
 
@@ -117,7 +119,8 @@ static void *first_socket(void *arg)
 	return NULL;
 }
 
-/* True once @tid sleeps in the kernel waiting for the FIFO's writer. */
+/* True once @tid sleeps in the kernel waiting for the FIFO's writer, or
+ * is held by its tracer. */
 static bool blocked_on_fifo(pid_t tid)
 {
 	char path[64], wchan[64] = "";
@@ -129,7 +132,7 @@ static bool blocked_on_fifo(pid_t tid)
 	if (!fgets(wchan, sizeof wchan, f))
 		wchan[0] = '\0';
 	fclose(f);
-	return strstr(wchan, "wait_for_partner") != NULL;
+	return strstr(wchan, "wait_for_partner") != NULL || strstr(wchan, "ptrace_stop") != NULL;
 }
 
 static int mode_during_init(const char *fifo, const char *conf, int parent_idle, int child_idle)

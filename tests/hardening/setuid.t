@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Secure-execution. In a private mount namespace, an
 # overlay over /etc holds an /etc/ld.so.preload naming kashim and the
-# compiled-in config file (idle 51, interval 6, count 4); the real /etc is
-# never touched. A set-user-ID root copy of hx-probe, run as nobody
+# compiled-in config file (idle 51, interval 6, count 4), compiled by
+# kashim-compile as programs read it; the real /etc is never touched. A
+# set-user-ID root copy of hx-probe, run as nobody
 # (AT_SECURE set, which hx-probe reports), must ignore KASHIM_IDLE,
 # KASHIM_CONFIG, KASHIM_DEBUG and KASHIM_LOG and apply only the compiled-in
 # file. Control: the same program without the set-user-ID bit, same user,
@@ -50,6 +51,7 @@ unshare -m --propagation private /bin/bash -c "
 	echo '${KASHIM_PRELOAD_FIRST:-} $D/lib/libkashim.so' >/etc/ld.so.preload
 	mkdir -p '$(dirname "$SYSCONF")'
 	printf 'idle = 51\ninterval = 6\ncount = 4\n' >'$SYSCONF'
+	'$KASHIM_ROOT/build/kashim-compile' >/dev/null
 	set +e
 	env $ENV KASHIM_LOG=$D/logs/setuid.log $AS_NOBODY '$D/probe-setuid' >'$D/setuid.out' 2>&1
 	env $ENV KASHIM_LOG=$D/logs/control.log $AS_NOBODY '$D/probe' >'$D/control.out' 2>&1

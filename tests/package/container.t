@@ -2,7 +2,8 @@
 # container.t - kashim injected into containers from outside, the way a
 # Kubernetes user would: a read-only volume holding libkashim.so and its
 # config reader (kashim/), LD_PRELOAD and KASHIM_* in the environment, a
-# config file mounted at /etc/keepalive.conf. Stock programs run inside
+# config file mounted at /etc/keepalive.conf with its compiled form
+# (kashim-compile, keepalive.conf.cache) beside it. Stock programs run inside
 # (Debian's python3: a http.server and a client, in a debootstrap minbase
 # root filesystem), then the musl build in a musl root filesystem (musl's
 # loader and the musl probe, nothing else). ka-status on the host reads the
@@ -105,6 +106,8 @@ program "probe" {
 }
 CONF
 chmod 644 "$tmp/keepalive.conf"
+# Programs read only the compiled form, mounted beside the file.
+build/kashim-compile "$tmp/keepalive.conf" >/dev/null
 kernel_idle=$(cat /proc/sys/net/ipv4/tcp_keepalive_time)
 kernel_count=$(cat /proc/sys/net/ipv4/tcp_keepalive_probes)
 
@@ -137,7 +140,7 @@ mkdir -p "$MUSLROOT/lib" "$MUSLROOT/bin" "$MUSLROOT/tmp" "$MUSLROOT/etc" "$MUSLR
 loader=$(ls /lib/ld-musl-*.so.1 | head -1)
 cp -L "$loader" "$MUSLROOT/lib/"
 cp build-musl/tests/probe "$MUSLROOT/bin/probe"
-touch "$MUSLROOT/etc/keepalive.conf"
+touch "$MUSLROOT/etc/keepalive.conf" "$MUSLROOT/etc/keepalive.conf.cache"
 
 # ---- engine: podman --------------------------------------------------------
 # podman_debian yes|no: python3's http.server and a client inside; prints
@@ -157,7 +160,7 @@ podman_debian() {
 	"${PODMAN[@]}" rm -f -t 0 "$NAME" >/dev/null 2>&1
 	"${PODMAN[@]}" run -d --name "$NAME" "${RUN_FLAGS[@]}" \
 		-v "$tmp/vol-glibc:/opt/kashim:ro" -v "$tmp/keepalive.conf:/etc/keepalive.conf:ro" \
-		"${env[@]}" "$IMAGE" sh -c "$INSIDE" >/dev/null || return 1
+		-v "$tmp/keepalive.conf.cache:/etc/keepalive.conf.cache:ro" "${env[@]}" "$IMAGE" sh -c "$INSIDE" >/dev/null || return 1
 	"${PODMAN[@]}" inspect -f '{{.State.Pid}}' "$NAME"
 }
 podman_musl() {
@@ -167,7 +170,7 @@ podman_musl() {
 	"${PODMAN[@]}" rm -f -t 0 "$NAME" >/dev/null 2>&1
 	"${PODMAN[@]}" run -d --name "$NAME" "${RUN_FLAGS[@]}" \
 		-v "$tmp/vol-musl:/opt/kashim:ro" -v "$tmp/keepalive.conf:/etc/keepalive.conf:ro" \
-		-v "$tmp/ctmp:/tmp" "${env[@]}" "$MUSL_IMAGE" /bin/probe listen /tmp/port 120 >/dev/null || return 1
+		-v "$tmp/keepalive.conf.cache:/etc/keepalive.conf.cache:ro" -v "$tmp/ctmp:/tmp" "${env[@]}" "$MUSL_IMAGE" /bin/probe listen /tmp/port 120 >/dev/null || return 1
 	for _ in $(seq 100); do [ -s "$tmp/ctmp/port" ] && break; sleep 0.05; done
 	"${PODMAN[@]}" exec -d "$NAME" /bin/probe connect "$(cat "$tmp/ctmp/port")" 120 >/dev/null || return 1
 	"${PODMAN[@]}" inspect -f '{{.State.Pid}}' "$NAME"
@@ -190,9 +193,11 @@ chroot_run() {
 		set -e
 		ip link set lo up
 		mount -t overlay overlay -o "lowerdir=$1,upperdir=$2/up,workdir=$2/work" "$2/merged"
-		mkdir -p "$2/merged/opt/kashim" "$2/merged/tmp" && touch "$2/merged/etc/keepalive.conf"
+		mkdir -p "$2/merged/opt/kashim" "$2/merged/tmp"
+		touch "$2/merged/etc/keepalive.conf" "$2/merged/etc/keepalive.conf.cache"
 		mount --bind "$3" "$2/merged/opt/kashim" && mount -o remount,bind,ro "$2/merged/opt/kashim"
 		mount --bind "$4" "$2/merged/etc/keepalive.conf" && mount -o remount,bind,ro "$2/merged/etc/keepalive.conf"
+		mount --bind "$4.cache" "$2/merged/etc/keepalive.conf.cache"
 		mount --bind "$5" "$2/merged/tmp"
 		exec "$6" -c "$CHROOT_EXEC" "$2/merged" "${@:7}"
 	' bash "$root" "$m" "$vol" "$tmp/keepalive.conf" "$tmp/ctmp" "$PYTHON" "${#envs[@]}" "${envs[@]}" "$@" \

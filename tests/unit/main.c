@@ -9,6 +9,7 @@ Suite *shim_suite(void);
 Suite *settings_suite(void);
 Suite *conffile_suite(void);
 Suite *rules_suite(void);
+Suite *compiled_suite(void);
 #endif
 
 int main(void)
@@ -21,6 +22,7 @@ int main(void)
 	SRunner *sr = srunner_create(settings_suite());
 	srunner_add_suite(sr, conffile_suite());
 	srunner_add_suite(sr, rules_suite());
+	srunner_add_suite(sr, compiled_suite());
 #endif
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

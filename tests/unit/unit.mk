@@ -3,7 +3,9 @@
 UNIT_CFLAGS := $(KASHIM_WARN) -g
 
 $(B)/tests/test_config: tests/unit/main.c tests/unit/test_settings.c tests/unit/test_conffile.c tests/unit/test_rules.c \
-                        config/settings.c config/conffile.c config/rules.c $(wildcard tests/unit/*.h config/*.h) $(B)/.flags | $(B)/.deps-build
+                        tests/unit/test_compiled.c config/compiled.c config/compiled_write.c config/glob.c \
+                        config/settings.c config/conffile.c config/rules.c $(wildcard tests/unit/*.h config/*.h) \
+                        $(B)/.flags | $(B)/.deps-build
 	@mkdir -p $(dir $@)
 	$(CC) $(UNIT_CFLAGS) $(CFLAGS) $(CONFUSE_CFLAGS) $(CHECK_CFLAGS) -o $@ \
 		$(filter %.c,$^) $(CONFUSE_LIBS) $(CHECK_LIBS)
