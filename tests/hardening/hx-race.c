@@ -1,24 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hx-race FIFO N - sockets made while another thread reads the settings.
+ * hx-race WAIT N - sockets made while another thread reads the settings.
  *
- * KASHIM_CONFIG is FIFO, read by the stand-in config plugin
- * (libhx-slowconf.so): a thread's first socket() stays inside kashim's
- * initialisation until the FIFO gets its text. Meanwhile 4 threads make N
- * TCP sockets each and connect them to a local listener (made with raw
- * system calls, unseen by the shim); on every other one the program first
- * sets SO_KEEPALIVE and TCP_KEEPIDLE = 777 itself. Then the FIFO gets
- * "idle = 44 interval = 7" (and "rules = 1" when HX_RULES is set: the
- * plugin then adds a destination rule no socket here matches) and the
- * thread finishes. Prints:
+ * A thread makes the first TCP socket, which reads the settings; the test
+ * holds it there (strace delays its open of the compiled config). After
+ * WAIT ms, 4 threads make N TCP sockets in all and connect them to a local
+ * listener (made with raw system calls, unseen by the shim); on every other
+ * one the program first sets SO_KEEPALIVE and TCP_KEEPIDLE = 777 itself.
+ * Then the reader is joined. The config says idle 44, interval 7 (and may
+ * have a destination rule no socket here matches). Prints:
  *   plain K/N chosen C/N
  * K: the sockets the program left alone that have keepalive 44/7; C: those
- * it chose for that have its 777 and kashim's interval 7. FIFO "-": the
- * control run, without the shim (nothing to wait for).
+ * it chose for that have its 777 and kashim's interval 7.
  */
 #include "hx.h" /* first: it defines _GNU_SOURCE */
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -72,8 +68,7 @@ static int raw_listener(void)
 int main(int argc, char **argv)
 {
 	pthread_t reader, makers[THREADS];
-	const char *text = getenv("HX_RULES") ? "idle = 44 interval = 7 rules = 1\n" : "idle = 44 interval = 7\n";
-	int writer = -1, plain = 0, chosen = 0, n;
+	int plain = 0, chosen = 0, n, wait_ms;
 
 	if (argc != 3)
 		return 2;
@@ -84,23 +79,13 @@ int main(int argc, char **argv)
 	raw_listener();
 	if (!fds || pthread_create(&reader, NULL, blocked, NULL) != 0)
 		hx_die("start");
-	/* The reader holds the FIFO open once it is inside the plugin. */
-	for (int i = 0; i < 3000 && writer < 0 && strcmp(argv[1], "-"); i++) {
-		writer = open(argv[1], O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-		if (writer < 0)
-			nanosleep(&(struct timespec){0, 1000000}, NULL);
-	}
-	if (writer < 0 && strcmp(argv[1], "-"))
-		hx_die("the reader never opened the FIFO");
+	wait_ms = atoi(argv[1]);
+	nanosleep(&(struct timespec){wait_ms / 1000, wait_ms % 1000 * 1000000L}, NULL);
 	for (int t = 0; t < THREADS; t++)
 		if (pthread_create(&makers[t], NULL, maker, fds + t * per_thread) != 0)
 			hx_die("pthread_create");
 	for (int t = 0; t < THREADS; t++)
 		pthread_join(makers[t], NULL);
-	if (writer >= 0 && write(writer, text, strlen(text)) < 0)
-		hx_die("write");
-	if (writer >= 0)
-		close(writer);
 	pthread_join(reader, NULL);
 	for (int i = 0; i < n; i++) {
 		struct hx_ka ka;
