@@ -38,7 +38,7 @@ B := $(if $(MUSL),build-musl,$(if $(PORTABLE),build-portable,build))
 SHIM_SRC   := shim/real.c shim/init.c shim/log.c shim/apply.c shim/pending.c shim/socket.c \
               shim/connect.c shim/accept.c shim/setsockopt.c shim/close.c shim/dup.c shim/rules.c shim/fdstate.c \
               shim/chroot.c config/settings.c config/compiled.c config/glob.c
-PLUGIN_SRC := config/conffile.c config/rules.c config/settings.c config/glob.c
+PLUGIN_SRC := config/conffile.c config/rules.c config/settings.c config/glob.c config/glibc-compat.c
 SHIM_OBJ   := $(SHIM_SRC:%.c=$(B)/obj/%.o)
 PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(B)/obj/%.o)
 
@@ -55,7 +55,7 @@ all: $(LIB) $(PLUGIN)
 KASHIM_INSTALL_GOALS := check demo bench check-asan check-valgrind deps test-deps
 KASHIM_DEPS_MODE := $(if $(filter $(KASHIM_INSTALL_GOALS),$(MAKECMDGOALS)),,--check)
 $(B)/.deps-build:
-	@CC='$(CC)' scripts/install-deps $(KASHIM_DEPS_MODE) build
+	@CC='$(CC)' scripts/install-deps $(KASHIM_DEPS_MODE) $(if $(MUSL),musl,build)
 	@mkdir -p $(B) && touch $@
 $(B)/.deps-test: | $(B)/.deps-build
 	@scripts/install-deps $(KASHIM_DEPS_MODE) test
@@ -92,8 +92,9 @@ include $(sort $(wildcard mk/*.mk))
 
 # The README's test command: unit tests, then every shell test (tests/*/*.t).
 # Root-only tests (network namespaces, mounts) say SKIP, with why, otherwise.
+# TESTS=PATTERN... runs only the files tests/run would select with them.
 check: all $(CHECK_DEPS) | $(B)/.deps-test
-	tests/run
+	tests/run $(TESTS)
 
 clean:
 	rm -rf $(B)

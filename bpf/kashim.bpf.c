@@ -11,6 +11,10 @@
  *                     "set to 0" differs from "never set") or, with override,
  *                     vetoes them (the application still gets success).
  *
+ * Each copy counts in its own per-CPU map (kashim_bpf.h: kashim_bpf_counts)
+ * every connection it runs for, under what the deciding copy gave it (that
+ * copy leaves the outcome in the socket storage for the copies above it).
+ *
  * Programs of deeper cgroups run first: the first copy that sees a socket
  * decides for it (sock_ops: the connection's mark in the shared socket
  * storage; setsockopt: the owner there), and the copies of ancestor cgroups
@@ -48,7 +52,16 @@ char LICENSE[] SEC("license") = "Dual MIT/GPL";
 
 /* Written by the loader before load and by `kashim-bpf reload` after. */
 struct kashim_bpf_conf kashim_conf SEC(".data") = {.keepalive = 1};
-struct kashim_bpf_counts kashim_counts SEC(".bss");
+
+/* This copy's counters: one entry, one copy per CPU, so that connections on
+ * different CPUs never share a cache line; added to atomically all the
+ * same (a softirq's accept may interrupt a connect() on the same CPU). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kashim_bpf_counts);
+} kashim_counts SEC(".maps");
 
 /* One map for every attachment (the loader pins it and reuses it), cloned
  * from a listener to the connections it accepts. */
@@ -58,6 +71,32 @@ struct {
 	__type(key, int);
 	__type(value, struct kashim_sk);
 } kashim_sk_state SEC(".maps");
+
+/* This CPU's counters (NULL only if the map could not be read). */
+static __always_inline struct kashim_bpf_counts *counts(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&kashim_counts, &zero);
+}
+
+/* Add one connection end under @out (KASHIM_BPF_OUT_*, the rule bit or'ed
+ * in; 0: not known) and @failed refusals to this CPU's counters: one
+ * lookup per run. */
+static __always_inline void count(__u32 out, __u32 failed)
+{
+	struct kashim_bpf_counts *c = counts();
+	__u32 i = (out & KASHIM_BPF_OUT_MASK) - 1;
+
+	if (!c)
+		return;
+	if (i < KASHIM_BPF_OUTCOMES)
+		__sync_fetch_and_add(&c->outcome[i], 1);
+	if (out & KASHIM_BPF_OUT_RULE)
+		__sync_fetch_and_add(&c->rule_matched, 1);
+	if (failed)
+		__sync_fetch_and_add(&c->failed, failed);
+}
 
 /* setsockopt: the socket's state when this copy decides for it, NULL when
  * another (deeper) attachment claimed it first or no storage could be had. */
@@ -77,18 +116,18 @@ static __always_inline struct kashim_sk *claim(struct bpf_sock *sk)
 	return st;
 }
 
-/* bpf_setsockopt of one int option; a refusal is counted, not fatal. */
-static __always_inline void set_int(struct bpf_sock_ops *skops, int level, int name, int value)
+/* bpf_setsockopt of one int option; 1 when refused (counted, not fatal). */
+static __always_inline __u32 set_int(struct bpf_sock_ops *skops, int level, int name, int value)
 {
-	if (bpf_setsockopt(skops, level, name, &value, sizeof value))
-		__sync_fetch_and_add(&kashim_counts.failed, 1);
+	return bpf_setsockopt(skops, level, name, &value, sizeof value) != 0;
 }
 
 /* The first copy that runs for a connection event marks it decided, in
  * the socket storage every copy shares: the socket cookie's low 32 bits, so
  * that the mark an accepted connection inherits from its listener (the
  * storage is cloned) is not taken for its own. Returns true when a deeper
- * copy already decided. Without storage (no memory) this copy decides. */
+ * copy already decided. Without storage (no memory) this copy decides,
+ * and it is counted as failed. */
 static __always_inline int decided_before(struct bpf_sock_ops *skops, struct kashim_sk **stp)
 {
 	__u32 mark = (__u32)bpf_get_socket_cookie(skops);
@@ -97,10 +136,8 @@ static __always_inline int decided_before(struct bpf_sock_ops *skops, struct kas
 	if (skops->sk)
 		st = bpf_sk_storage_get(&kashim_sk_state, skops->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	*stp = st;
-	if (!st) {
-		__sync_fetch_and_add(&kashim_counts.failed, 1);
+	if (!st)
 		return 0;
-	}
 	if (st->decided == mark)
 		return 1;
 	st->decided = mark;
@@ -188,10 +225,12 @@ static long rule_try(__u32 i, void *ctx)
 }
 
 /* The settings for the connection of @skops: the first rule that matches
- * its address, else the attachment's own. */
-static __always_inline void settings_for(struct bpf_sock_ops *skops, struct eff *e)
+ * its address, else the attachment's own. Returns KASHIM_BPF_OUT_RULE when
+ * a rule matched, else 0. */
+static __always_inline __u32 settings_for(struct bpf_sock_ops *skops, struct eff *e)
 {
 	struct rule_ctx c = {.hit = -1};
+	const struct kashim_bpf_rule *r;
 	__u32 n = kashim_conf.nrules;
 
 	e->keepalive = kashim_conf.keepalive;
@@ -200,73 +239,101 @@ static __always_inline void settings_for(struct bpf_sock_ops *skops, struct eff 
 	e->count = kashim_conf.count;
 	e->user_timeout = kashim_conf.user_timeout;
 	if (!n)
-		return;
+		return 0;
 	rule_addr(skops, &c);
 	bpf_loop(n < KASHIM_BPF_RULES_MAX ? n : KASHIM_BPF_RULES_MAX, rule_try, &c, 0);
-	if (c.hit >= 0 && c.hit < KASHIM_BPF_RULES_MAX) {
-		const struct kashim_bpf_rule *r = &kashim_conf.rules[c.hit];
-
-		e->keepalive = r->keepalive;
-		e->idle = r->idle;
-		e->interval = r->interval;
-		e->count = r->count;
-		e->user_timeout = r->user_timeout;
-	}
+	if (c.hit < 0 || c.hit >= KASHIM_BPF_RULES_MAX)
+		return 0;
+	r = &kashim_conf.rules[c.hit];
+	e->keepalive = r->keepalive;
+	e->idle = r->idle;
+	e->interval = r->interval;
+	e->count = r->count;
+	e->user_timeout = r->user_timeout;
+	return KASHIM_BPF_OUT_RULE;
 }
 
-SEC("sockops")
-/* Contract: configures the connection of a connect or accept event as
- * described at the top of this file; always returns 1 (never refuses). */
-int kashim_sock_ops(struct bpf_sock_ops *skops)
+/* True when SO_KEEPALIVE is on already, by a call the setsockopt program
+ * did not see (made before the attachment, or by a listener's owner
+ * elsewhere). */
+static __always_inline int keepalive_on(struct bpf_sock_ops *skops)
 {
-	struct eff e;
-	struct kashim_sk *st;
-	__u32 app = 0;
 	int on = 0;
 
-	if (skops->op != BPF_SOCK_OPS_TCP_CONNECT_CB &&
-	    skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
-		return 1;
-	if (decided_before(skops, &st))
-		return 1;
-	settings_for(skops, &e);
-	if (!e.keepalive) {
-		__sync_fetch_and_add(&kashim_counts.exempt, 1);
-		return 1;
-	}
-	/* The application's recorded choices (accepted connections inherit
-	 * the listener's). */
-	if (!kashim_conf.override) {
-		if (st && st->owner == kashim_conf.instance)
-			app = st->app_set;
-		/* Keepalive already on by a call we did not see (made before
-		 * the attachment, or by a listener's owner elsewhere): the
-		 * owner chose, and the shim leaves such sockets alone too. */
-		if (!(app & KASHIM_BPF_APP_KEEPALIVE) &&
-		    bpf_getsockopt(skops, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == 0 && on) {
-			__sync_fetch_and_add(&kashim_counts.app_chose, 1);
-			return 1;
-		}
-	}
+	return bpf_getsockopt(skops, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on) == 0 && on;
+}
+
+/* Apply @e to the connection of @skops, leaving alone what the application
+ * set itself unless override (its calls recorded in @st, which may be
+ * NULL); returns the KASHIM_BPF_OUT_* outcome, *@failed the options the
+ * kernel refused. */
+static __always_inline __u32 configure(struct bpf_sock_ops *skops, struct kashim_sk *st,
+				       const struct eff *e, __u32 *failed)
+{
+	int mine = st && st->owner == kashim_conf.instance;
+	__u32 app = 0, chose;
+
+	if (!e->keepalive)
+		return KASHIM_BPF_OUT_EXEMPT;
+	/* Its recorded choices (accepted connections inherit the
+	 * listener's), without override. */
+	if (mine && !kashim_conf.override)
+		app = st->app_set;
+	/* Whether it chose SO_KEEPALIVE: a call recorded, let through or
+	 * vetoed, or keepalive on already by a call we did not see (made
+	 * before the attachment, or by a listener's owner elsewhere), which
+	 * the shim leaves alone too. */
+	chose = (app & KASHIM_BPF_APP_KEEPALIVE) ||
+		(mine && kashim_conf.override && (st->vetoed & KASHIM_BPF_APP_KEEPALIVE));
+	if (!chose)
+		chose = keepalive_on(skops);
+	if (chose && !kashim_conf.override && !(app & KASHIM_BPF_APP_KEEPALIVE))
+		return KASHIM_BPF_OUT_APP_CHOSE;
 	/* As with the shim, which sets everything at socket() and lets the
 	 * application's later calls overwrite: each option it set stays its
 	 * own, the others are ours (SO_KEEPALIVE 0 keeps probes off). The
 	 * timings go first: set after SO_KEEPALIVE, TCP_KEEPIDLE would re-arm
 	 * the keepalive timer a second time. */
 	if (!(app & KASHIM_BPF_APP_IDLE))
-		set_int(skops, SOL_TCP, TCP_KEEPIDLE, e.idle);
+		*failed += set_int(skops, SOL_TCP, TCP_KEEPIDLE, e->idle);
 	if (!(app & KASHIM_BPF_APP_INTERVAL))
-		set_int(skops, SOL_TCP, TCP_KEEPINTVL, e.interval);
+		*failed += set_int(skops, SOL_TCP, TCP_KEEPINTVL, e->interval);
 	if (!(app & KASHIM_BPF_APP_COUNT))
-		set_int(skops, SOL_TCP, TCP_KEEPCNT, e.count);
-	if (e.user_timeout > 0 && !(app & KASHIM_BPF_APP_USER_TIMEOUT))
-		set_int(skops, SOL_TCP, TCP_USER_TIMEOUT, e.user_timeout);
-	if (app & KASHIM_BPF_APP_KEEPALIVE) {
-		__sync_fetch_and_add(&kashim_counts.app_chose, 1);
+		*failed += set_int(skops, SOL_TCP, TCP_KEEPCNT, e->count);
+	if (e->user_timeout > 0 && !(app & KASHIM_BPF_APP_USER_TIMEOUT))
+		*failed += set_int(skops, SOL_TCP, TCP_USER_TIMEOUT, e->user_timeout);
+	if (app & KASHIM_BPF_APP_KEEPALIVE)
+		return KASHIM_BPF_OUT_APP_CHOSE;
+	*failed += set_int(skops, SOL_SOCKET, SO_KEEPALIVE, 1);
+	/* Without override, a choice returned above. */
+	return chose ? KASHIM_BPF_OUT_OVERRIDDEN : KASHIM_BPF_OUT_CONFIGURED;
+}
+
+SEC("sockops")
+/* Contract: configures the connection of a connect or accept event as
+ * described at the top of this file and counts it (kashim_bpf_counts);
+ * always returns 1 (never refuses). */
+int kashim_sock_ops(struct bpf_sock_ops *skops)
+{
+	struct eff e;
+	struct kashim_sk *st;
+	__u32 out, failed = 0;
+
+	if (skops->op != BPF_SOCK_OPS_TCP_CONNECT_CB &&
+	    skops->op != BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB)
+		return 1;
+	if (decided_before(skops, &st)) {
+		/* A deeper attachment decided (or this one, for an earlier
+		 * connect() of the same socket): counted here as there. */
+		out = st ? st->outcome : 0;
 	} else {
-		set_int(skops, SOL_SOCKET, SO_KEEPALIVE, 1);
-		__sync_fetch_and_add(&kashim_counts.configured, 1);
+		failed = !st;
+		out = settings_for(skops, &e);
+		out |= configure(skops, st, &e, &failed);
+		if (st)
+			st->outcome = (__u8)out;
 	}
+	count(out, failed);
 	return 1;
 }
 
@@ -319,8 +386,10 @@ SEC("cgroup/setsockopt")
 int kashim_setsockopt(struct bpf_sockopt *ctx)
 {
 	struct bpf_sock *sk = ctx->sk;
+	struct kashim_bpf_counts *c;
 	struct kashim_sk *st;
 	__u32 bit = option_bit(ctx->level, ctx->optname);
+	int valid;
 
 	/* TCP is SOCK_STREAM with IPPROTO_TCP: a raw socket (SOCK_RAW,
 	 * IPPROTO_TCP) is not, and its calls fail as they would. */
@@ -335,14 +404,22 @@ int kashim_setsockopt(struct bpf_sockopt *ctx)
 	st = claim(sk);
 	if (!st || !kashim_conf.keepalive)
 		return 1;
+	valid = call_valid(ctx, bit);
 	if (kashim_conf.override &&
 	    !(bit == KASHIM_BPF_APP_USER_TIMEOUT && kashim_conf.user_timeout <= 0)) {
+		/* A valid call is the application's choice, replaced: kept
+		 * apart from the calls let through, which a later reload
+		 * without override leaves alone. */
+		if (valid)
+			st->vetoed |= bit;
 		/* -1: skip the kernel's handler; the caller sees success. */
 		ctx->optlen = -1;
-		__sync_fetch_and_add(&kashim_counts.vetoed, 1);
+		c = counts();
+		if (c)
+			__sync_fetch_and_add(&c->vetoed, 1);
 		return 1;
 	}
-	if (call_valid(ctx, bit))
+	if (valid)
 		st->app_set |= bit;
 	return 1;
 }

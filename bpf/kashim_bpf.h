@@ -2,7 +2,8 @@
 /*
  * kashim_bpf.h - what the BPF programs (kashim.bpf.c) and their loader
  * (kashim-bpf) share: the layout of the program's .data (its settings,
- * written by the loader, rewritten by reload) and .bss (its counters).
+ * written by the loader, rewritten by reload), its counters and the
+ * socket storage.
  *
  * Each attachment is its own loaded copy of the programs, so the settings
  * need no lookup: the kernel runs the copy attached to the socket's cgroup.
@@ -26,12 +27,32 @@ enum {
 };
 
 /* Socket storage, shared by every attachment (one pinned map): which
- * attachment decided for this socket, and what the application chose. */
+ * attachment decided for this socket, what the application chose, and what
+ * the deciding copy counted. 16 bytes, as in earlier builds: a pinned map
+ * is reused only by a build whose value has its size, so attachments of an
+ * earlier build keep sharing it with this one (their __u32 app_set covers
+ * app_set, outcome and vetoed; they use only its low bits, which on a
+ * little-endian machine are app_set's). */
 struct kashim_sk {
 	__u64 owner;      /* instance id of the attachment that claimed it, 0 none */
-	__u32 app_set;    /* KASHIM_BPF_APP_* */
+	__u16 app_set;    /* KASHIM_BPF_APP_*: set by the application, let through */
+	__u8 outcome;     /* KASHIM_BPF_OUT_* of the connection `decided` marks */
+	__u8 vetoed;      /* KASHIM_BPF_APP_*: set by the application, vetoed (override) */
 	__u32 decided;    /* low 32 bits of the cookie of the connection a copy
 			   * decided for (sock_ops), 0 none */
+};
+
+/* What a connection (one end: a connect or an accepted connection) got,
+ * as counted: kashim_sk.outcome, the rule bit or'ed in. 0: not known (a
+ * copy of an earlier build decided). */
+enum {
+	KASHIM_BPF_OUT_CONFIGURED = 1, /* kashim's SO_KEEPALIVE and timings */
+	KASHIM_BPF_OUT_APP_CHOSE,      /* SO_KEEPALIVE left as the application chose */
+	KASHIM_BPF_OUT_OVERRIDDEN,     /* the application chose; override put kashim's */
+	KASHIM_BPF_OUT_EXEMPT,         /* keepalive = false (attachment or rule): untouched */
+	KASHIM_BPF_OUTCOMES = KASHIM_BPF_OUT_EXEMPT,
+	KASHIM_BPF_OUT_MASK = 0x7f,
+	KASHIM_BPF_OUT_RULE = 0x80,    /* its settings came from a destination/listen rule */
 };
 
 /* Destination and listen rules one attachment holds, tried in order: the
@@ -72,13 +93,17 @@ struct kashim_bpf_conf {
 	char section[128];    /* cgroup section applied, or "" */
 };
 
-/* Counters, the only variable in .bss. */
+/* The counters of one attachment: the value of its per-CPU array map
+ * (one entry, one copy per CPU, summed by the loader). Each connection end
+ * the programs run for (a connect() made in the cgroup or below: counted
+ * at its SYN; a connection accepted by a listener there) counts once under
+ * one outcome, in the attachment that decided (the deepest) and in every
+ * attachment above it that runs for it. */
 struct kashim_bpf_counts {
-	__u64 configured;     /* connections given the settings */
-	__u64 app_chose;      /* left alone: the application chose (override off) */
-	__u64 exempt;         /* left alone: the attachment is keepalive = false */
+	__u64 outcome[KASHIM_BPF_OUTCOMES]; /* by KASHIM_BPF_OUT_* - 1 */
+	__u64 rule_matched;   /* of those, settings from a destination or listen rule */
 	__u64 vetoed;         /* application setsockopt() calls swallowed (override) */
-	__u64 failed;         /* bpf_setsockopt() refused an option */
+	__u64 failed;         /* bpf_setsockopt() refused an option, or no socket storage */
 };
 
 #endif

@@ -7,7 +7,7 @@
  *   kashim-bpf attach [OPTIONS] CGROUP | attach --all   (also --dry-run)
  *   kashim-bpf explain [OPTIONS] CGROUP
  *   kashim-bpf detach CGROUP | detach --stale
- *   kashim-bpf status [--json]
+ *   kashim-bpf status [--json | --prometheus]
  *   kashim-bpf reload [-c FILE] [CGROUP]
  *   kashim-bpf --systemd-dropin UNIT
  *
@@ -48,7 +48,7 @@ static void usage(FILE *out)
 		"       kashim-bpf attach [-c FILE] [--evict] --all\n"
 		"       kashim-bpf explain [OPTION]... [--to HOST:PORT | --listen [HOST:]PORT] CGROUP\n"
 		"       kashim-bpf detach CGROUP | --stale\n"
-		"       kashim-bpf status [--json]\n"
+		"       kashim-bpf status [--json | --prometheus]\n"
 		"       kashim-bpf reload [-c FILE] [CGROUP]\n"
 		"       kashim-bpf --systemd-dropin UNIT\n"
 		"\n"
@@ -76,6 +76,7 @@ static void usage(FILE *out)
 		"      --listen [HOST:]PORT explain: the same for a connection accepted there\n"
 		"      --stale              detach: every attachment whose cgroup was removed\n"
 		"      --json               status: JSON output\n"
+		"      --prometheus         status: the counters in Prometheus text format\n"
 		"  -h, --help               show this help\n"
 		"  -V, --version            show the version\n"
 		"\n"
@@ -86,33 +87,6 @@ static void usage(FILE *out)
 }
 
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Contract: the length of the valid UTF-8 sequence at @p (1..4), 0 when
- * the bytes there are not one (overlong, surrogate, past U+10FFFF, cut). */
-static size_t kb_utf8_len(const unsigned char *p)
-{
-	size_t n;
-	unsigned cp;
-
-	if (*p < 0x80)
-		return 1;
-	if (*p >= 0xc2 && *p <= 0xdf)
-		n = 2, cp = *p & 0x1f;
-	else if (*p >= 0xe0 && *p <= 0xef)
-		n = 3, cp = *p & 0x0f;
-	else if (*p >= 0xf0 && *p <= 0xf4)
-		n = 4, cp = *p & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
 
 /* Contract: one line naming what was wrong, then the help hint; returns 2. */
 static int bad_usage(const char *fmt, ...)
@@ -505,123 +479,26 @@ static int cmd_detach(int argc, char **argv)
 
 /* ---- status ------------------------------------------------------------- */
 
-/* Contract: @s as a JSON string: valid UTF-8 as it is, each byte that is
- * not part of a valid sequence as U+DC80..U+DCFF (Python's surrogateescape:
- * os.fsencode() gives the name's bytes back). */
-static void json_string(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	putchar('"');
-	while (*p) {
-		size_t n = kb_utf8_len(p);
-
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
-		else if (n)
-			fwrite(p, 1, n, stdout);
-		else
-			printf("\\u%04x", 0xdc00 | *p);
-		p += n ? n : 1;
-	}
-	putchar('"');
-}
-
-/* Contract: the attachments as one JSON document on stdout. */
-static void status_json(const struct kb_attachment *list, size_t n)
-{
-	printf("{\"attachments\": [");
-	for (size_t i = 0; i < n; i++) {
-		const struct kb_attachment *a = &list[i];
-		const struct kashim_bpf_conf *c = &a->conf;
-		const struct kashim_bpf_counts *k = &a->counts;
-		char src[512];
-
-		printf("%s\n  {\"cgroup\": ", i ? "," : "");
-		json_string(a->stale ? (a->have_conf ? c->cgroup : "") : a->path);
-		printf(", \"cgroup_id\": %llu, \"stale\": %s, \"detached\": %s, \"pins\": ",
-		       (unsigned long long)a->cgroup_id, a->stale ? "true" : "false", a->detached ? "true" : "false");
-		json_string(a->dir);
-		if (a->have_conf) {
-			printf(", \"keepalive\": %s, \"idle\": %d, \"interval\": %d, \"count\": %d, "
-			       "\"user_timeout\": %d, \"user_timeout_auto\": %s, \"override\": %s, \"sources\": {",
-			       c->keepalive ? "true" : "false", c->idle, c->interval, c->count, c->user_timeout,
-			       c->user_timeout_auto ? "true" : "false", c->override ? "true" : "false");
-			for (int f = 0; f < KASHIM_NFIELDS; f++) {
-				printf("%s\"%s\": ", f ? ", " : "", kashim_field_name(f));
-				json_string(kb_source_text(c, f, src, sizeof src));
-			}
-			printf("}");
-		}
-		if (a->have_counts)
-			printf(", \"configured\": %llu, \"left_alone\": %llu, \"app_chose\": %llu, "
-			       "\"exempt\": %llu, \"vetoed\": %llu, \"failed\": %llu",
-			       (unsigned long long)k->configured, (unsigned long long)(k->app_chose + k->exempt),
-			       (unsigned long long)k->app_chose, (unsigned long long)k->exempt,
-			       (unsigned long long)k->vetoed, (unsigned long long)k->failed);
-		printf(", \"sock_ops_run_time_ns\": %llu, \"sock_ops_run_cnt\": %llu, "
-		       "\"setsockopt_run_time_ns\": %llu, \"setsockopt_run_cnt\": %llu}",
-		       (unsigned long long)a->run_time_ns[0], (unsigned long long)a->run_cnt[0],
-		       (unsigned long long)a->run_time_ns[1], (unsigned long long)a->run_cnt[1]);
-	}
-	printf("%s]}\n", n ? "\n" : "");
-}
-
-/* Contract: the attachments as a table on stdout. */
-static void status_table(const struct kb_attachment *list, size_t n)
-{
-	if (!n) {
-		printf("no kashim-bpf attachment\n");
-		return;
-	}
-	printf("%-40s %-9s %5s %5s %4s %12s %8s %10s %10s\n", "CGROUP", "KEEPALIVE", "IDLE", "INTVL", "CNT",
-	       "USER_TIMEOUT", "OVERRIDE", "CONFIGURED", "LEFT_ALONE");
-	for (size_t i = 0; i < n; i++) {
-		const struct kb_attachment *a = &list[i];
-		const struct kashim_bpf_conf *c = &a->conf;
-
-		if (!a->have_conf) {
-			/* Left by another build (its settings' layout differs):
-			 * nothing to show as if it were ours. */
-			printf("%-40s %-9s %5s %5s %4s %12s %8s %10llu %10s  (another build: settings unreadable; "
-			       "kashim-bpf attach again replaces it)\n", a->stale ? a->dir : a->path, "?", "?", "?",
-			       "?", "?", "?", (unsigned long long)a->counts.configured, "?");
-			continue;
-		}
-		printf("%-40s %-9s %5d %5d %4d %12d %8s %10llu %10llu%s\n",
-		       !a->stale ? a->path : c->cgroup,
-		       c->keepalive ? "on" : "exempt", c->idle, c->interval, c->count, c->user_timeout,
-		       c->override ? "on" : "off", (unsigned long long)a->counts.configured,
-		       (unsigned long long)(a->counts.app_chose + a->counts.exempt),
-		       a->stale      ? "  (stale: cgroup removed; kashim-bpf detach --stale)"
-		       : a->detached ? "  (detached elsewhere: not in force; kashim-bpf attach again)"
-				     : "");
-	}
-}
-
 /* Contract: the status command; its exit status. */
 static int cmd_status(int argc, char **argv)
 {
+	enum kb_report how = KB_REPORT_TABLE;
 	struct kb_attachment *list;
-	bool json = false;
 	size_t n;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "-j"))
-			json = true;
+			how = KB_REPORT_JSON;
+		else if (!strcmp(argv[i], "--prometheus"))
+			how = KB_REPORT_PROMETHEUS;
 		else
 			return bad_usage("status: unknown argument '%s'", argv[i]);
 	}
 	if ((rc = need_root("status")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
 		return rc;
 	list = kb_list(&n);
-	if (json)
-		status_json(list, n);
-	else
-		status_table(list, n);
+	kb_report(stdout, list, n, how);
 	free(list);
 	return KB_EXIT_OK;
 }

@@ -177,6 +177,15 @@ enum kb_attach_result { KB_ATTACHED, KB_UPDATED, KB_REPLACED };
 int kb_attach(const struct kb_cgroup *cg, const struct kashim_bpf_conf *conf, bool evict,
 	      enum kb_attach_result *result, const char **why);
 
+/* ---- report.c ----------------------------------------------------------- */
+
+enum kb_report { KB_REPORT_TABLE, KB_REPORT_JSON, KB_REPORT_PROMETHEUS };
+
+/* Print the attachments @list (@n of them) on @out: a table, one JSON
+ * document, or their counters in the Prometheus text format. What cannot
+ * be read (another build's layout) is shown as unreadable, never as 0. */
+void kb_report(FILE *out, const struct kb_attachment *list, size_t n, enum kb_report how);
+
 /* ---- neighbours.c ------------------------------------------------------- */
 
 /* KB_EXIT_OK when kashim's programs may attach to @cg without displacing

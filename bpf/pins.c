@@ -2,8 +2,8 @@
 /*
  * pins.c - attachments as pinned objects in bpffs, so that nothing keeps
  * running: KB_PIN_ROOT/<cgroup id>/ holds the two links (sock_ops,
- * setsockopt) and the copy's two maps (data: its settings, bss: its
- * counters). KB_PIN_SK_STATE is the socket storage every copy shares.
+ * setsockopt) and the copy's two maps (data: its settings, counts: its
+ * per-CPU counters). KB_PIN_SK_STATE is the socket storage every copy shares.
  * A link pinned here stays attached until detach or reboot; when its
  * cgroup is removed it stays pinned but defunct (stale) until unpinned.
  */
@@ -27,6 +27,7 @@
 static char libbpf_last[512];
 
 static bool read_map(const char *path, void *value, size_t size);
+static bool read_counts(const char *path, struct kashim_bpf_counts *c);
 static int detach_dir(const char *dir);
 
 /* libbpf's messages are kept, not printed: the one that explains a refusal
@@ -92,7 +93,8 @@ static const char *refusal(int err, bool load)
 /* Contract: removes every pin kashim-bpf makes in @dir, then @dir. */
 static void unpin_dir(const char *dir)
 {
-	static const char *const names[] = {"sock_ops", "setsockopt", "data", "bss"};
+	/* bss: the counters of earlier builds. */
+	static const char *const names[] = {"sock_ops", "setsockopt", "data", "counts", "bss"};
 	char path[600];
 
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -192,6 +194,19 @@ static const char *link_mismatch(const char *path, uint64_t id, struct bpf_progr
 	return same ? "" : "from another build";
 }
 
+/* Pin the maps of the loaded copy @skel in @dir: data (its settings) and
+ * counts (its counters). False, errno set, when one could not be pinned. */
+static bool pin_maps(struct kashim_bpf *skel, const char *dir)
+{
+	char path[600];
+
+	snprintf(path, sizeof path, "%s/data", dir);
+	if (bpf_map__pin(skel->maps.data, path))
+		return false;
+	snprintf(path, sizeof path, "%s/counts", dir);
+	return bpf_map__pin(skel->maps.kashim_counts, path) == 0;
+}
+
 /* Attach the loaded copy @skel to @cgfd, pinned in @dir (made here). */
 static int attach_copy(struct kashim_bpf *skel, int cgfd, const char *dir)
 {
@@ -204,11 +219,7 @@ static int attach_copy(struct kashim_bpf *skel, int cgfd, const char *dir)
 	}
 	/* Maps first: an attachment is only listed once it has links, and
 	 * then always has its settings to show. */
-	snprintf(path, sizeof path, "%s/data", dir);
-	rc = bpf_map__pin(skel->maps.data, path) ? KB_EXIT_REFUSED : KB_EXIT_OK;
-	snprintf(path, sizeof path, "%s/bss", dir);
-	if (rc == KB_EXIT_OK && bpf_map__pin(skel->maps.bss, path))
-		rc = KB_EXIT_REFUSED;
+	rc = pin_maps(skel, dir) ? KB_EXIT_OK : KB_EXIT_REFUSED;
 	if (rc != KB_EXIT_OK)
 		kb_err("cannot pin the maps in %s: %s", dir, strerror(errno));
 	/* setsockopt first, so no connection is configured before the
@@ -223,10 +234,11 @@ static int attach_copy(struct kashim_bpf *skel, int cgfd, const char *dir)
 }
 
 /* What the pinned attachment in @dir is, against the copy @skel for @id:
- * "" when both links are live, on that cgroup, of this build, with a
- * settings map of this build's size; else why not. */
+ * "" when both links are live, on that cgroup, of this build, with
+ * settings and counters maps of this build's layout; else why not. */
 static const char *pinned_mismatch(const char *dir, uint64_t id, struct kashim_bpf *skel)
 {
+	struct kashim_bpf_counts counts;
 	struct kashim_bpf_conf conf;
 	char path[600];
 	const char *why;
@@ -239,6 +251,9 @@ static const char *pinned_mismatch(const char *dir, uint64_t id, struct kashim_b
 	}
 	snprintf(path, sizeof path, "%s/data", dir);
 	if (!*why && !read_map(path, &conf, sizeof conf))
+		why = "from another build";
+	snprintf(path, sizeof path, "%s/counts", dir);
+	if (!*why && !read_counts(path, &counts))
 		why = "from another build";
 	return why;
 }
@@ -366,11 +381,7 @@ int kb_pin_programs(const char *unit, const struct kashim_bpf_conf *conf, bool *
 		kashim_bpf__destroy(skel);
 		return KB_EXIT_REFUSED;
 	}
-	snprintf(path, sizeof path, "%s/data", dir);
-	if (bpf_map__pin(skel->maps.data, path))
-		rc = KB_EXIT_REFUSED;
-	snprintf(path, sizeof path, "%s/bss", dir);
-	if (rc == KB_EXIT_OK && bpf_map__pin(skel->maps.bss, path))
+	if (!pin_maps(skel, dir))
 		rc = KB_EXIT_REFUSED;
 	snprintf(path, sizeof path, "%s/setsockopt", dir);
 	if (rc == KB_EXIT_OK && bpf_program__pin(skel->progs.kashim_setsockopt, path))
@@ -485,6 +496,38 @@ static bool read_map(const char *path, void *value, size_t size)
 	return ok;
 }
 
+/* Sum the per-CPU values of the counters map pinned at @path into @c;
+ * false when there is none or it has another layout (another build's: a
+ * .bss array in earlier ones), with @c zeroed. */
+static bool read_counts(const char *path, struct kashim_bpf_counts *c)
+{
+	enum { N = sizeof *c / sizeof(__u64) };
+	struct bpf_map_info info;
+	__u32 len = sizeof info, key = 0;
+	int fd = bpf_obj_get(path), ncpu = libbpf_num_possible_cpus();
+	__u64 *per = NULL, *sum = (__u64 *)c;
+	bool ok;
+
+	_Static_assert(sizeof *c % sizeof(__u64) == 0, "counters are __u64 only");
+	memset(c, 0, sizeof *c);
+	if (fd < 0)
+		return false;
+	memset(&info, 0, sizeof info);
+	ok = ncpu > 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	     info.type == BPF_MAP_TYPE_PERCPU_ARRAY && info.key_size == sizeof key &&
+	     info.value_size == sizeof *c && info.max_entries == 1;
+	/* One value per possible CPU, each rounded up to 8 bytes (it is). */
+	if (ok)
+		per = calloc((size_t)ncpu, sizeof *c);
+	ok = per && !bpf_map_lookup_elem(fd, &key, per);
+	for (int cpu = 0; ok && cpu < ncpu; cpu++)
+		for (int i = 0; i < N; i++)
+			sum[i] += per[cpu * N + i];
+	free(per);
+	close(fd);
+	return ok;
+}
+
 /* Contract: see loader.h. */
 bool kb_read(uint64_t id, struct kb_attachment *a)
 {
@@ -516,8 +559,8 @@ bool kb_read(uint64_t id, struct kb_attachment *a)
 	read_prog_stats(path, &a->run_time_ns[1], &a->run_cnt[1]);
 	snprintf(path, sizeof path, "%s/data", a->dir);
 	a->have_conf = read_map(path, &a->conf, sizeof a->conf);
-	snprintf(path, sizeof path, "%s/bss", a->dir);
-	a->have_counts = read_map(path, &a->counts, sizeof a->counts);
+	snprintf(path, sizeof path, "%s/counts", a->dir);
+	a->have_counts = read_counts(path, &a->counts);
 	return true;
 }
 

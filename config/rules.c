@@ -171,7 +171,11 @@ bool kashim_spec_parse(const char *text, struct kashim_spec *spec, char *why, si
 		snprintf(why, why_len, "empty; use * for any address");
 		return false;
 	}
-	if (text[0] == '*') {
+	if (text[0] == ':' && text[1] != ':') {
+		/* ":PORT" is what people write first for "any address": "*:PORT".
+		 * "::1" and the like still get the brackets message below. */
+		ports = text + 1;
+	} else if (text[0] == '*') {
 		if (text[1] == ':')
 			ports = text + 2;
 		else if (text[1]) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * rules.h - destination and listen rules: the SPEC a rule is titled with
- * ("10.0.0.0/8:5432", "[::1]", "*:8000-8999,9000"), matching it against a
- * socket address, and the table of rules a program gets.
+ * ("10.0.0.0/8:5432", "[::1]", "*:8000-8999,9000", and ":22", which is "*:22"),
+ * matching it against a socket address, and the table of rules a program gets.
  *
  * Pure code, like kashim_settings.h: no libconfuse, no global state, no
  * system call; the shim, the config plugin, kashim-check and the unit tests

@@ -99,6 +99,14 @@ static const struct {
 	{"[2001:db8::1/127]", "2001:db8::2", 9, false},
 	{"*:1", "10.0.0.1", 1, true},
 	{"*:65535", "10.0.0.1", 65535, true},
+	/* ":PORT" is "*:PORT": any address, IPv4 and IPv6. */
+	{":22", "127.0.0.1", 22, true},
+	{":22", "::1", 22, true},
+	{":22", "::ffff:10.0.0.1", 22, true},
+	{":22", "127.0.0.1", 23, false},
+	{":5432,6432", "2001:db8::1", 6432, true},
+	{":8000-8999", "10.0.0.1", 8500, true},
+	{":8000-8999", "10.0.0.1", 9000, false},
 };
 
 START_TEST(every_spec_form_matches_what_it_says)
@@ -143,6 +151,12 @@ static const struct {
 	{"*:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", "more than 16"},
 	{" *", "not *"},
 	{"*:80 ", "after a port"},
+	{":", "not a port"},
+	{":0", "outside 1..65535"},
+	{":x", "not a port"},
+	{":22 ", "after a port"},
+	{":22:23", "after a port"},
+	{":::1", "brackets"},
 };
 
 START_TEST(bad_specs_are_refused_with_a_reason)
@@ -155,6 +169,27 @@ START_TEST(bad_specs_are_refused_with_a_reason)
 			      bad_table[i].spec);
 		ck_assert_msg(strstr(why, bad_table[i].why), "\"%s\": expected \"%s\" in \"%s\"",
 			      bad_table[i].spec, bad_table[i].why, why);
+	}
+}
+END_TEST
+
+/* ":PORT" and every port list after the colon parse exactly as "*:PORT". */
+START_TEST(colon_port_is_any_address_with_that_port)
+{
+	static const char *const forms[] = {":22", ":5432,6432", ":8000-8999", ":80, 443,8000-8099",
+					    ":1", ":65535"};
+
+	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+		char star[64];
+		struct kashim_spec colon, any;
+
+		snprintf(star, sizeof star, "*%s", forms[i]);
+		colon = spec_of(forms[i]);
+		any = spec_of(star);
+		ck_assert_msg(memcmp(&colon, &any, sizeof colon) == 0, "\"%s\" differs from \"%s\"",
+			      forms[i], star);
+		ck_assert_int_eq(colon.family, 0);
+		ck_assert_int_gt(colon.nports, 0);
 	}
 }
 END_TEST
@@ -423,6 +458,7 @@ Suite *rules_suite(void)
 
 	tcase_add_test(tc, every_spec_form_matches_what_it_says);
 	tcase_add_test(tc, bad_specs_are_refused_with_a_reason);
+	tcase_add_test(tc, colon_port_is_any_address_with_that_port);
 	tcase_add_test(tc, short_and_foreign_addresses_are_not_matched);
 	tcase_add_test(tc, addresses_are_formatted_for_reports);
 	suite_add_tcase(su, tc);
