@@ -78,7 +78,7 @@ endif
 
 $(B)/tests/probe: $(MUSL_PROBE_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -g $(CFLAGS) -o $@ $<
+	$(CC) $(KASHIM_WARN) -O2 -g $(CFLAGS) -o $@ $<
 
 ifndef MUSL
 .PHONY: clean-musl

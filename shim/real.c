@@ -25,6 +25,7 @@ void (*real_closefrom)(int);
 int (*real_chroot)(const char *);
 int (*real_listen)(int, int);
 int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
+int (*real_getpeername)(int, struct sockaddr *, socklen_t *);
 
 void *kashim_lookup_real(void **slot, const char *symbol)
 {
