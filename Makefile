@@ -23,8 +23,11 @@ else ifeq ($(origin CC),default)
 CC := gcc
 endif
 CFLAGS  ?= -O2 -g
+# The one set of language and warning flags: every C file of the project,
+# library, tools, tests and benchmarks alike, is built with it.
+KASHIM_WARN := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation
 # Flags every object needs, whatever CFLAGS the user passes.
-KASHIM_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -fPIC -fvisibility=hidden \
+KASHIM_CFLAGS := $(KASHIM_WARN) -fPIC -fvisibility=hidden \
                  -DKASHIM_SYSCONF_PATH='"$(SYSCONFDIR)/keepalive.conf"' -DKASHIM_VERSION='"$(VERSION)"'
 CONFUSE_CFLAGS = $(shell pkg-config --cflags libconfuse)
 CONFUSE_LIBS   = $(shell pkg-config --libs libconfuse)
@@ -34,8 +37,8 @@ CHECK_LIBS     = $(shell pkg-config --libs check)
 B := $(if $(MUSL),build-musl,$(if $(PORTABLE),build-portable,build))
 SHIM_SRC   := shim/load.c shim/elfsym.c shim/real.c shim/init.c shim/log.c shim/apply.c shim/pending.c \
               shim/socket.c shim/connect.c shim/accept.c shim/setsockopt.c shim/close.c shim/dup.c \
-              shim/rules.c shim/chroot.c config/settings.c config/compiled.c config/glob.c
-PLUGIN_SRC := config/conffile.c config/rules.c config/settings.c config/glob.c
+              shim/rules.c shim/fdstate.c shim/chroot.c config/settings.c config/compiled.c config/glob.c
+PLUGIN_SRC := config/conffile.c config/rules.c config/settings.c config/glob.c config/glibc-compat.c
 SHIM_OBJ   := $(SHIM_SRC:%.c=$(B)/obj/%.o)
 PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(B)/obj/%.o)
 
@@ -52,7 +55,7 @@ all: $(LIB) $(PLUGIN)
 KASHIM_INSTALL_GOALS := check demo bench check-asan check-valgrind deps test-deps
 KASHIM_DEPS_MODE := $(if $(filter $(KASHIM_INSTALL_GOALS),$(MAKECMDGOALS)),,--check)
 $(B)/.deps-build:
-	@CC='$(CC)' scripts/install-deps $(KASHIM_DEPS_MODE) build
+	@CC='$(CC)' scripts/install-deps $(KASHIM_DEPS_MODE) $(if $(MUSL),musl,build)
 	@mkdir -p $(B) && touch $@
 $(B)/.deps-test: | $(B)/.deps-build
 	@scripts/install-deps $(KASHIM_DEPS_MODE) test
@@ -60,9 +63,11 @@ $(B)/.deps-test: | $(B)/.deps-build
 deps: $(B)/.deps-build
 test-deps: $(B)/.deps-test
 
-$(B)/obj/%.o: %.c $(wildcard shim/*.h config/*.h) | $(B)/.deps-build
+# Each object lists the headers it includes in a .d file beside it (-MMD),
+# and depends on $(B)/.flags, which changes when the flags do (below).
+$(B)/obj/%.o: %.c $(B)/.flags | $(B)/.deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(KASHIM_CFLAGS) $(CONFUSE_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(KASHIM_CFLAGS) $(CONFUSE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 # The shim has no load-time dependency but libc: libconfuse comes in with the
 # plugin, dlopen()ed on first need. -nostartfiles: without crtbeginS/crtendS
@@ -71,12 +76,13 @@ $(B)/obj/%.o: %.c $(wildcard shim/*.h config/*.h) | $(B)/.deps-build
 # instructions (make bench, spawn). DT_INIT_ARRAY constructors still run.
 # -z nodelete: the fork handler registered at the first reading of the
 # settings points into this library, which must never be unloaded.
-$(LIB): $(SHIM_OBJ)
-	$(CC) -shared -nostartfiles -Wl,-z,defs -Wl,-z,nodelete -Wl,-soname,libkashim.so $(LDFLAGS) -o $@ $^
+$(LIB): $(SHIM_OBJ) $(B)/.flags
+	$(CC) -shared -nostartfiles -Wl,-z,defs -Wl,-z,nodelete -Wl,-soname,libkashim.so $(LDFLAGS) -o $@ \
+		$(filter %.o,$^)
 
-$(PLUGIN): $(PLUGIN_OBJ)
+$(PLUGIN): $(PLUGIN_OBJ) $(B)/.flags
 	@mkdir -p $(dir $@)
-	$(CC) -shared -Wl,-z,defs $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS)
+	$(CC) -shared -Wl,-z,defs $(LDFLAGS) -o $@ $(filter %.o,$^) $(CONFUSE_LIBS)
 
 include tests/unit/unit.mk
 # Each part of the project adds its targets and what `make check` needs in a
@@ -86,8 +92,19 @@ include $(sort $(wildcard mk/*.mk))
 
 # The README's test command: unit tests, then every shell test (tests/*/*.t).
 # Root-only tests (network namespaces, mounts) say SKIP, with why, otherwise.
+# TESTS=PATTERN... runs only the files tests/run would select with them.
 check: all $(CHECK_DEPS) | $(B)/.deps-test
-	tests/run
+	tests/run $(TESTS)
 
 clean:
 	rm -rf $(B)
+
+# $(B)/.flags holds the compiler and flags of the last build: rewritten
+# (so newer than every object) only when they change, so `make CFLAGS=-O0`
+# after `make` rebuilds everything, and a plain `make` after it again.
+KASHIM_FLAGS_NOW := $(strip $(CC) $(CPPFLAGS) $(KASHIM_CFLAGS) $(CONFUSE_CFLAGS) $(CFLAGS) $(LDFLAGS))
+ifneq ($(KASHIM_FLAGS_NOW),$(strip $(file < $(B)/.flags)))
+$(shell mkdir -p $(B))
+$(file > $(B)/.flags,$(KASHIM_FLAGS_NOW))
+endif
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

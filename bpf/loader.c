@@ -187,15 +187,12 @@ static int attach_section(const struct kb_options *given, const char *title, str
 			  bool unit, bool dry_run)
 {
 	struct kb_options o = *given;
-	struct kashim_settings s;
 	struct kashim_bpf_conf conf;
 	char dir[2300];
 	int rc;
 
 	o.section = title;
-	if ((rc = kb_profile_build(cg, &o, &s)) != KB_EXIT_OK)
-		return rc;
-	if ((rc = kb_profile_to_conf(&s, &o, cg, &conf)) != KB_EXIT_OK)
+	if ((rc = kb_profile_build(cg, &o, &conf, NULL)) != KB_EXIT_OK)
 		return rc;
 	if (dry_run) {
 		kb_profile_explain(stdout, cg, &conf);
@@ -300,7 +297,7 @@ static int attach_all(const struct kb_options *given, bool dry_run)
 /* Contract: attach (or, with @dry_run, explain) the settings for CGROUP. */
 static int attach_one(const char *name, const struct kb_options *o, bool dry_run)
 {
-	struct kashim_settings s;
+	struct kashim_ruleset *rules = NULL;
 	struct kashim_bpf_conf conf;
 	struct kb_cgroup cg;
 	struct kb_attachment a;
@@ -308,14 +305,13 @@ static int attach_one(const char *name, const struct kb_options *o, bool dry_run
 
 	if ((rc = resolve(name, &cg)) != KB_EXIT_OK)
 		return rc;
-	if ((rc = kb_profile_build(&cg, o, &s)) != KB_EXIT_OK)
-		return rc;
-	if ((rc = kb_profile_to_conf(&s, o, &cg, &conf)) != KB_EXIT_OK)
+	if ((rc = kb_profile_build(&cg, o, &conf, dry_run ? &rules : NULL)) != KB_EXIT_OK)
 		return rc;
 	if (dry_run) {
 		kb_profile_explain(stdout, &cg, &conf);
 		if (o->has_target)
-			kb_target_explain(stdout, &o->target, &conf);
+			kb_target_explain(stdout, &o->target, rules, &conf);
+		free(rules);
 		if (geteuid() == 0 && kb_read(cg.id, &a))
 			printf("attached      yes: kashim-bpf status shows what applies now\n");
 		else
@@ -510,7 +506,6 @@ static int cmd_status(int argc, char **argv)
 static int reload_one(const struct kb_attachment *a, const char *config)
 {
 	struct kb_options o;
-	struct kashim_settings s;
 	struct kashim_bpf_conf conf;
 	struct kb_cgroup cg;
 	int rc;
@@ -523,9 +518,7 @@ static int reload_one(const struct kb_attachment *a, const char *config)
 	memset(&cg, 0, sizeof cg);
 	snprintf(cg.path, sizeof cg.path, "%s", a->path);
 	cg.id = a->cgroup_id;
-	if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK)
-		return rc;
-	if ((rc = kb_profile_to_conf(&s, &o, &cg, &conf)) != KB_EXIT_OK)
+	if ((rc = kb_profile_build(&cg, &o, &conf, NULL)) != KB_EXIT_OK)
 		return rc;
 	if (config)
 		snprintf(conf.file, sizeof conf.file, "%s", config);
@@ -540,7 +533,6 @@ static int reload_unit(const char *unit, const char *config)
 {
 	char dir[512];
 	struct kashim_bpf_conf old, conf;
-	struct kashim_settings s;
 	struct kb_options o;
 	struct kb_cgroup cg;
 	bool updated;
@@ -560,9 +552,7 @@ static int reload_unit(const char *unit, const char *config)
 		memset(&cg, 0, sizeof cg);
 		snprintf(cg.path, sizeof cg.path, "unit %s", unit);
 	}
-	if ((rc = kb_profile_build(&cg, &o, &s)) != KB_EXIT_OK)
-		return rc;
-	if ((rc = kb_profile_to_conf(&s, &o, &cg, &conf)) != KB_EXIT_OK)
+	if ((rc = kb_profile_build(&cg, &o, &conf, NULL)) != KB_EXIT_OK)
 		return rc;
 	if ((rc = kb_pin_programs(unit, &conf, &updated)) == KB_EXIT_OK)
 		print_settings("reloaded the programs pinned for", unit, &conf);

@@ -95,18 +95,17 @@ struct kb_options {
  * message). Returns false after printing one line naming it. */
 bool kb_option_set(struct kb_options *o, enum kashim_field f, const char *opt, const char *text);
 
-/* Build the settings of cgroup @cg: defaults < config file top level <
- * its cgroup section < options. The file named with -c must exist. On bad
- * input prints every problem (file:line) and returns KB_EXIT_USAGE. */
-int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o, struct kashim_settings *s);
-
-/* Fill the programs' settings @conf from @s (and @o's mask, file and
- * section) for @cg, with the config file's top-level destination and
- * listen rules, each resolved on top of @s (options still win). Returns
- * KB_EXIT_OK, or KB_EXIT_USAGE after one line when the file has more rules
- * than the kernel backend holds (KASHIM_BPF_RULES_MAX). */
-int kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options *o,
-		       const struct kb_cgroup *cg, struct kashim_bpf_conf *conf);
+/* What cgroup @cg gets, into the programs' settings @conf, from one
+ * resolution of the config file (kashim_conffile_load_cgroup()):
+ * defaults < top level < its cgroup section < options; the rules: that
+ * section's in file order, then the top level's, each resolved on top of
+ * those settings (options still win). The file named with -c must exist.
+ * When @rules is not NULL, *@rules gets that table (explain --to; the
+ * caller free()s it). Returns KB_EXIT_OK, or KB_EXIT_USAGE after every
+ * problem (file:line), also when the profile has more rules than the
+ * programs hold (KASHIM_BPF_RULES_MAX: the file and the first rule over). */
+int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o,
+		     struct kashim_bpf_conf *conf, struct kashim_ruleset **rules);
 
 /* Rebuild @o's command-line values from a stored @conf (reload); @o may
  * point into @conf. */
@@ -135,8 +134,10 @@ const char *kb_default_config(void);
 bool kb_target_parse(const char *option, bool listen, const char *text, struct kb_target *t);
 
 /* Which of @conf's rules the kernel applies to @t (the first that
- * matches), and what the connection gets. */
-void kb_target_explain(FILE *out, const struct kb_target *t, const struct kashim_bpf_conf *conf);
+ * matches), named from @rules, the table kb_profile_build() made @conf's
+ * from; and what the connection gets. */
+void kb_target_explain(FILE *out, const struct kb_target *t, const struct kashim_ruleset *rules,
+		       const struct kashim_bpf_conf *conf);
 
 /* ---- pins.c ------------------------------------------------------------- */
 

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * profile.c - the settings of one attachment, built with the shim's own
- * config code so keys, ranges, messages and precedence are the same:
- * defaults < keepalive.conf top level < its `cgroup "..."` section <
- * kashim-bpf's options (which take the place the environment has for the
- * shim).
+ * profile.c - the settings and rules of one attachment, resolved by the
+ * shim's own config code (kashim_conffile_load_cgroup(), which builds a
+ * cgroup section's profile as the compiled form's program profiles are
+ * built) so keys, ranges, messages and precedence are the same: defaults <
+ * keepalive.conf top level < its `cgroup "..."` section < kashim-bpf's
+ * options (which take the place the environment has for the shim); rules:
+ * the section's in file order, then the top level's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -93,17 +95,21 @@ static bool match_title(void *ctx, const char *title)
 	return m->matched;
 }
 
-/* Contract: see loader.h. */
-int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o, struct kashim_settings *s)
+/* Contract: the profile of @cg from the config file (one resolution:
+ * its settings and rules), with the options on top of the settings; on
+ * KB_EXIT_OK the caller free()s p->title and p->rules. */
+static int profile_resolve(const struct kb_cgroup *cg, const struct kb_options *o,
+			   struct kashim_conf_profile *p)
 {
 	const struct kashim_logger log = {.write = log_stderr};
 	struct match_ctx m = {.cg = cg, .section = o->section};
 	const struct kashim_conf_cgroup_query q = {.match = match_title, .ctx = &m};
 	const char *path = o->config ? o->config : kb_default_config();
+	struct kashim_settings base;
 	enum kashim_conf_result r;
 
-	kashim_settings_defaults(s);
-	r = kashim_conffile_load_cgroup(path, &q, s, &log);
+	kashim_settings_defaults(&base);
+	r = kashim_conffile_load_cgroup(path, &q, &base, p, &log);
 	if (r == KASHIM_CONF_INVALID) {
 		kb_err("%s is not valid; nothing changed", path);
 		return KB_EXIT_USAGE;
@@ -114,13 +120,15 @@ int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o, str
 	}
 	if (o->section && !m.matched) {
 		kb_err("-s %s: no cgroup section \"%s\" in %s", o->section, o->section, path);
+		free((char *)p->title);
+		free(p->rules);
 		return KB_EXIT_USAGE;
 	}
-	snprintf(s->file, sizeof s->file, "%s", path);
+	snprintf(p->settings.file, sizeof p->settings.file, "%s", path);
 	for (int f = 0; f < KASHIM_NFIELDS; f++)
 		if (o->mask & (1u << f))
-			kashim_settings_copy_field(s, &o->values, f, KB_SRC_OPTION);
-	kashim_settings_finish(s);
+			kashim_settings_copy_field(&p->settings, &o->values, f, KB_SRC_OPTION);
+	kashim_settings_finish(&p->settings);
 	return KB_EXIT_OK;
 }
 
@@ -157,40 +165,39 @@ static void rule_to_conf(const struct kashim_rule *rule, const struct kashim_set
 	out->user_timeout = (__s32)r.user_timeout;
 }
 
-/* The top-level rules of the file @path into @conf; see loader.h. */
-static int rules_to_conf(const char *path, const struct kashim_settings *s, unsigned mask,
-			 struct kashim_bpf_conf *conf)
+/* Contract: the profile's rules @rules into @conf, each on top of the
+ * settings @s (options in @mask still win); KB_EXIT_USAGE after one line
+ * naming the file and the first rule over when there are more than the
+ * programs hold. */
+static int rules_to_conf(const struct kashim_ruleset *rules, const struct kashim_settings *s,
+			 unsigned mask, struct kashim_bpf_conf *conf)
 {
-	const struct kashim_logger log = {.write = log_stderr};
-	struct kashim_ruleset *rules = NULL;
-	struct kashim_settings top;
-	enum kashim_conf_result r;
-	int rc = KB_EXIT_OK;
+	char whose[200] = "";
 
-	kashim_settings_defaults(&top);
-	/* No program name: no program section applies, only the top level's
-	 * rules come back. */
-	r = kashim_conffile_load_rules(path, NULL, NULL, &top, &rules, &log);
-	if (r == KASHIM_CONF_INVALID) {
-		kb_err("%s is not valid; nothing changed", path);
-		rc = KB_EXIT_USAGE;
-	} else if (rules && rules->n > KASHIM_BPF_RULES_MAX) {
-		kb_err("%s: %s: %u destination and listen rules; the kernel backend holds at most %d", path,
-		       rules->rule[KASHIM_BPF_RULES_MAX].settings.rule, rules->n, KASHIM_BPF_RULES_MAX);
-		rc = KB_EXIT_USAGE;
-	} else if (rules) {
-		for (unsigned i = 0; i < rules->n; i++)
-			rule_to_conf(&rules->rule[i], s, mask, &conf->rules[i]);
-		conf->nrules = rules->n;
+	if (!rules)
+		return KB_EXIT_OK;
+	if (rules->n > KASHIM_BPF_RULES_MAX) {
+		if (s->section[0])
+			snprintf(whose, sizeof whose, " (cgroup section \"%s\"'s, then the top level's)",
+				 s->section);
+		kb_err("%s: %s: %u destination and listen rules%s; the kernel backend holds at most %d",
+		       s->file, rules->rule[KASHIM_BPF_RULES_MAX].settings.rule, rules->n, whose,
+		       KASHIM_BPF_RULES_MAX);
+		return KB_EXIT_USAGE;
 	}
-	free(rules);
-	return rc;
+	for (unsigned i = 0; i < rules->n; i++)
+		rule_to_conf(&rules->rule[i], s, mask, &conf->rules[i]);
+	conf->nrules = rules->n;
+	return KB_EXIT_OK;
 }
 
-/* Contract: see loader.h. */
-int kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options *o,
-		       const struct kb_cgroup *cg, struct kashim_bpf_conf *conf)
+/* Contract: the programs' settings for @cg from profile @p (built with
+ * @o); see kb_profile_build(). */
+static int profile_to_conf(const struct kashim_conf_profile *p, const struct kb_options *o,
+			   const struct kb_cgroup *cg, struct kashim_bpf_conf *conf)
 {
+	const struct kashim_settings *s = &p->settings;
+
 	memset(conf, 0, sizeof *conf);
 	conf->instance = cg->id;
 	conf->keepalive = s->keepalive;
@@ -206,7 +213,28 @@ int kb_profile_to_conf(const struct kashim_settings *s, const struct kb_options 
 	snprintf(conf->cgroup, sizeof conf->cgroup, "%s", cg->path);
 	snprintf(conf->file, sizeof conf->file, "%s", s->file);
 	snprintf(conf->section, sizeof conf->section, "%s", s->section);
-	return rules_to_conf(s->file, s, o->mask, conf);
+	return rules_to_conf(p->rules, s, o->mask, conf);
+}
+
+/* Contract: see loader.h. */
+int kb_profile_build(const struct kb_cgroup *cg, const struct kb_options *o,
+		     struct kashim_bpf_conf *conf, struct kashim_ruleset **rules)
+{
+	struct kashim_conf_profile p;
+	int rc;
+
+	if (rules)
+		*rules = NULL;
+	memset(conf, 0, sizeof *conf);
+	if ((rc = profile_resolve(cg, o, &p)) != KB_EXIT_OK)
+		return rc;
+	rc = profile_to_conf(&p, o, cg, conf);
+	free((char *)p.title);
+	if (rc == KB_EXIT_OK && rules)
+		*rules = p.rules;
+	else
+		free(p.rules);
+	return rc;
 }
 
 /* Contract: see loader.h. */
@@ -289,11 +317,14 @@ int kb_profile_sections(const char *path, void (*each)(void *ctx, const char *ti
 	const struct kashim_logger log = {.write = log_stderr};
 	struct list_ctx l = {.each = each, .ctx = ctx};
 	const struct kashim_conf_cgroup_query q = {.match = list_title, .ctx = &l};
+	struct kashim_conf_profile p;
 	struct kashim_settings s;
 	enum kashim_conf_result r;
 
 	kashim_settings_defaults(&s);
-	r = kashim_conffile_load_cgroup(path, &q, &s, &log);
+	r = kashim_conffile_load_cgroup(path, &q, &s, &p, &log);
+	free((char *)p.title);
+	free(p.rules);
 	if (r == KASHIM_CONF_MISSING) {
 		kb_err("%s: no such file", path);
 		return KB_EXIT_USAGE;

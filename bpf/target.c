@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../config/conffile.h"
 #include "../config/rules.h"
 #include "loader.h"
 
@@ -62,16 +61,11 @@ bool kb_target_parse(const char *option, bool listen, const char *text, struct k
 }
 
 /* Contract: see loader.h. */
-void kb_target_explain(FILE *out, const struct kb_target *t, const struct kashim_bpf_conf *conf)
+void kb_target_explain(FILE *out, const struct kb_target *t, const struct kashim_ruleset *rules,
+		       const struct kashim_bpf_conf *conf)
 {
-	const struct kashim_logger log = {0};
-	struct kashim_ruleset *rules = NULL;
-	struct kashim_settings top;
 	unsigned want = t->listen ? KASHIM_RULE_LISTEN : KASHIM_RULE_DESTINATION, i = 0;
 
-	kashim_settings_defaults(&top);
-	if (conf->nrules && conf->file[0])
-		kashim_conffile_load_rules(conf->file, NULL, NULL, &top, &rules, &log);
 	while (rules && i < rules->n && i < conf->nrules &&
 	       !(rules->rule[i].kind == want && kashim_spec_match(&rules->rule[i].spec, &t->addr)))
 		i++;
@@ -86,5 +80,4 @@ void kb_target_explain(FILE *out, const struct kb_target *t, const struct kashim
 		fprintf(out, "connection    keepalive %s, idle %d, interval %d, count %d, user_timeout %d\n",
 			r->keepalive ? "on" : "off (left alone)", r->idle, r->interval, r->count, r->user_timeout);
 	}
-	free(rules);
 }

@@ -31,9 +31,6 @@ struct parse_ctx {
 };
 static struct parse_ctx *current;
 
-/* Set by kashim_conffile_load_cgroup() for the parse it runs. */
-static const struct kashim_conf_cgroup_query *cgroup_query;
-
 static void conf_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
 	char msg[384];
@@ -98,9 +95,10 @@ static int parse_user_timeout(cfg_t *cfg, cfg_opt_t *opt, const char *value, voi
 #define KASHIM_RANGE_MS(name)
 #define KASHIM_RANGE_OPT(ID, NAME, KIND, ...) KASHIM_RANGE_##KIND(#NAME)
 static const char *const range_checked[] = {KASHIM_FIELDS(KASHIM_RANGE_OPT)};
-/* Where those options occur: top level, program, rules in both. */
+/* Where those options occur: top level, program, cgroup, rules in all three. */
 static const char *const range_scopes[] = {"", "program|", "cgroup|", "destination|", "listen|",
-					   "program|destination|", "program|listen|"};
+					   "program|destination|", "program|listen|",
+					   "cgroup|destination|", "cgroup|listen|"};
 
 /* Copy the options set in @sec into @s, marking them with @src. */
 static void take_values(cfg_t *sec, struct kashim_settings *s, unsigned char src)
@@ -216,12 +214,15 @@ fail:
  * quoted strings as libconfuse's scanner does. Returns true (and logs) when
  * the file must be refused.
  */
+/* The scope a rule is written in: libconfuse lists program and cgroup
+ * sections apart, so lines are counted per scope. */
+enum rule_scope { SCOPE_TOP, SCOPE_PROGRAM, SCOPE_CGROUP, SCOPE_OTHER, SCOPES };
+
 /* Where each destination and listen section starts, in file order, with
- * its depth (0 top level, 1 inside a program section): libconfuse only
- * knows where a section ends. */
+ * its scope: libconfuse only knows where a section ends. */
 struct rule_lines {
 	unsigned n;
-	unsigned char depth[KASHIM_RULES_MAX];
+	unsigned char scope[KASHIM_RULES_MAX];
 	unsigned char kind[KASHIM_RULES_MAX];
 	int line[KASHIM_RULES_MAX];
 };
@@ -241,31 +242,32 @@ static bool is_word(const char *w, const char *end, const char *keyword)
 	return (size_t)(end - w) == n && !memcmp(w, keyword, n);
 }
 
-static bool note_rule(const char *path, struct rule_lines *rules, enum kashim_rule_kind kind, int depth,
-		      int line, const struct kashim_logger *log)
+static bool note_rule(const char *path, struct rule_lines *rules, enum kashim_rule_kind kind,
+		      enum rule_scope scope, int line, const struct kashim_logger *log)
 {
 	if (rules->n == KASHIM_RULES_MAX) {
 		kashim_logf(log, KASHIM_LOG_WARN, "%s:%d: more than %d destination and listen rules; file ignored",
 			    path, line, KASHIM_RULES_MAX);
 		return false;
 	}
-	rules->depth[rules->n] = (unsigned char)(depth > 1 ? 2 : depth);
+	rules->scope[rules->n] = (unsigned char)scope;
 	rules->kind[rules->n] = (unsigned char)kind;
 	rules->line[rules->n++] = line;
 	return true;
 }
 
-/* What the last word of the prescan was, for rule_lines: "program" (its
- * title follows), "destination"/"listen" (a rule whose line is this). */
-enum prescan_word { WORD_OTHER, WORD_PROGRAM, WORD_RULE };
+/* What the last word of the prescan was, for rule_lines: "program" or
+ * "cgroup" (its title follows), "destination"/"listen" (a rule whose line
+ * is this). */
+enum prescan_word { WORD_OTHER, WORD_PROGRAM, WORD_CGROUP, WORD_RULE };
 
 enum prescan_stop { PRESCAN_OK, PRESCAN_ENV_REFERENCE, PRESCAN_OPEN_COMMENT, PRESCAN_OPEN_STRING,
 		    PRESCAN_TOO_MANY_RULES };
 
 /* The word starting at *@p: note a rule keyword's line in @rules. Leaves *p
  * on the word's last character. False when there are too many rules. */
-static bool scan_word(const char **p, enum prescan_word *last, int depth, int line, const char *path,
-		      struct rule_lines *rules, const struct kashim_logger *log)
+static bool scan_word(const char **p, enum prescan_word *last, enum rule_scope scope, int line,
+		      const char *path, struct rule_lines *rules, const struct kashim_logger *log)
 {
 	const char *w = *p;
 	bool listen;
@@ -275,9 +277,12 @@ static bool scan_word(const char **p, enum prescan_word *last, int depth, int li
 	listen = is_word(w, *p + 1, "listen");
 	if (*last == WORD_OTHER && is_word(w, *p + 1, "program")) {
 		*last = WORD_PROGRAM;
+	} else if (*last == WORD_OTHER && is_word(w, *p + 1, "cgroup")) {
+		*last = WORD_CGROUP;
 	} else if (*last == WORD_OTHER && (listen || is_word(w, *p + 1, "destination"))) {
-		if (!note_rule(path, rules, listen ? KASHIM_RULE_LISTEN : KASHIM_RULE_DESTINATION, depth, line,
-			       log))
+		enum kashim_rule_kind kind = listen ? KASHIM_RULE_LISTEN : KASHIM_RULE_DESTINATION;
+
+		if (!note_rule(path, rules, kind, scope, line, log))
 			return false;
 		*last = WORD_RULE;
 	} else {
@@ -321,21 +326,38 @@ static enum prescan_stop skip_string(const char **p, int *line)
 	return *q ? PRESCAN_OK : PRESCAN_OPEN_STRING;
 }
 
+/* The scope of a rule keyword at @depth, inside a top-level section opened
+ * by the keyword @section. */
+static enum rule_scope scope_at(int depth, enum prescan_word section)
+{
+	if (depth == 0)
+		return SCOPE_TOP;
+	if (depth == 1 && section == WORD_PROGRAM)
+		return SCOPE_PROGRAM;
+	if (depth == 1 && section == WORD_CGROUP)
+		return SCOPE_CGROUP;
+	return SCOPE_OTHER;
+}
+
 /* One pass over @text, as libconfuse's scanner will see it: comments and
  * strings skipped, braces counted (*@depth at the end), rule keywords noted
- * in @rules. *@line ends on the line of the problem; *@open_line is where
+ * in @rules with their scope. *@line ends on the line of the problem; *@open_line is where
  * an unclosed comment or string starts, *@section_line where the first
  * section still open at the end does. */
 static enum prescan_stop prescan(const char *text, int *line, int *open_line, int *section_line, int *depth,
 				 const char *path, struct rule_lines *rules, const struct kashim_logger *log)
 {
-	enum prescan_word last = WORD_OTHER;
+	enum prescan_word last = WORD_OTHER, opening = WORD_OTHER, section = WORD_OTHER;
 	enum prescan_stop stop;
 
 	for (const char *p = text; *p; p++) {
 		if (is_word_char(*p)) {
-			if (!scan_word(&p, &last, *depth, *line, path, rules, log))
+			enum rule_scope scope = scope_at(*depth, section);
+
+			if (!scan_word(&p, &last, scope, *line, path, rules, log))
 				return PRESCAN_TOO_MANY_RULES;
+			if (*depth == 0 && last != WORD_OTHER)
+				opening = last; /* the keyword of the next top-level section */
 			continue;
 		}
 		if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
@@ -356,8 +378,10 @@ static enum prescan_stop prescan(const char *text, int *line, int *open_line, in
 		} else if (p[0] == '$' && p[1] == '{') {
 			return PRESCAN_ENV_REFERENCE;
 		} else if (*p == '{') {
-			if ((*depth)++ == 0)
+			if ((*depth)++ == 0) {
 				*section_line = *line;
+				section = opening;
+			}
 		} else if (*p == '}') {
 			(*depth)--;
 		}
@@ -400,20 +424,6 @@ static bool prescan_refuses(const char *path, const char *text, const struct kas
 	return true;
 }
 
-/* Apply the first cgroup section, in file order, that the query matches. */
-static void take_cgroup_section(cfg_t *cfg, struct kashim_settings *s)
-{
-	for (unsigned i = 0; i < cfg_size(cfg, "cgroup"); i++) {
-		cfg_t *sec = cfg_getnsec(cfg, "cgroup", i);
-
-		if (cgroup_query->match(cgroup_query->ctx, cfg_title(sec))) {
-			snprintf(s->section, sizeof s->section, "%s", cfg_title(sec));
-			take_values(sec, s, KASHIM_SRC_SECTION);
-			return;
-		}
-	}
-}
-
 /* libconfuse's flex scanner ECHOes input that no rule matches to
  * cfg_yyout, which is stdout unless set: the host's stdout must never see
  * it. libconfuse exports these two but does not declare them. */
@@ -427,30 +437,32 @@ static ssize_t discard_write(void *cookie, const char *buf, size_t len)
 	return (ssize_t)len;
 }
 
-/* Where the next rule of each kind at each depth starts (rule_lines). */
+/* Where the next rule of each kind in each scope starts (rule_lines). */
 struct rule_cursor {
 	const struct rule_lines *lines;
-	unsigned next[2][2]; /* [depth][kind] */
+	unsigned next[SCOPES][2]; /* [scope][kind] */
 };
 
-static int rule_line(struct rule_cursor *cur, int depth, enum kashim_rule_kind kind, int fallback)
+static int rule_line(struct rule_cursor *cur, enum rule_scope scope, enum kashim_rule_kind kind,
+		     int fallback)
 {
 	const struct rule_lines *l = cur->lines;
-	unsigned *i = &cur->next[depth][kind];
+	unsigned *i = &cur->next[scope][kind];
 
-	while (*i < l->n && (l->depth[*i] != depth || l->kind[*i] != kind))
+	while (*i < l->n && (l->scope[*i] != scope || l->kind[*i] != kind))
 		(*i)++;
 	return *i < l->n ? l->line[(*i)++] : fallback;
 }
 
 /*
- * Check the SPEC of every rule directly in @scope (the top level, depth 0,
- * or a program section, depth 1), logging each bad one with its line.
+ * Check the SPEC of every rule directly in @scope (the top level, or a
+ * program or cgroup section: @where), logging each bad one with its line.
  * When @set is not NULL, append the good ones to it, each with @base's
  * settings and its own keys on top.
  */
-static void scope_rules(cfg_t *scope, int depth, struct rule_cursor *cur, struct parse_ctx *ctx,
-			const struct kashim_settings *base, struct kashim_ruleset *set)
+static void scope_rules(cfg_t *scope, enum rule_scope where, struct rule_cursor *cur,
+			struct parse_ctx *ctx, const struct kashim_settings *base,
+			struct kashim_ruleset *set)
 {
 	for (int kind = KASHIM_RULE_DESTINATION; kind <= KASHIM_RULE_LISTEN; kind++) {
 		const char *name = kashim_rule_kind_name(kind);
@@ -458,7 +470,7 @@ static void scope_rules(cfg_t *scope, int depth, struct rule_cursor *cur, struct
 		for (unsigned i = 0; i < cfg_size(scope, name); i++) {
 			cfg_t *sec = cfg_getnsec(scope, name, i);
 			const char *title = cfg_title(sec);
-			int line = rule_line(cur, depth, kind, sec->line);
+			int line = rule_line(cur, where, kind, sec->line);
 			struct kashim_spec spec;
 			char why[160];
 			struct kashim_rule *r;
@@ -526,8 +538,8 @@ static bool parse_quietly(cfg_t *cfg, const char *text, const char *path, const 
 }
 
 /* Apply a parsed file to @s: its top level, then the first program section
- * whose title matches either name (or, for kashim-bpf, the cgroup section
- * its query matches). Returns the program section applied, or NULL. */
+ * whose title matches either name. Returns the program section applied, or
+ * NULL. */
 static cfg_t *apply_parsed(cfg_t *cfg, const char *path, const char *exe_name, const char *argv0_name,
 			   struct kashim_settings *s)
 {
@@ -545,15 +557,26 @@ static cfg_t *apply_parsed(cfg_t *cfg, const char *path, const char *exe_name, c
 			break;
 		}
 	}
-	if (cgroup_query)
-		take_cgroup_section(cfg, s);
 	return matched;
 }
 
-/* Check every rule of the file, those of other programs too; when @want,
- * return the table of those that apply: the @matched section's first, then
- * the top level's, each on top of @base. NULL with no rule (or when not
- * @want); problems are counted in @ctx. */
+/* scope_rules() for every section called @name (in @where), in file order;
+ * only the @matched one's rules go into @set. */
+static void sections_rules(cfg_t *cfg, const char *name, enum rule_scope where, cfg_t *matched,
+			   struct rule_cursor *cur, struct parse_ctx *ctx,
+			   const struct kashim_settings *base, struct kashim_ruleset *set)
+{
+	for (unsigned i = 0; i < cfg_size(cfg, name); i++) {
+		cfg_t *sec = cfg_getnsec(cfg, name, i);
+
+		scope_rules(sec, where, cur, ctx, base, sec == matched ? set : NULL);
+	}
+}
+
+/* Check every rule of the file, those of other programs and cgroups too;
+ * when @want, return the table of those that apply: the @matched (program
+ * or cgroup) section's first, then the top level's, each on top of @base.
+ * NULL with no rule (or when not @want); problems are counted in @ctx. */
 static struct kashim_ruleset *collect_rules(cfg_t *cfg, cfg_t *matched, const struct rule_lines *lines,
 					    struct parse_ctx *ctx, const struct kashim_settings *base, bool want)
 {
@@ -569,12 +592,9 @@ static struct kashim_ruleset *collect_rules(cfg_t *cfg, cfg_t *matched, const st
 			set->n = 0;
 		}
 	}
-	for (unsigned i = 0; i < cfg_size(cfg, "program"); i++) {
-		cfg_t *sec = cfg_getnsec(cfg, "program", i);
-
-		scope_rules(sec, 1, &cur, ctx, base, sec == matched ? set : NULL);
-	}
-	scope_rules(cfg, 0, &cur, ctx, base, set);
+	sections_rules(cfg, "program", SCOPE_PROGRAM, matched, &cur, ctx, base, set);
+	sections_rules(cfg, "cgroup", SCOPE_CGROUP, matched, &cur, ctx, base, set);
+	scope_rules(cfg, SCOPE_TOP, &cur, ctx, base, set);
 	if (set && !set->n) {
 		free(set);
 		set = NULL;
@@ -615,12 +635,13 @@ static cfg_t *parse_checked(const char *path, struct parse_ctx *ctx, struct rule
 			    enum kashim_conf_result *result)
 {
 	cfg_opt_t rule_opts[] = {KASHIM_OPTS CFG_END()};
-	cfg_opt_t program_opts[] = {KASHIM_OPTS KASHIM_RULE_SECS(rule_opts), CFG_END()};
+	/* Program and cgroup sections hold the same: keys and rules. */
+	cfg_opt_t section_opts[] = {KASHIM_OPTS KASHIM_RULE_SECS(rule_opts), CFG_END()};
 	cfg_opt_t opts[] = {
 		KASHIM_OPTS
-		CFG_SEC("program", program_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_SEC("program", section_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		KASHIM_RULE_SECS(rule_opts),
-		CFG_SEC("cgroup", rule_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
+		CFG_SEC("cgroup", section_opts, CFGF_MULTI | CFGF_TITLE | CFGF_NO_TITLE_DUPES),
 		CFG_END()};
 	char *text;
 	cfg_t *cfg;
@@ -686,9 +707,9 @@ kashim_conffile_load_rules(const char *path, const char *exe_name, const char *a
 	return ctx.problems ? KASHIM_CONF_INVALID : result;
 }
 
-/* Profile @i of @out: @base, the top level, then program section @sec (or
- * none), with the rules that apply under it. False (logged) when out of
- * memory. */
+/* One profile into @out: @base, the top level, then program or cgroup
+ * section @sec (or none), with the rules that apply under it. False
+ * (logged) when out of memory. */
 static bool make_profile(cfg_t *cfg, cfg_t *sec, const struct rule_lines *lines, struct parse_ctx *ctx,
 			 const struct kashim_settings *base, struct kashim_conf_profile *out)
 {
@@ -756,14 +777,38 @@ enum kashim_conf_result kashim_conffile_load_profiles(const char *path, const st
 	return KASHIM_CONF_APPLIED;
 }
 
-enum kashim_conf_result
-kashim_conffile_load_cgroup(const char *path, const struct kashim_conf_cgroup_query *query,
-			    struct kashim_settings *s, const struct kashim_logger *log)
+enum kashim_conf_result kashim_conffile_load_cgroup(const char *path,
+						    const struct kashim_conf_cgroup_query *query,
+						    const struct kashim_settings *base,
+						    struct kashim_conf_profile *out,
+						    const struct kashim_logger *log)
 {
+	struct parse_ctx ctx = {.log = log, .path = path};
 	enum kashim_conf_result result;
+	struct rule_lines *lines;
+	cfg_t *cfg, *sec = NULL;
 
-	cgroup_query = query;
-	result = kashim_conffile_load(path, NULL, NULL, s, log);
-	cgroup_query = NULL;
-	return result;
+	memset(out, 0, sizeof *out);
+	out->settings = *base;
+	if (!(cfg = parse_checked(path, &ctx, &lines, &result)))
+		return result;
+	for (unsigned i = 0; i < cfg_size(cfg, "cgroup") && !sec; i++) {
+		cfg_t *c = cfg_getnsec(cfg, "cgroup", i);
+
+		if (query->match(query->ctx, cfg_title(c)))
+			sec = c;
+	}
+	if (!make_profile(cfg, sec, lines, &ctx, base, out))
+		ctx.problems++;
+	current = NULL;
+	cfg_free(cfg);
+	free(lines);
+	if (ctx.problems) {
+		free((char *)out->title);
+		free(out->rules);
+		memset(out, 0, sizeof *out);
+		out->settings = *base;
+		return KASHIM_CONF_INVALID;
+	}
+	return KASHIM_CONF_APPLIED;
 }

@@ -87,11 +87,17 @@ struct kashim_conf_cgroup_query {
 	void *ctx;
 };
 
-/* kashim_conffile_load() for a cgroup: the file's top level, then the first
- * `cgroup "TITLE"` section @query matches (program sections never apply). */
+/* A cgroup's profile, for kashim-bpf: @base, the file's top level, then
+ * the first `cgroup "TITLE"` section @query matches (program sections
+ * never apply); its rules that section's in file order, then the top
+ * level's, each on top of those settings: built by the same code as a
+ * program section's profile in kashim_conffile_load_profiles(), and the
+ * whole file checked as there. On MISSING or INVALID @out has
+ * @base and no rules. The caller free()s out->title and out->rules. */
 enum kashim_conf_result kashim_conffile_load_cgroup(const char *path,
 						    const struct kashim_conf_cgroup_query *query,
-						    struct kashim_settings *s,
+						    const struct kashim_settings *base,
+						    struct kashim_conf_profile *out,
 						    const struct kashim_logger *log);
 
 #endif

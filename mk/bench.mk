@@ -5,7 +5,7 @@
 # Not part of `make check`; its pieces build with -Werror all the same, and
 # the accept-path test's helper is a check dependency.
 
-BENCH_CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g
+BENCH_CFLAGS := $(KASHIM_WARN) -O2 -g
 BENCH_BIN    := $(B)/bench/kabench
 BENCH_EMPTY  := $(B)/bench/libempty.so
 PERF_SERVER  := $(B)/tests/perf/accept-server

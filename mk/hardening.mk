@@ -4,13 +4,13 @@
 # the test suite (`make check-asan`, `make check-valgrind`).
 
 HX := $(B)/tests/hardening
-HX_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wno-format-truncation -g -O1
+HX_CFLAGS := $(KASHIM_WARN) -g -O1
 
 # Helpers: plain programs that make sockets, linked against nothing of
 # kashim's (the shim reaches them through LD_PRELOAD, as it would any program).
 HX_PROGS := $(HX)/hx-threads $(HX)/hx-fork $(HX)/hx-load $(HX)/hx-probe $(HX)/hx-raw \
-            $(HX)/hx-probe-static $(HX)/hx-host $(HX)/hx-firstsock
-$(HX)/hx-%: tests/hardening/hx-%.c tests/hardening/hx.h
+            $(HX)/hx-probe-static $(HX)/hx-host $(HX)/hx-race $(HX)/hx-firstsock
+$(HX)/hx-%: tests/hardening/hx-%.c tests/hardening/hx.h $(B)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) $(HX_CFLAGS) $(CFLAGS) -pthread -o $@ $< -pthread
 
@@ -107,7 +107,9 @@ ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-
 ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=86
 .PHONY: check-asan check-valgrind
-check-asan: | $(B)/.deps-test
+# The shell tests run the normal build's helper programs (build/tests/
+# hardening) with the ASan shim preloaded: they are built first.
+check-asan: all $(CHECK_DEPS) | $(B)/.deps-test
 	@mkdir -p $(ASAN_B) && touch $(ASAN_B)/.deps-build $(ASAN_B)/.deps-test
 	$(MAKE) B=$(ASAN_B) CFLAGS='$(ASAN_CFLAGS)' LDFLAGS='-fsanitize=address,undefined' \
 		$(ASAN_B)/libkashim.so $(ASAN_B)/kashim/libkashim-conf.so \

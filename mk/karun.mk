@@ -12,9 +12,9 @@ KARUN_OBJ := $(KARUN_SRC:%.c=$(B)/obj/%.o) $(B)/obj/config/conffile.o $(B)/obj/c
 KARUN := $(B)/ka-run
 KARUN_INSTALLED := $(B)/install/ka-run
 
-$(B)/obj/tools/%.o: tools/%.c $(wildcard tools/*.h config/*.h) | $(B)/.deps-build
+$(B)/obj/tools/%.o: tools/%.c $(B)/.flags | $(B)/.deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(KASHIM_CFLAGS) $(CONFUSE_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(KASHIM_CFLAGS) $(CONFUSE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(KARUN): $(KARUN_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CONFUSE_LIBS)

@@ -23,8 +23,9 @@ CONFUSE_A := $(CONFUSE_B)/libconfuse.a
 CONFUSE_CFLAGS := -I$(CONFUSE_B)/include
 CONFUSE_LIBS := -Wl,--exclude-libs,ALL $(CONFUSE_A)
 
+# make MUSL=1 asks for its whole list in .deps-build (install-deps musl).
 $(B)/.deps-musl:
-	@scripts/install-deps $(KASHIM_DEPS_MODE) $(if $(MUSL),musl,source)
+	$(if $(MUSL),,@scripts/install-deps $(KASHIM_DEPS_MODE) source)
 	@mkdir -p $(B) && touch $@
 
 ifdef MUSL
@@ -43,8 +44,15 @@ endif
 $(B)/.deps-build: | $(B)/.deps-musl
 
 # -fPIC: the archive goes into the config reader, a shared object.
-$(CONFUSE_A): fuzz/confuse-config.h | $(B)/.deps-build
+# Debian's patches are applied only when its registry serves them: the fix
+# for CVE-2022-40320 is applied here in any case (once: a source that
+# already has it, by Debian's patches or an earlier build, is left alone).
+CONFUSE_PATCHES := patches/libconfuse-CVE-2022-40320.patch
+$(CONFUSE_A): fuzz/confuse-config.h $(CONFUSE_PATCHES) | $(B)/.deps-build
 	scripts/debian-source libconfuse $(CONFUSE_B)/debian
+	for p in $(CONFUSE_PATCHES); do \
+		patch -f -s -R --dry-run -p1 -d $(CONFUSE_B)/debian/src <$$p >/dev/null 2>&1 || \
+		patch -f -s -p1 -d $(CONFUSE_B)/debian/src <$$p || exit 1; done
 	@mkdir -p $(CONFUSE_B)/include $(CONFUSE_B)/obj
 	cp $(CONFUSE_B)/debian/src/src/confuse.h $(CONFUSE_B)/include/
 	flex -Pcfg_yy -o$(CONFUSE_B)/obj/lexer.c $(CONFUSE_B)/debian/src/src/lexer.l
@@ -64,13 +72,13 @@ else
 musl: | $(B)/.deps-test
 	$(MAKE) MUSL=1 all
 portable: | $(B)/.deps-test
-	$(MAKE) PORTABLE=1 all
+	$(MAKE) PORTABLE=1 KASHIM_BPF_SAID=1 all
 CHECK_DEPS += musl portable $(B)/tests/probe
 endif
 
 $(B)/tests/probe: $(MUSL_PROBE_SRC)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -Wall -Wextra -Werror -O2 -g $(CFLAGS) -o $@ $<
+	$(CC) $(KASHIM_WARN) -O2 -g $(CFLAGS) -o $@ $<
 
 ifndef MUSL
 .PHONY: clean-musl

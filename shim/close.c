@@ -5,10 +5,10 @@
  * names next (a socket from syscall(), one received over SCM_RIGHTS, a
  * dup2() target) is looked at afresh by connect() and accept().
  *
- * close() runs far more often than socket(): its path is one load, one bit
- * test (a set bit is cleared with one locked instruction) and the jump to
+ * close() runs far more often than socket(): its path is one load, one byte
+ * test (a socket's byte is cleared with one store) and the jump to
  * libc's (make bench, close). real_close starts as kashim_close_first, so
- * there is no test for "not looked up yet". The bit is cleared before the fd
+ * there is no test for "not looked up yet". The byte is cleared before the fd
  * is closed: cleared after, it could erase the mark of a socket another
  * thread made on the same number in between.
  */
@@ -16,19 +16,13 @@
 #include <errno.h>
 
 #include "kashim.h"
-#include "rules.h"
 
 /* Contract: returns exactly what libc's close() returns, with its errno. */
 KASHIM_EXPORT int close(int fd)
 {
 	int (*real)(int) = __atomic_load_n(&real_close, __ATOMIC_RELAXED);
 
-	/* A decided socket is the only kind whose number can carry a rule's
-	 * decision (override): forget that too. */
-	if (KASHIM_UNLIKELY(kashim_fd_decided(fd)) && (unsigned)fd < KASHIM_FDMAP_FDS) {
-		kashim_fd_clear(fd);
-		kashim_rules_forget(fd);
-	}
+	kashim_fd_forget(fd);
 	return real(fd);
 }
 
@@ -46,7 +40,9 @@ int kashim_close_first(int fd)
 }
 
 /* Contract: returns exactly what libc's close_range() returns, with its
- * errno. With CLOSE_RANGE_CLOEXEC nothing is closed and nothing forgotten. */
+ * errno. With CLOSE_RANGE_CLOEXEC nothing is closed and nothing forgotten;
+ * in a vfork() child (Python's subprocess) the map is the parent's and
+ * stays as it is. */
 KASHIM_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
 	int (*real)(unsigned, unsigned, int) = KASHIM_REAL(real_close_range, "close_range");

@@ -2,8 +2,9 @@
 /*
  * dup.c - dup(), dup2(), dup3() and fcntl(F_DUPFD, F_DUPFD_CLOEXEC): the new
  * number names the same socket as the old one, so it gets the old number's
- * mark. A program that turned keepalive off and then connect()s a copy keeps
- * its choice; a copy of a socket kashim has not seen is still adopted.
+ * state. A program that turned keepalive off and then connect()s a copy keeps
+ * its choice; a copy of a socket kashim has not seen is still adopted. A
+ * vfork() child's dup2() leaves its parent's map alone (fdstate.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,14 +12,15 @@
 #include <stdarg.h>
 
 #include "kashim.h"
-#include "rules.h"
 
 /* @to (>= 0) is now a copy of @from; the number's earlier meaning is gone. */
 static int copied(int from, int to)
 {
 	if (to >= 0) {
+		int saved_errno = errno;
+
 		kashim_fd_copy(from, to);
-		kashim_rules_copy(from, to);
+		errno = saved_errno;
 	}
 	return to;
 }

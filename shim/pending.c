@@ -15,7 +15,8 @@
  * holds the socket's cookie (SO_COOKIE, unique for the life of the system),
  * checked before the socket is touched: an fd number closed and reused in
  * the meantime is dropped, so close() never has to look at this list.
- * Full: the socket is left for connect()/accept() to adopt.
+ * Full: the socket is left for connect()/accept()/listen() to adopt; what
+ * the program sets on it meanwhile is in its state (fdstate.h) either way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -130,63 +131,27 @@ bool kashim_pending_take(int fd, unsigned *why)
 	return false;
 }
 
-void kashim_pending_chosen(int fd)
+void kashim_pending_decide(int fd, unsigned why, const struct kashim_runtime *rt)
 {
-	uint64_t cookie = cookie_of(fd);
-	unsigned entry;
-	int i;
+	const struct kashim_profile *p;
+	struct kashim_addr a;
+	bool known;
 
-	while (cookie && (i = find(fd, cookie, &entry)) >= 0) {
-		if (entry & KASHIM_PENDING_CHOSEN)
-			return;
-		if (atomic_compare_exchange_strong(&pending[i], &entry, entry | KASHIM_PENDING_CHOSEN))
-			return;
+	if (why & KASHIM_PENDING_SOCKET) {
+		kashim_settle(fd, rt, KASHIM_MADE, "made while the settings were read");
+		return;
 	}
-	kashim_pending_add(fd, KASHIM_PENDING_CHOSEN);
-}
-
-/* With destination or listen rules: a socket is decided by its address. */
-static void decide_by_rules(int fd, unsigned why, const struct kashim_runtime *rt)
-{
-	if ((why & KASHIM_PENDING_CHOSEN) && !rt->override) {
+	/* Accepted: it has what its listener had, and its listener's local
+	 * address, so its listen rule. A listener whose owner turned
+	 * keepalive on passed the owner's choice on. */
+	if (!kashim_fd_is_tcp(fd)) {
 		kashim_fd_decide(fd);
 		return;
 	}
-	/* An accepted socket has its listener's local address: its listen
-	 * rule applies. Any other is decided at connect() or listen(). */
-	if (why & KASHIM_PENDING_ACCEPTED)
-		kashim_apply_accepted(fd, fd, rt, "accepted while the settings were read");
-	else
-		kashim_rules_adopt(fd, rt, "made while the settings were read", true);
-}
-
-void kashim_pending_decide(int fd, unsigned why, const struct kashim_runtime *rt)
-{
-	if (rt->rules) {
-		decide_by_rules(fd, why, rt);
-		return;
-	}
-	kashim_fd_decide(fd);
-	if (!rt->enabled)
-		return;
-	/* The program chose for this socket while the settings were read:
-	 * its choice stands unless override says kashim's values win. */
-	if ((why & KASHIM_PENDING_CHOSEN) && !rt->override) {
-		if (rt->debug)
-			kashim_log(KASHIM_LOG_DEBUG, "fd %d: the program set keepalive options itself; left as it is", fd);
-		return;
-	}
-	/* Accepted: it has what its listener had. A listener whose owner
-	 * turned keepalive on passed the owner's choice on. */
-	if ((why & KASHIM_PENDING_ACCEPTED) && !rt->override && kashim_has_keepalive(fd)) {
-		if (rt->debug)
-			kashim_log(KASHIM_LOG_DEBUG, "fd %d (accepted): already has SO_KEEPALIVE; left as it is", fd);
-		return;
-	}
-	if (!(why & KASHIM_PENDING_SOCKET) && !kashim_fd_is_tcp(fd))
-		return;
-	kashim_apply(fd, rt, why & KASHIM_PENDING_ACCEPTED ? "accepted while the settings were read"
-							  : "made while the settings were read");
+	p = kashim_rules_local(rt, fd, &a, &known);
+	if (!p->override && kashim_has_keepalive(fd))
+		kashim_fd_set_state(fd, kashim_fd_state(fd) | KASHIM_FS_OWN_ALL);
+	kashim_decide(fd, rt, p, NULL, KASHIM_FS_DECIDED, "accepted while the settings were read", known ? &a : NULL);
 }
 
 void kashim_pending_drain(const struct kashim_runtime *rt)

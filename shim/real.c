@@ -30,6 +30,7 @@ void (*real_closefrom)(int);
 int (*real_chroot)(const char *);
 int (*real_listen)(int, int);
 int (*real_getsockname)(int, struct sockaddr *, socklen_t *);
+int (*real_getpeername)(int, struct sockaddr *, socklen_t *);
 
 #define REAL(fn) {#fn, (void **)&real_##fn, true, false, false}
 
@@ -38,7 +39,7 @@ static struct kashim_symreq reals[] = {
 	REAL(socket),      REAL(connect),   REAL(accept), REAL(accept4),     REAL(setsockopt),
 	REAL(getsockopt),  REAL(close),     REAL(dup),    REAL(dup2),        REAL(dup3),
 	REAL(fcntl),       REAL(fcntl64),   REAL(listen), REAL(getsockname), REAL(close_range),
-	REAL(closefrom),   REAL(chroot),
+	REAL(closefrom),   REAL(chroot),    REAL(getpeername),
 };
 
 #define NREALS (sizeof reals / sizeof reals[0])

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * setsockopt.c - with override = true, the program's own keepalive choices
- * (SO_KEEPALIVE, TCP_KEEPIDLE/INTVL/CNT, TCP_USER_TIMEOUT) on a TCP socket
- * are answered with success and not made, so the configured values stay.
- * With override = false (the default) this is a plain pass-through.
+ * setsockopt.c - the program's own keepalive calls (SO_KEEPALIVE,
+ * TCP_KEEPIDLE/INTVL/CNT, TCP_USER_TIMEOUT). On a socket decided by a
+ * profile with override = true they are answered with success and not
+ * made, so the configured values stay; otherwise they are made, and one
+ * that succeeds makes the option the program's (fdstate.h): kashim never
+ * sets it on that socket again (a rule at connect(), a socket decided once
+ * the settings are read). The same with and without rules.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -11,55 +14,73 @@
 #include <netinet/tcp.h>
 
 #include "kashim.h"
-#include "rules.h"
 
-static inline bool is_keepalive_option(int level, int name)
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+/* The KASHIM_OPT_* index of a keepalive option, or -1. */
+static inline int keepalive_option(int level, int name)
 {
-	return (level == SOL_SOCKET && name == SO_KEEPALIVE) ||
-	       (level == IPPROTO_TCP && (name == TCP_KEEPIDLE || name == TCP_KEEPINTVL ||
-					 name == TCP_KEEPCNT || name == TCP_USER_TIMEOUT));
+	if (level == SOL_SOCKET)
+		return name == SO_KEEPALIVE ? KASHIM_OPT_KEEPALIVE : -1;
+	if (level != IPPROTO_TCP)
+		return -1;
+	switch (name) {
+	case TCP_KEEPIDLE:
+		return KASHIM_OPT_IDLE;
+	case TCP_KEEPINTVL:
+		return KASHIM_OPT_INTERVAL;
+	case TCP_KEEPCNT:
+		return KASHIM_OPT_COUNT;
+	case TCP_USER_TIMEOUT:
+		return KASHIM_OPT_USER_TIMEOUT;
+	default:
+		return -1;
+	}
 }
 
-/* The program sets keepalive option @name on @fd itself. True when its call
- * must be swallowed to keep kashim's value (override on). A socket kashim
- * has not decided about yet is first configured as socket() would have done
- * (so the program's call then changes kashim's values, as it would have);
- * one that is pending gets the program's choice noted. Only a TCP socket
- * may start reading the settings. */
-static bool keep_configured(int fd, int name)
+/* True when the program's call of option @opt on @fd, in @state, is to be
+ * answered and not made: override, an option kashim keeps, and still a TCP
+ * socket (MPTCP refuses TCP_USER_TIMEOUT: that call is the kernel's to
+ * answer). */
+static bool overridden(int fd, unsigned state, int opt, int name)
 {
-	const struct kashim_runtime *rt;
+	int protocol;
+
+	if (!(state & KASHIM_FS_OVERRIDE) || (state & (KASHIM_FS_OWN << opt)))
+		return false;
+	protocol = kashim_fd_protocol(fd);
+	if (protocol != IPPROTO_TCP && (protocol != IPPROTO_MPTCP || opt == KASHIM_OPT_USER_TIMEOUT))
+		return false;
+	if (kashim_rt.debug)
+		kashim_log(KASHIM_LOG_DEBUG, "fd %d: program's setsockopt option %d ignored (override = true)", fd,
+			   name);
+	return true;
+}
+
+static __attribute__((noinline)) int keepalive_call(int (*real)(int, int, int, const void *, socklen_t), int fd,
+						    int level, int name, const void *value, socklen_t len, int opt)
+{
+	unsigned state;
+	int ret;
 
 	if (kashim_mode_now() == KASHIM_MODE_LEAVE)
-		return false;
-	if (kashim_mode_now() == KASHIM_MODE_RULES)
-		return kashim_rules_setsockopt(fd, name);
-	/* The common case costs no system call: a decided socket, settings
-	 * known, no rules, override off. */
-	if (kashim_mode_now() == KASHIM_MODE_CONFIGURE && kashim_fd_decided(fd) && !kashim_rt.override)
-		return false;
-	if (!kashim_fd_is_tcp(fd))
-		return false;
-	rt = kashim_runtime();
-	if (!rt) {
-		kashim_pending_chosen(fd);
-		return false;
-	}
-	if (rt->rules)
-		return kashim_rules_setsockopt(fd, name);
-	if (!rt->enabled)
-		return false;
-	if (!kashim_fd_decided(fd))
+		return real(fd, level, name, value, len);
+	state = kashim_fd_state(fd);
+	/* A socket kashim has not seen is decided first, as socket() would
+	 * have (so this call then changes kashim's values, as it would have),
+	 * unless the settings are being read: then the call is recorded. */
+	if (!(state & (KASHIM_FS_DECIDED | KASHIM_FS_REFINE)) && kashim_rt_ready() && kashim_fd_is_tcp(fd)) {
 		kashim_adopt(fd, "setsockopt, inherited");
-	if (!rt->override)
-		return false;
-	/* user_timeout 0 means kashim leaves TCP_USER_TIMEOUT to the program. */
-	if (name == TCP_USER_TIMEOUT && rt->settings.user_timeout == 0)
-		return false;
-	if (rt->debug)
-		kashim_log(KASHIM_LOG_DEBUG, "fd %d: program's setsockopt option %d ignored (override = true)",
-			   fd, name);
-	return true;
+		state = kashim_fd_state(fd);
+	}
+	if (overridden(fd, state, opt, name))
+		return 0;
+	ret = real(fd, level, name, value, len);
+	if (ret == 0)
+		kashim_fd_own(fd, (unsigned)opt);
+	return ret;
 }
 
 /* Contract: returns what libc's setsockopt() returns, with its errno; under
@@ -67,12 +88,13 @@ static bool keep_configured(int fd, int name)
 KASHIM_EXPORT int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
 {
 	int (*real)(int, int, int, const void *, socklen_t) = KASHIM_REAL(real_setsockopt, "setsockopt");
+	int opt = keepalive_option(level, name);
 
 	if (KASHIM_UNLIKELY(!real)) {
 		errno = ENOSYS;
 		return -1;
 	}
-	if (KASHIM_UNLIKELY(is_keepalive_option(level, name)) && keep_configured(fd, name))
-		return 0;
-	return real(fd, level, name, value, len);
+	if (KASHIM_LIKELY(opt < 0))
+		return real(fd, level, name, value, len);
+	return keepalive_call(real, fd, level, name, value, len, opt);
 }

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * socket.c - socket(): configure every new TCP socket right away, so that
- * connect() and accept() on it need nothing more (a listener passes its
- * settings on to every connection it accepts).
+ * socket.c - socket(): every new TCP socket gets the base profile at once
+ * (apply.h), so connect() and accept() on it need nothing more without
+ * rules (a listener passes its settings on to every connection it
+ * accepts), and a socket that never calls libc's connect() has them too.
  *
  * Every socket a program makes comes through here, so the common cases are
  * kept short (make bench counts them): a TCP socket once the settings are
- * known costs one byte test, the decided bit and the calls; in a program
+ * known costs one byte test, one byte store and the calls; in a program
  * whose config says keepalive = false, socket() is a jump to libc's.
  */
 #define _GNU_SOURCE
@@ -34,148 +35,98 @@ static inline bool is_tcp_request(int domain, int type, int protocol)
 	       ((unsigned)protocol & ~(unsigned)(IPPROTO_TCP | IPPROTO_MPTCP)) == 0;
 }
 
-#if defined(__x86_64__) && defined(__linux__)
-#include <sys/syscall.h>
-
-/* setsockopt(2) without libc: the result (0 or -errno) comes back in a
- * register and errno is never touched, so the hot path needs neither
- * __errno_location() nor a saved copy, and no call into libc's wrapper
- * (make bench, socket: 20 instructions fewer per socket). Another
- * library interposing setsockopt() does not see kashim's own calls. */
-static inline long set_option(int fd, const struct kashim_sockopt *o)
-{
-	register long optval __asm__("r10") = (long)&o->value;
-	register long optlen __asm__("r8") = sizeof(int);
-	long ret;
-
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "0"((long)SYS_setsockopt), "D"((long)fd), "S"((long)o->level), "d"((long)o->name),
-			   "r"(optval), "r"(optlen)
-			 : "rcx", "r11", "memory");
-	return ret;
-}
-#else
-/* libc's setsockopt, with the same contract: 0 or -errno, errno untouched
- * (KASHIM_MODE_CONFIGURE guarantees it is resolved). */
-static inline long set_option(int fd, const struct kashim_sockopt *o)
-{
-	int (*set)(int, int, int, const void *, socklen_t) = __atomic_load_n(&real_setsockopt, __ATOMIC_RELAXED);
-	int saved_errno = errno;
-	long err;
-
-	if (KASHIM_LIKELY(set(fd, o->level, o->name, &o->value, sizeof(int)) == 0))
-		return 0;
-	err = -errno;
-	errno = saved_errno;
-	return err;
-}
-#endif
-
-/* Out of line: option @i of kashim_rt failed on @fd with error @err. Log
- * it; the program's errno is untouched. */
+/* Out of line: option @i of the base failed on @fd with -@err. */
 static __attribute__((noinline, cold)) void configure_failed(int fd, unsigned i, long err)
 {
 	int saved_errno = errno;
 
 	errno = (int)-err;
-	kashim_apply_failed(fd, &kashim_rt, &kashim_rt.opts[i]);
+	kashim_apply_failed(fd, &kashim_rt, &kashim_rt.base.opts[i]);
 	errno = saved_errno;
 }
 
-/* Out of line: the options after the usual 4 (user_timeout). */
-static __attribute__((noinline)) void configure_more(int fd)
+/* Out of line: TCP_USER_TIMEOUT, unless the socket is MPTCP (the kernel
+ * refuses it there: not tried, nothing logged). */
+static __attribute__((noinline)) void configure_more(int fd, int protocol)
 {
-	for (unsigned i = 4; i < kashim_rt.nopts; i++) {
-		long ret = set_option(fd, &kashim_rt.opts[i]);
+	long err;
 
-		if (KASHIM_UNLIKELY(ret != 0))
-			configure_failed(fd, i, ret);
-	}
+	if (protocol == IPPROTO_MPTCP)
+		return;
+	err = kashim_set_option(fd, &kashim_rt.base.opts[KASHIM_OPT_USER_TIMEOUT]);
+	if (KASHIM_UNLIKELY(err != 0))
+		configure_failed(fd, KASHIM_OPT_USER_TIMEOUT, err);
 }
 
-/* Mark a new TCP socket decided and make the calls: kashim_apply() with its
- * loop unrolled for the 4 options every configuration starts with. errno
- * is never touched. */
-static inline __attribute__((always_inline)) void configure(int fd)
+/*
+ * kashim_decide() for a new socket, the base profile and nothing recorded
+ * (the case every TCP socket takes): its state, then the calls, unrolled
+ * for the 4 options every enabled profile starts with. errno untouched.
+ */
+static inline __attribute__((always_inline)) void configure(int fd, int protocol)
 {
-	const struct kashim_sockopt *o = kashim_rt.opts;
-	long ret;
+	const struct kashim_sockopt *o = kashim_rt.base.opts;
+	long err;
 
-	kashim_fd_decide(fd);
-#define KASHIM_CONFIGURE_ONE(i)                               \
-	do {                                                  \
-		ret = set_option(fd, &o[i]);                  \
-		if (KASHIM_UNLIKELY(ret != 0))                \
-			configure_failed(fd, i, ret);         \
+	kashim_fd_set_state(fd, kashim_rt.new_state);
+#define KASHIM_CONFIGURE_ONE(i)                                   \
+	do {                                                      \
+		err = kashim_set_option(fd, &o[i]);               \
+		if (KASHIM_UNLIKELY(err != 0))                    \
+			configure_failed(fd, i, err);             \
 	} while (0)
 	KASHIM_CONFIGURE_ONE(0);
 	KASHIM_CONFIGURE_ONE(1);
 	KASHIM_CONFIGURE_ONE(2);
 	KASHIM_CONFIGURE_ONE(3);
 #undef KASHIM_CONFIGURE_ONE
-	if (KASHIM_UNLIKELY(kashim_rt.nopts > 4))
-		configure_more(fd);
+	if (KASHIM_UNLIKELY(kashim_rt.base.nopts > 4))
+		configure_more(fd, protocol);
 }
 
 /* Everything but the hot path: a socket made before the settings are known
  * (which reads them) or while another thread reads them (noted for it to
- * configure), and any socket under KASHIM_DEBUG. @domain: AF_INET or
- * AF_INET6. */
+ * decide), and any socket under KASHIM_DEBUG. */
 static __attribute__((noinline)) int socket_slow(int fd, int domain)
 {
 	const struct kashim_runtime *rt;
+	int saved_errno = errno;
 
-	/* With rules, connect() or listen() decides once the address is known. */
-	if (kashim_mode_now() == KASHIM_MODE_RULES) {
-		kashim_rules_socket(fd);
-		return fd;
-	}
+	/* Whatever the number meant before is gone. */
+	kashim_fd_set_state(fd, 0);
 	rt = kashim_runtime();
 	if (KASHIM_UNLIKELY(!rt)) {
-		int saved_errno = errno;
-
 		kashim_pending_add(fd, KASHIM_PENDING_SOCKET);
-		errno = saved_errno;
-		return fd;
+	} else {
+		kashim_mode_decide(rt);
+		kashim_decide(fd, rt, &rt->base, NULL,
+			      KASHIM_FS_DECIDED | (rt->rules ? KASHIM_FS_REFINE : 0),
+			      domain == AF_INET6 ? "socket AF_INET6" : "socket AF_INET", NULL);
 	}
-	kashim_mode_decide(rt);
-	if (rt->rules) {
-		kashim_rules_socket(fd);
-		if (rt->debug)
-			kashim_log(KASHIM_LOG_DEBUG, "fd %d (socket): rules apply; decided at connect or listen", fd);
-		return fd;
-	}
-	kashim_fd_decide(fd);
-	if (rt->enabled)
-		kashim_apply(fd, rt, domain == AF_INET6 ? "socket AF_INET6" : "socket AF_INET");
-	else if (rt->debug)
-		kashim_log(KASHIM_LOG_DEBUG, "fd %d (socket): keepalive = false for this program; left alone", fd);
+	errno = saved_errno;
 	return fd;
 }
 
-/* socket() once libc's socket is known and the program is not left alone. */
-static inline __attribute__((always_inline)) int socket_with(int (*real)(int, int, int), unsigned mode,
+/* socket() once libc's socket is known and the program is not left alone.
+ * Out of line, so that socket() itself saves no register before it jumps
+ * to libc's in a program kashim leaves alone. */
+static __attribute__((noinline)) int socket_with(int (*real)(int, int, int), unsigned mode,
 							       int domain, int type, int protocol)
 {
-	/* The domain of a TCP request, else 0. (An empty asm that pinned this
-	 * test before the call, so one register lives across it, now costs an
-	 * instruction more than it saves: make bench, socket 125 with it, 124
-	 * without.) */
-	int tcp_domain = KASHIM_LIKELY(is_tcp_request(domain, type, protocol)) ? domain : 0;
+	bool tcp = KASHIM_LIKELY(is_tcp_request(domain, type, protocol));
 	int fd = real(domain, type, protocol);
 
 	if (fd < 0)
 		return fd;
-	if (!tcp_domain) {
+	if (!tcp) {
 		kashim_fd_decide(fd);
 		return fd;
 	}
-	if (KASHIM_LIKELY(mode == KASHIM_MODE_CONFIGURE)) {
-		configure(fd);
+	if (KASHIM_LIKELY(mode == KASHIM_MODE_CONFIGURE || mode == KASHIM_MODE_RULES)) {
+		configure(fd, protocol);
 		return fd;
 	}
-	return socket_slow(fd, tcp_domain);
+	return socket_slow(fd, domain);
 }
 
 /* The first socket() of the process: look libc's up first. */

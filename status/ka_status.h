@@ -4,9 +4,10 @@
  * as read from a live process, the record of one process, and the functions
  * that read (sockets.c, audit.c) and print them (output.c).
  *
- * ka-status only looks: it duplicates a process's descriptors with
+ * ka-status looks: it duplicates a process's descriptors with
  * pidfd_getfd(), reads them with getsockopt()/getsockname()/getpeername()
- * and closes its copies. It never sets an option in the target.
+ * and closes its copies. Only --apply --yes (apply.c) sets options, on the
+ * borrowed copy, which is the same socket as the target's.
  */
 #ifndef KA_STATUS_H
 #define KA_STATUS_H
@@ -84,6 +85,17 @@ int ka_array_push(void *arrayp, size_t *n, size_t *cap, const void *item, size_t
  * descriptor duplicated from the target is closed before returning. */
 int ka_read_process(pid_t pid, struct ka_process *proc);
 
+/* Called by ka_visit_process() for each TCP socket @s of the process while
+ * it is borrowed as descriptor @sock of ka-status (closed afterwards). */
+typedef void (*ka_visit_fn)(void *ctx, int sock, struct ka_socket *s);
+
+/* ka_read_process() that also shows each TCP socket to @visit (may be
+ * NULL), in /proc/PID/fd order, before adding it to proc->sockets. */
+int ka_visit_process(pid_t pid, struct ka_process *proc, ka_visit_fn visit, void *ctx);
+
+/* Read @s again from the borrowed socket @sock (after setting options). */
+void ka_socket_reread(int sock, struct ka_socket *s);
+
 /* Free what ka_read_process() allocated in @proc; @proc may be reused. */
 void ka_process_free(struct ka_process *proc);
 
@@ -151,5 +163,41 @@ int ka_audit_all(bool json);
  * (prefixed "exempt by " for an attachment with keepalive = false) and
  * return true. */
 bool ka_kernel_backend(pid_t pid, char *buf, size_t len);
+
+/* ---- procs.c ------------------------------------------------------------ */
+
+/* Call @fn for every process in /proc (numeric entries), in /proc's order,
+ * until it returns non-zero. Returns that value, 0 when all were visited,
+ * or -1 (said on stderr) when /proc cannot be listed. */
+int ka_each_pid(int (*fn)(void *ctx, pid_t pid), void *ctx);
+
+/* ---- apply.c ------------------------------------------------------------ */
+
+/* Exit statuses of ka-status --apply beyond 0, 1 (a socket could not be
+ * set) and 2 (bad arguments or configuration): why a process was refused. */
+enum {
+	KA_EXIT_PERMISSION = 3,     /* no ptrace rights over it (EPERM, EACCES) */
+	KA_EXIT_NO_PIDFD_GETFD = 4, /* kernel without pidfd_open/pidfd_getfd */
+	KA_EXIT_GONE = 5,           /* no such process (ESRCH) */
+};
+
+/* ka-status --apply: configure the established and listening TCP sockets of
+ * the @n processes in @pids (or of every readable process when @all) as the
+ * shim would, from keepalive.conf @config (NULL: the system file); only
+ * print what would change unless @yes; a table, or JSON when @json.
+ * Returns the exit status (see ka-status(1)). */
+int ka_apply(char *const *pids, size_t n, bool all, const char *config, bool yes, bool json);
+
+/* ---- prometheus.c ------------------------------------------------------- */
+
+/* Program names --prometheus keeps by default before "(other)". */
+#define KA_PROM_MAX_PROGRAMS 500
+
+/* ka-status --all --prometheus: established TCP connections of every
+ * process per program name (at most @max_programs of them, the rest as
+ * "(other)"), keepalive on or off and who configured it, in the Prometheus
+ * text format, on stdout or (written atomically) in @output. Returns the
+ * exit status: 0, or 1 when the output could not be written. */
+int ka_prometheus(const char *output, size_t max_programs);
 
 #endif

@@ -6,9 +6,14 @@
  *   ka-status [--json] PID...    every TCP socket of these processes
  *   ka-status [--json] --all     which processes have established
  *                                connections with keepalive off
+ *   ka-status --apply [--yes] [--json] [--config FILE] PID...|--all
+ *                                give their sockets kashim's settings
+ *   ka-status --all --prometheus [--output FILE]
+ *                                the audit as Prometheus metrics
  *
  * Exit status: 0 when everything asked for was read, 1 when some process
- * could not be read (the others are still printed), 2 for bad arguments.
+ * could not be read (the others are still printed), 2 for bad arguments;
+ * --apply has its own (ka_status.h, ka-status(1)).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../config/kashim_settings.h"
 #include "ka_status.h"
 
 #ifndef KASHIM_VERSION
@@ -29,6 +35,8 @@ static void usage(FILE *out)
 {
 	fputs("usage: ka-status [--json] PID...\n"
 	      "       ka-status [--json] --all\n"
+	      "       ka-status --apply [--yes] [--json] [--config FILE] PID...|--all\n"
+	      "       ka-status --all --prometheus [--output FILE]\n"
 	      "\n"
 	      "Show the keepalive settings of the TCP sockets of running processes, read\n"
 	      "from the live sockets (pidfd_getfd + getsockopt; nothing is changed).\n"
@@ -36,6 +44,16 @@ static void usage(FILE *out)
 	      "  -a, --all       audit every process with established TCP connections:\n"
 	      "                  how many have keepalive off, the settings of the rest\n"
 	      "  -j, --json      print JSON instead of a table\n"
+	      "      --apply     give the established and listening TCP sockets of these\n"
+	      "                  processes (or --all) what kashim would, without\n"
+	      "                  restarting them; a dry run unless --yes\n"
+	      "  -y, --yes       with --apply: set the options (default: only show them)\n"
+	      "  -c, --config FILE  with --apply: the keepalive.conf to follow (default\n"
+	      "                  " KASHIM_SYSCONF_PATH ")\n"
+	      "      --prometheus  with --all: print metrics in the Prometheus text format\n"
+	      "  -o, --output FILE  with --prometheus: write FILE atomically (temp + rename)\n"
+	      "      --max-programs N  with --prometheus: program names kept (default 500),\n"
+	      "                  the rest counted as \"(other)\"\n"
 	      "  -h, --help      show this help\n"
 	      "  -V, --version   show the version\n"
 	      "\n"
@@ -43,7 +61,8 @@ static void usage(FILE *out)
 	      "kernel's defaults when the program never set them); USER_TIMEOUT is\n"
 	      "TCP_USER_TIMEOUT in ms, 0 meaning the kernel's retransmission limit.\n"
 	      "Reading another user's process needs root. Exit status: 0 all read,\n"
-	      "1 some process could not be read, 2 bad arguments.\n",
+	      "1 some process could not be read, 2 bad arguments; with --apply also\n"
+	      "3 permission denied, 4 no pidfd_getfd in this kernel, 5 no such process.\n",
 	      out);
 }
 
@@ -106,25 +125,76 @@ static int show_processes(char *const *pids, size_t n, bool json)
 	return status;
 }
 
-/* Contract: parses the command line (see the file comment) and runs. */
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct args {
+	bool all, json, apply, yes, prometheus;
+	const char *config, *output;
+	long max_programs;              /* 0: not given */
+};
+
+/* Contract: the options given together that do not go together: a usage
+ * error (status 2), or 0. */
+static int check_combination(const struct args *a)
 {
+	if ((a->yes || a->config) && !a->apply)
+		return bad_usage(a->yes ? "--yes goes with --apply" : "--config goes with --apply",
+				 NULL);
+	if (a->apply && a->prometheus)
+		return bad_usage("--prometheus does not go with --apply", NULL);
+	if (a->prometheus && (!a->all || a->json))
+		return bad_usage(a->json ? "--prometheus does not go with --json"
+					 : "--prometheus goes with --all", NULL);
+	if ((a->output || a->max_programs) && !a->prometheus)
+		return bad_usage(a->output ? "--output goes with --prometheus"
+					   : "--max-programs goes with --prometheus", NULL);
+	return 0;
+}
+
+/* Contract: parses the options into @a; returns -1 to go on, or the exit
+ * status (help, version, usage error). */
+static int parse_options(int argc, char **argv, struct args *a)
+{
+	enum { OPT_APPLY = 256, OPT_PROMETHEUS, OPT_MAX_PROGRAMS };
 	static const struct option longopts[] = {
 		{"all", no_argument, NULL, 'a'},     {"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},    {"version", no_argument, NULL, 'V'},
+		{"apply", no_argument, NULL, OPT_APPLY}, {"yes", no_argument, NULL, 'y'},
+		{"config", required_argument, NULL, 'c'},
+		{"prometheus", no_argument, NULL, OPT_PROMETHEUS},
+		{"output", required_argument, NULL, 'o'},
+		{"max-programs", required_argument, NULL, OPT_MAX_PROGRAMS},
 		{NULL, 0, NULL, 0},
 	};
-	bool all = false, json = false;
-	int opt, i, status;
+	int opt;
 
 	opterr = 0; /* our own messages, with the usage hint */
-	while ((opt = getopt_long(argc, argv, "ajhV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":ajhVyc:o:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
-			all = true;
+			a->all = true;
 			break;
 		case 'j':
-			json = true;
+			a->json = true;
+			break;
+		case OPT_APPLY:
+			a->apply = true;
+			break;
+		case 'y':
+			a->yes = true;
+			break;
+		case 'c':
+			a->config = optarg;
+			break;
+		case OPT_PROMETHEUS:
+			a->prometheus = true;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case OPT_MAX_PROGRAMS:
+			if (!kashim_parse_number(optarg, 1, 100000, &a->max_programs))
+				return bad_usage("--max-programs takes a number from 1 to 100000",
+						 optarg);
 			break;
 		case 'h':
 			usage(stdout);
@@ -132,20 +202,42 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("ka-status (kashim) %s\n", KASHIM_VERSION);
 			return 0;
+		case ':':
+			return bad_usage("option needs a value", argv[optind - 1]);
 		default:
 			return bad_usage("unknown option", argv[optind - 1]);
 		}
 	}
-	if (all && optind < argc)
+	return -1;
+}
+
+/* Contract: parses the command line (see the file comment) and runs. */
+int main(int argc, char **argv)
+{
+	struct args a = {0};
+	int i, status;
+	size_t npids;
+
+	if ((status = parse_options(argc, argv, &a)) >= 0 || (status = check_combination(&a)))
+		return status;
+	if (a.all && optind < argc)
 		return bad_usage("--all takes no PID", argv[optind]);
-	if (!all && optind == argc)
+	if (!a.all && optind == argc)
 		return bad_usage("no PID given (or use --all)", NULL);
 	for (i = optind; i < argc; i++) {
 		pid_t pid;
 		if (!parse_pid(argv[i], &pid))
 			return bad_usage("not a process id", argv[i]);
 	}
-	status = all ? ka_audit_all(json) : show_processes(argv + optind, (size_t)(argc - optind), json);
+	npids = (size_t)(argc - optind);
+	if (a.apply)
+		status = ka_apply(argv + optind, npids, a.all, a.config, a.yes, a.json);
+	else if (a.prometheus)
+		status = ka_prometheus(a.output, a.max_programs ? (size_t)a.max_programs
+								: KA_PROM_MAX_PROGRAMS);
+	else
+		status = a.all ? ka_audit_all(a.json)
+			       : show_processes(argv + optind, npids, a.json);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "ka-status: cannot write output: %s\n", strerror(errno));
 		return 1;

@@ -191,10 +191,13 @@ static void set_error(struct ka_process *proc, int err)
 	snprintf(proc->error_text, sizeof proc->error_text, "%s", why);
 }
 
-/* Contract: proc->comm from /proc/PID/comm, "?" when it cannot be read. */
+/* Contract: proc->comm from /proc/PID/comm without the newline the kernel
+ * adds, "?" when it cannot be read. A name may itself hold a newline
+ * (prctl PR_SET_NAME takes any bytes): only the last one is dropped. */
 static void read_comm(pid_t pid, struct ka_process *proc)
 {
 	char path[64];
+	size_t n;
 	FILE *f;
 
 	snprintf(proc->comm, sizeof proc->comm, "?");
@@ -202,8 +205,11 @@ static void read_comm(pid_t pid, struct ka_process *proc)
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	if (fgets(proc->comm, sizeof proc->comm, f))
-		proc->comm[strcspn(proc->comm, "\n")] = '\0';
+	n = fread(proc->comm, 1, sizeof proc->comm - 1, f);
+	if (n > 0 && proc->comm[n - 1] == '\n')
+		n--;
+	if (n > 0 || feof(f))
+		proc->comm[n] = '\0';
 	fclose(f);
 }
 
@@ -269,10 +275,17 @@ static int open_process(pid_t pid, struct ka_process *proc)
 	return -1;
 }
 
+/* Contract: see ka_status.h. */
+void ka_socket_reread(int sock, struct ka_socket *s)
+{
+	read_socket(sock, s->fd, s->family, s->protocol, s);
+}
+
 /* Contract: appends the TCP sockets among the descriptors listed in @dir
- * (/proc/PID/fd) to proc->sockets, each borrowed through @pidfd and closed
- * again. Returns 0, or the errno that stopped the reading. */
-static int read_sockets(DIR *dir, int pidfd, struct ka_process *proc)
+ * (/proc/PID/fd) to proc->sockets, each borrowed through @pidfd, shown to
+ * @visit (when not NULL) while borrowed, and closed again. Returns 0, or
+ * the errno that stopped the reading. */
+static int read_sockets(DIR *dir, int pidfd, struct ka_process *proc, ka_visit_fn visit, void *ctx)
 {
 	struct dirent *entry;
 	size_t cap = 0;
@@ -295,6 +308,8 @@ static int read_sockets(DIR *dir, int pidfd, struct ka_process *proc)
 		}
 		if (is_tcp_socket(sock, &family, &protocol)) {
 			read_socket(sock, (int)fd, family, protocol, &s);
+			if (visit)
+				visit(ctx, sock, &s);
 			if (ka_array_push(&proc->sockets, &proc->nsockets, &cap, &s, sizeof s) < 0)
 				err = ENOMEM;
 		}
@@ -303,10 +318,16 @@ static int read_sockets(DIR *dir, int pidfd, struct ka_process *proc)
 	return err;
 }
 
+/* Contract: see ka_status.h. */
+int ka_read_process(pid_t pid, struct ka_process *proc)
+{
+	return ka_visit_process(pid, proc, NULL, NULL);
+}
+
 /* Contract: see ka_status.h. The pidfd is taken before /proc/PID/fd is
  * listed, so a pid reused by a new process after the listing cannot lend us
  * its descriptors: pidfd_getfd() then fails with ESRCH. */
-int ka_read_process(pid_t pid, struct ka_process *proc)
+int ka_visit_process(pid_t pid, struct ka_process *proc, ka_visit_fn visit, void *ctx)
 {
 	char path[64];
 	int pidfd, err;
@@ -325,7 +346,7 @@ int ka_read_process(pid_t pid, struct ka_process *proc)
 		close(pidfd);
 		return -1;
 	}
-	err = read_sockets(dir, pidfd, proc);
+	err = read_sockets(dir, pidfd, proc, visit, ctx);
 	closedir(dir);
 	close(pidfd);
 	if (err) {

@@ -43,6 +43,33 @@ expect_eq "MPTCP control: without kashim nothing is configured" \
 	"v4 proto 262 client $k listener $k accepted $k; v6 proto 262 client $k listener $k accepted $k" \
 	"$(env -u LD_PRELOAD "$PYTHON" "$HX_TMP/mptcp.py")"
 
+# TCP_USER_TIMEOUT: the kernel refuses it on MPTCP sockets (ENOPROTOOPT).
+# kashim does not try it there (no warning), gives the rest, and still sets
+# it on the plain TCP sockets of the same process; the program's own call
+# gets the kernel's answer, override or not.
+cat >"$HX_TMP/mptcp-ut.py" <<'PY'
+import socket
+c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+try:
+    c.setsockopt(socket.IPPROTO_TCP, 18, 1000)
+    own = "accepted"
+except OSError as e:
+    own = "errno %d" % e.errno
+print("mptcp %d/%d tcp-user-timeout %d own-call %s" % (c.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE),
+      c.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE), t.getsockopt(socket.IPPROTO_TCP, 18), own))
+PY
+for ovr in off on; do
+	rm -f "$HX_TMP/ut.log"
+	expect_eq "MPTCP with user_timeout (override $ovr): configured, TCP_USER_TIMEOUT left to the kernel's answer" \
+		"mptcp 1/29 tcp-user-timeout 5000 own-call errno 92" \
+		"$(LD_PRELOAD="$HX_PRELOAD" KASHIM_IDLE=29 KASHIM_USER_TIMEOUT=5000 KASHIM_OVERRIDE=$ovr \
+			KASHIM_LOG=$HX_TMP/ut.log "$PYTHON" "$HX_TMP/mptcp-ut.py" 2>&1)"
+	expect_eq "MPTCP with user_timeout (override $ovr): nothing logged" "" "$(cat "$HX_TMP/ut.log" 2>/dev/null)"
+done
+expect_eq "MPTCP user_timeout control: the kernel refuses TCP_USER_TIMEOUT without kashim" \
+	"mptcp 0/$KERNEL_IDLE tcp-user-timeout 0 own-call errno 92" "$(env -u LD_PRELOAD "$PYTHON" "$HX_TMP/mptcp-ut.py")"
+
 # ka-status reads them from outside: both processes, with the protocol.
 if [ ! -x "$KA_STATUS" ]; then
 	fail "ka-status MPTCP" "$KA_STATUS is not built"

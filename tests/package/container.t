@@ -15,6 +15,7 @@
 # $KASHIM_TEST_CACHE (default /var/cache/kashim-test), and imported into
 # podman once.
 source "$(dirname "$0")/../lib/common.sh"
+source "$(dirname "$0")/rootfs.sh"
 cd "$KASHIM_ROOT"
 if ! need_root; then skip containers "needs root (podman, unshare, mounts)"; finish; fi
 for f in build-portable/libkashim.so build-portable/kashim/libkashim-conf.so build-musl/libkashim.so \
@@ -22,9 +23,6 @@ for f in build-portable/libkashim.so build-portable/kashim/libkashim-conf.so bui
 	[ -f "$f" ] || { fail containers "$f is missing: run make portable musl (make check does)"; finish; }
 done
 
-CACHE=${KASHIM_TEST_CACHE:-/var/cache/kashim-test}
-MIRROR=${KASHIM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-ROOTFS=$CACHE/bookworm-minbase-python3
 PODMAN=(podman --runtime runc --cgroup-manager=cgroupfs)
 RUN_FLAGS=(--ulimit nofile=4096:4096 --ulimit nproc=4096:4096 --network=none)
 tmp=$(mktemp -d /tmp/kashim-container.$$.XXXXXX)
@@ -41,52 +39,13 @@ cleanup() {
 CHROOT_PID=
 stop_chroot() {
 	[ -n "$CHROOT_PID" ] || return 0
-	local p
-	for p in $(netns_pids "$CHROOT_PID"); do kill "$p" 2>/dev/null; done
-	wait "$CHROOT_PID" 2>/dev/null
+	stop_netns "$CHROOT_PID"
 	CHROOT_PID=
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 elapsed() { echo $(( $(date +%s%N) / 1000000 - $1 )); }
 now() { date +%s%N | cut -c1-13; }
-
-# netns_pids PID: every process in PID's network namespace (the container's);
-# nothing when PID is gone or in this test's own namespace (never the host's).
-netns_pids() {
-	local ns p
-	ns=$(readlink "/proc/$1/ns/net") || return 0
-	[ "$ns" = "$(readlink /proc/self/ns/net)" ] && return 0
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
-	done
-}
-
-# sockets PID: "on|off IDLE COUNT" of every established TCP socket of the
-# processes in PID's network namespace, as the host's ka-status reads them,
-# sorted, one per line.
-sockets() {
-	local pids
-	pids=$(netns_pids "$1")
-	[ -n "$pids" ] || return 0
-	# shellcheck disable=SC2086
-	"$KA_STATUS" --json $pids 2>/dev/null | "$PYTHON" -c '
-import json, sys
-for p in json.load(sys.stdin)["processes"]:
-    for s in p["sockets"]:
-        if s["state"] == "ESTABLISHED":
-            print("on" if s["keepalive"] else "off", s["idle"], s["count"])
-' | sort
-}
-
-# await_sockets PID N: wait (10 s at most) for N established sockets.
-await_sockets() {
-	for _ in $(seq 100); do
-		[ "$(sockets "$1" | wc -l)" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # The volume: what an init container or a host path would provide. For
 # glibc images, the portable build: the image has no libconfuse, so the
@@ -113,22 +72,10 @@ kernel_count=$(cat /proc/sys/net/ipv4/tcp_keepalive_probes)
 
 # ---- root filesystems ------------------------------------------------------
 debian_ok=
-if [ -x "$ROOTFS/usr/bin/python3" ]; then
-	echo "# debian rootfs: cached in $ROOTFS"
+if debian_root bookworm python3 "$tmp/debootstrap.log"; then
 	debian_ok=1
-elif ! command -v debootstrap >/dev/null; then
-	skip "debian rootfs" "debootstrap is not installed (scripts/install-deps test installs it)"
 else
-	t0=$(now)
-	mkdir -p "$CACHE" && rm -rf "$ROOTFS.tmp"
-	if debootstrap --variant=minbase --include=python3 bookworm "$ROOTFS.tmp" "$MIRROR" \
-		>"$tmp/debootstrap.log" 2>&1 && mv "$ROOTFS.tmp" "$ROOTFS"; then
-		echo "# debian rootfs: debootstrap --variant=minbase --include=python3 bookworm: $(elapsed "$t0") ms"
-		debian_ok=1
-	else
-		skip "debian rootfs" "debootstrap from $MIRROR failed: $(tail -1 "$tmp/debootstrap.log")"
-		rm -rf "$ROOTFS.tmp"
-	fi
+	skip "debian rootfs" "$ROOTFS_WHY"
 fi
 
 # Imported once per root filesystem: the tag is the tree's making time.
@@ -204,14 +151,6 @@ chroot_run() {
 		>"$m.log" 2>&1 &
 	CHROOT_PID=$!
 }
-# python3 -c "$CHROOT_EXEC" ROOT N VAR=VALUE... COMMAND...: chroot to ROOT,
-# then exec COMMAND with exactly those N variables.
-export CHROOT_EXEC='
-import os, sys
-n = int(sys.argv[2])
-env = dict(kv.split("=", 1) for kv in sys.argv[3:3 + n])
-os.chroot(sys.argv[1]); os.chdir("/")
-os.execve(sys.argv[3 + n], sys.argv[3 + n:], env)'
 chroot_debian() { chroot_run "$ROOTFS" "$tmp/vol-glibc" "$1" /bin/sh -c "$INSIDE"; }
 chroot_musl() {
 	rm -f "$tmp/ctmp/port"
@@ -266,6 +205,12 @@ if command -v podman >/dev/null && command -v runc >/dev/null; then
 			tar -C "$ROOTFS" -c . | podman import -q - "$IMAGE" >/dev/null
 			echo "# podman import of the debian rootfs: $(elapsed "$t0") ms"
 		fi
+		# The images of earlier root filesystems (other tags) are replaced:
+		# one is made here (an older tag) so that the removal is seen.
+		podman tag "$IMAGE" "${IMAGE%:*}:python3-1" >/dev/null 2>&1
+		images() { podman images --format '{{.Repository}}:{{.Tag}}' "${IMAGE%:*}" | sort; }
+		for old in $(images); do [ "$old" = "$IMAGE" ] || podman rmi -f "$old" >/dev/null 2>&1; done
+		expect_eq "podman holds one image of the debian rootfs: the current one" "$IMAGE" "$(images)"
 		scenario podman debian 42
 	fi
 	t0=$(now)

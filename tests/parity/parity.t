@@ -4,7 +4,8 @@
 # through every backend that can answer it: the shim on a real socket (with
 # the same program without the shim as the control), ka-run --check, and
 # kashim-bpf explain for the file-level cases. Each must give the table's
-# value. A case flagged todo: is a known bug another change fixes: it is
+# value. (Backend k, a client in a cgroup kashim-bpf attached to, is run by
+# tests/bpf/rules-parity.t.) A case flagged todo: is a known bug another change fixes: it is
 # reported as TAP "# TODO", neither a pass nor a failure.
 source "$(dirname "$0")/../lib/common.sh"
 t_clean_env
@@ -43,6 +44,19 @@ elif [ -z "$CGROUP" ]; then
 	bpf_missing="no cgroup2 mount in /proc/mounts"
 fi
 
+# write_conf FILE PORT SECTION OTHER: the case's CONF into FILE, with @PORT@,
+# @SECTION@ and @OTHER@ replaced.
+write_conf() {
+	local text=$CONF
+	if [ "$text" = - ]; then : >"$1"; return; fi
+	text=${text//@PORT@/$2}
+	text=${text//@SECTION@/$3}
+	printf '%b' "${text//@OTHER@/$4}" >"$1"
+}
+
+# host_port HOST PORT: HOST:PORT, an IPv6 HOST in brackets.
+host_port() { if [[ $1 == *:* ]]; then echo "[$1]:$2"; else echo "$1:$2"; fi; }
+
 free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # verdict NAME FLAG WANT GOT: expect_eq, or todo_expect for a flagged case.
@@ -67,7 +81,7 @@ run_case() {
 	local host=${ROLE#*:} role=${ROLE%%:*} port conf=$tmp/$ID.conf envs=() opts=() steps=() want got
 	local target
 	port=$(free_port)
-	if [ "$CONF" = - ]; then : >"$conf"; else printf '%b' "${CONF//@PORT@/$port}" >"$conf"; fi
+	write_conf "$conf" "$port" 'program "parity-app"' 'program "no-such-program"'
 	[ "$ENVS" = - ] || read -r -a envs <<<"$ENVS"
 	[ "$OPTS" = - ] || read -r -a opts <<<"$OPTS"
 	[ "$STEPS" = - ] || read -r -a steps <<<"$STEPS"
@@ -90,7 +104,8 @@ run_case() {
 		fi
 	fi
 	if [[ $BACKENDS == *c* ]]; then
-		if [ "$role" = accept ]; then target=(--listen "$port"); else target=(--to "$host:$port"); fi
+		if [ "$role" = accept ]; then target=(--listen); else target=(--to); fi
+		target+=("$(host_port "$host" "$port")")
 		env -i PATH=/usr/bin:/bin "${envs[@]}" "$KA_RUN" -c "$conf" "${opts[@]}" --check "${target[@]}" "$APP" \
 			>"$tmp/$ID.check" 2>"$tmp/$ID.check.err"
 		got=$(settings_of "$tmp/$ID.check")
@@ -114,8 +129,8 @@ n=0
 while IFS=$'\t' read -r ID FLAG BACKENDS ENVS OPTS ROLE STEPS EXPECT CONTROL CONF; do
 	[[ -z $ID || $ID == \#* ]] && continue
 	n=$((n + 1))
-	if [ -z "$CONF" ] || [[ $BACKENDS != *[scb]* ]]; then
-		fail "cases.tsv: $ID" "a line needs 10 tab-separated columns and a backend (s, c, b)"
+	if [ -z "$CONF" ] || [[ $BACKENDS != *[scbk]* ]]; then
+		fail "cases.tsv: $ID" "a line needs 10 tab-separated columns and a backend (s, c, b, k)"
 		continue
 	fi
 	run_case

@@ -6,6 +6,9 @@
 # Each shimmed server's listener (which redis never configures) shows the
 # shim was active. Clients: redis-cli BLPOP on a key that never fills, an
 # idle connection; redis-cli (hiredis) sets keepalive 15/5/3 itself.
+# Override means the same in a file with destination/listen rules: given
+# by a listen rule, the file's top level or KASHIM_OVERRIDE, it keeps ours
+# on the sockets redis accepts.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 h_ready || finish
@@ -27,10 +30,17 @@ start_redis() {
 }
 
 REDIS_OWN="on 300 100 3 0"
-# name, command prefix, extra redis args, expected listener, expected client socket
-while IFS='|' read -r name shim args listener accepted; do
+# A rule no connection here matches, so that the file has rules.
+echo 'destination "*:1" { idle = 11 }' >"$H_TMP/rules.conf"
+printf '%s\n' 'override = true' 'destination "*:1" { idle = 11 }' >"$H_TMP/file-override.conf"
+printf '%s\n' 'listen "127.0.0.1" { override = true }' >"$H_TMP/listen-override.conf"
+# name, KASHIM_OVERRIDE (none: no shim; unset), extra redis args, expected
+# listener, expected client socket, config file (default: empty)
+while IFS='|' read -r name shim args listener accepted conf; do
 	prefix=()
-	[ "$shim" != none ] && prefix=("${SHIM[@]}" KASHIM_OVERRIDE="$shim")
+	[ "$shim" != none ] && prefix=("${SHIM[@]}")
+	[ "$shim" != none ] && [ "$shim" != unset ] && prefix+=(KASHIM_OVERRIDE="$shim")
+	[ -n "$conf" ] && prefix+=(KASHIM_CONFIG="$H_TMP/$conf")
 	# shellcheck disable=SC2086
 	start_redis "$name" "${prefix[@]}" -- $args || continue
 	port_var=${name}_port
@@ -43,6 +53,10 @@ override_false|false||$H_ON|$REDIS_OWN
 override_true|true||$H_ON|$H_ON
 no_keepalive_control|none|--tcp-keepalive 0|off|off
 no_keepalive_shimmed|false|--tcp-keepalive 0|$H_ON|$H_ON
+rules_override_false|false||$H_ON|$REDIS_OWN|rules.conf
+rules_env_override|true||$H_ON|$H_ON|rules.conf
+rules_file_override|unset||$H_ON|$H_ON|file-override.conf
+rules_listen_override|unset||$H_ON|$H_ON|listen-override.conf
 EOF2
 
 # redis-cli as the client, against the control server.

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # nonblock.t - connect() corner cases with rules: a non-blocking connect
 # (EINPROGRESS) is configured and returns the same errno as without the
-# shim; a refused connect keeps ECONNREFUSED and configures nothing; the
+# shim; a refused connect keeps ECONNREFUSED and the socket keeps the
+# program's settings it got at socket() (no rule applied); the
 # same socket connecting again is matched again; the program's own
 # keepalive calls stand unless the rule says override. Control: no shim.
 source "$(dirname "$0")/../lib/common.sh"
@@ -25,7 +26,8 @@ r_expect nonblocking-connect-configured "$R_TMP/shim" nb 1/31/3/5/0
 r_expect control-nonblocking "$R_TMP/plain" nb "$R_UNTOUCHED"
 r_expect refused-connect-errno "$R_TMP/shim" refused-errno 111
 r_expect control-refused-connect-errno "$R_TMP/plain" refused-errno 111
-r_expect refused-connect-configures-nothing "$R_TMP/shim" refused "$R_UNTOUCHED"
+r_expect refused-connect-keeps-program-settings "$R_TMP/shim" refused 1/100/10/5/0
+r_expect control-refused "$R_TMP/plain" refused "$R_UNTOUCHED"
 r_expect reconnect-succeeds "$R_TMP/shim" again-errno 0
 r_expect control-reconnect-succeeds "$R_TMP/plain" again-errno 0
 r_expect reconnect-matched-again "$R_TMP/shim" again 1/31/3/5/0

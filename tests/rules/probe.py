@@ -141,9 +141,156 @@ def own(base):
         say(name, opts(c))
 
 
+def fastopen(base):
+    """Connected without connect(): TCP Fast Open's sendto(MSG_FASTOPEN)."""
+    l = listener(socket.AF_INET, "127.0.0.1", base + 34)
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        c.sendto(b"x", socket.MSG_FASTOPEN, ("127.0.0.1", base + 34))
+    except OSError as e:
+        say("tfo-errno", e.errno)
+    a, _ = l.accept()
+    say("tfo", opts(c))
+    say("tfo-peer", c.getpeername()[1] - base)
+
+
+def own_accepted(base):
+    """A server that sets its own TCP_KEEPIDLE on each connection (redis,
+    PostgreSQL), on a listener a rule may cover and on one no rule covers."""
+    keep = []
+    for name, port in (("srv-rule", base + 35), ("srv-norule", base + 36)):
+        l = listener(socket.AF_INET, "127.0.0.1", port)
+        c = socket.create_connection(("127.0.0.1", port))
+        a, _ = l.accept()
+        a.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        a.setsockopt(TCP, socket.TCP_KEEPIDLE, 300)
+        keep += [l, c, a]
+        say(name, opts(a))
+
+
+def refused_elsewhere(base):
+    """A non-blocking connect refused, then the same socket connected to
+    another destination; one dissolved with AF_UNSPEC, then reconnected."""
+    import select
+    l = listener(socket.AF_INET, "127.0.0.1", base + 38)
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.setblocking(False)
+    c.connect_ex(("127.0.0.1", base + 37))      # nobody listens there
+    select.select([], [c], [], 5)
+    say("retry-first-errno", c.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+    c.setblocking(True)
+    # Linux reports the failure once more (ECONNABORTED), then connects.
+    err = errno.ECONNABORTED
+    for _ in range(3):
+        err = c.connect_ex(("127.0.0.1", base + 38))
+        if err != errno.ECONNABORTED:
+            break
+    say("retry-errno", err)
+    say("retry", opts(c))
+    l2 = listener(socket.AF_INET, "127.0.0.1", base + 37)
+    d = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    d.connect(("127.0.0.1", base + 37))
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    unspec = ctypes.create_string_buffer(16)    # sa_family 0: AF_UNSPEC
+    say("unspec-ret", libc.connect(d.fileno(), unspec, 16))
+    say("unspec-errno", d.connect_ex(("127.0.0.1", base + 38)))
+    say("unspec", opts(d))
+    keep = [l, l2]
+
+
+def sockaddr_edges(base):
+    """A 24-byte sockaddr_in6 (no scope id) and an unreadable address."""
+    import ctypes, struct
+    libc = ctypes.CDLL(None, use_errno=True)
+    l = listener(socket.AF_INET6, "::1", base + 39)
+    c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    sa = struct.pack("=H", socket.AF_INET6) + struct.pack("!H", base + 39) + b"\0" * 4 + \
+        socket.inet_pton(socket.AF_INET6, "::1")
+    buf = ctypes.create_string_buffer(sa, 24)
+    say("in6-24-ret", libc.connect(c.fileno(), buf, 24))
+    say("in6-24", opts(c))
+    e = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ret = libc.connect(e.fileno(), ctypes.c_void_p(8), 16)
+    say("efault", "%d/%d" % (ret, ctypes.get_errno()))
+    keep = [l]
+
+
+def reused(base):
+    """State dies with its socket: an fd number closed by close_range() and
+    reused by an accepted connection, and by a UNIX listener."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    keep = [listener(socket.AF_INET, "127.0.0.1", base + 33)]
+    l = listener(socket.AF_INET, "127.0.0.1", base + 32)
+    o = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    o.connect(("127.0.0.1", base + 33))           # override = true there
+    n = o.detach()
+    c = socket.create_connection(("127.0.0.1", base + 32))
+    libc.close_range(n, n, 0)
+    a, _ = l.accept()
+    say("reused-same-number", int(a.fileno() == n))
+    a.setsockopt(TCP, socket.TCP_KEEPIDLE, 555)
+    say("reused-accepted", opts(a))
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)   # with rules: refined at listen
+    m = t.detach()
+    libc.closefrom(m)
+    import tempfile
+    u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    say("unix-same-number", int(u.fileno() == m))
+    u.bind(os.path.join(tempfile.mkdtemp(), "s"))
+    u.listen(1)
+    say("unix-listener", u.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) and 1)
+    keep += [l, c, a, u]
+
+
+def early_listener(base):
+    """A listener: its options are set before listen() (strace shows it)."""
+    l = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    l.bind(("127.0.0.1", base + 30))
+    l.listen(4)
+    say("early", opts(l))
+
+
+def vfork_child(base):
+    """The program's own SO_KEEPALIVE=0, then a subprocess (vfork and
+    close_range in the child, Python 3.11), then connect()."""
+    l = listener(socket.AF_INET, "127.0.0.1", base + 30)
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 0)
+    subprocess.run(["/bin/true"], close_fds=True, check=True)
+    c.connect(("127.0.0.1", base + 30))
+    say("vfork", opts(c))
+    keep = [l]
+
+
+def inherited_choice(base):
+    """A socket whose program chose keepalive (on, idle 333), connected by
+    a child it passed the fd to."""
+    l = listener(socket.AF_INET, "127.0.0.1", base + 30)
+    c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    c.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    c.setsockopt(TCP, socket.TCP_KEEPIDLE, 333)
+    subprocess.run([sys.executable, __file__, "connect-fd", "%d:%d" % (c.fileno(), base + 30)],
+                   pass_fds=[c.fileno()], check=True)
+    keep = [l]
+
+
+def connect_fd(arg):
+    fd, port = (int(x) for x in arg.split(":"))
+    c = socket.socket(fileno=fd)
+    c.connect(("127.0.0.1", port))
+    say("inherited-choice", opts(c))
+
+
 if __name__ == "__main__":
     what, arg = sys.argv[1], sys.argv[2]
     if what == "accept-fd":
         accept_fd(arg)
+    elif what == "connect-fd":
+        connect_fd(arg)
     else:
-        {"client": client, "server": server, "inherit": inherit, "nonblock": nonblock, "own": own}[what](int(arg))
+        {"client": client, "server": server, "inherit": inherit, "nonblock": nonblock, "own": own,
+         "fastopen": fastopen, "own-accepted": own_accepted, "refused-elsewhere": refused_elsewhere,
+         "sockaddr-edges": sockaddr_edges, "reused": reused, "early-listener": early_listener,
+         "vfork-child": vfork_child, "inherited-choice": inherited_choice}[what](int(arg))

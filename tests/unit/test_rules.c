@@ -365,6 +365,9 @@ static const struct {
 	{"destination \"*:80\" { }\ndestination \"*:80\" { }\n", 0, "duplicate"},
 	{"destination \"*\" { destination \"*\" { } }\n", 0, "destination"},
 	{"listen \"*\" { idle = 5 }\nlisten \"*:x\" { }\nlisten \"*:1-\" { }\n", 3, "not the end of a port range"},
+	{"cgroup \"web\" {\n  destination \"10.0.0.0/33\" { }\n}\n", 2, "prefix /33 is above 32"},
+	{"cgroup \"web\" {\n listen \"*\" {\n  count = 500\n }\n}\n", 3,
+	 "count = 500 is out of range"},
 };
 
 START_TEST(bad_specs_refuse_the_file_with_file_and_line)
@@ -443,6 +446,103 @@ START_TEST(too_many_rules_refuse_the_file)
 }
 END_TEST
 
+/* Rules inside cgroup sections are read and checked like a program
+ * section's, and their lines do not shift those of the program sections
+ * around them; the shim never applies them. */
+START_TEST(cgroup_section_rules_keep_program_rule_lines)
+{
+	const char *conf = "cgroup \"web\" {\n"
+			   "  destination \"*:1\" { idle = 5 }\n"
+			   "  listen \"*:2\" { idle = 6 }\n"
+			   "}\n"
+			   "program \"a\" {\n"
+			   "  destination \"10.0.0.0/8\" { idle = 7 }\n"
+			   "}\n"
+			   "cgroup listen { destination \"*:3\" { } }\n"
+			   "destination \"*:4\" { idle = 8 }\n";
+
+	ck_assert_int_eq(load_rules(conf, "a"), KASHIM_CONF_APPLIED);
+	ck_assert_int_eq(cap.count, 0);
+	ck_assert_uint_eq(set->n, 2); /* program a's then the top level's: no cgroup's */
+	ck_assert_str_eq(set->rule[0].settings.rule, "destination \"10.0.0.0/8\" at line 6");
+	ck_assert_str_eq(set->rule[1].settings.rule, "destination \"*:4\" at line 9");
+	ck_assert_int_eq(find(KASHIM_RULE_DESTINATION, "192.0.2.1", 1), -1);
+	ck_assert_int_eq(find(KASHIM_RULE_LISTEN, "192.0.2.1", 2), -1);
+}
+END_TEST
+
+static bool match_web(void *ctx, const char *title)
+{
+	(void)ctx;
+	return !strcmp(title, "web");
+}
+
+static bool match_none(void *ctx, const char *title)
+{
+	++*(int *)ctx;
+	(void)title;
+	return false;
+}
+
+/* A cgroup's profile, as kashim-bpf gets it: the top level, then the
+ * first cgroup section the query matches; its rules: that section's in
+ * file order, then the top level's, each on top of the section's values
+ * (as a program section's are for the shim). */
+START_TEST(cgroup_profile_is_its_section_rules_then_the_top_levels)
+{
+	const char *conf = "idle = 50\n"
+			   "destination \"*:5432\" { idle = 11 }\n"
+			   "cgroup \"other\" { destination \"*\" { idle = 99 } }\n"
+			   "program \"web\" { destination \"*\" { idle = 98 } }\n"
+			   "cgroup \"web\" {\n"
+			   "\tinterval = 7\n"
+			   "\tdestination \"10.0.0.0/8:5432\" { idle = 22 }\n"
+			   "\tlisten \"*:8080\" { keepalive = false }\n"
+			   "}\n"
+			   "cgroup \"web2\" { idle = 3 }\n";
+	const char *path = WRITE_CONF(conf);
+	const struct kashim_conf_cgroup_query web = {.match = match_web};
+	struct kashim_conf_profile p;
+	int seen = 0;
+	const struct kashim_conf_cgroup_query none = {.match = match_none, .ctx = &seen};
+
+	ck_assert_int_eq(kashim_conffile_load_cgroup(path, &web, &s, &p, &logger),
+			 KASHIM_CONF_APPLIED);
+	ck_assert_int_eq(cap.count, 0);
+	ck_assert_str_eq(p.title, "web");
+	ck_assert_int_eq(p.settings.idle, 50);
+	ck_assert_int_eq(p.settings.interval, 7);
+	ck_assert_int_eq(p.settings.source[KASHIM_F_INTERVAL], KASHIM_SRC_SECTION);
+	ck_assert_str_eq(p.settings.section, "web");
+	ck_assert_ptr_nonnull(p.rules);
+	ck_assert_uint_eq(p.rules->n, 3);
+	ck_assert_str_eq(p.rules->rule[0].settings.rule,
+			 "destination \"10.0.0.0/8:5432\" at line 7");
+	ck_assert_int_eq(p.rules->rule[0].settings.idle, 22);
+	ck_assert_int_eq(p.rules->rule[0].settings.interval, 7);
+	ck_assert_str_eq(p.rules->rule[1].settings.rule, "listen \"*:8080\" at line 8");
+	ck_assert(!p.rules->rule[1].settings.keepalive);
+	ck_assert_str_eq(p.rules->rule[2].settings.rule, "destination \"*:5432\" at line 2");
+	ck_assert_int_eq(p.rules->rule[2].settings.interval, 7); /* on top of the section */
+	set = p.rules;
+	ck_assert_int_eq(find(KASHIM_RULE_DESTINATION, "10.1.2.3", 5432), 0);
+	ck_assert_int_eq(find(KASHIM_RULE_DESTINATION, "192.0.2.1", 5432), 2);
+	free((char *)p.title);
+
+	/* No section matches: the top level alone, and every title was asked. */
+	free(set);
+	set = NULL;
+	ck_assert_int_eq(kashim_conffile_load_cgroup(path, &none, &s, &p, &logger),
+			 KASHIM_CONF_APPLIED);
+	ck_assert_int_eq(seen, 3);
+	ck_assert_ptr_null(p.title);
+	ck_assert_int_eq(p.settings.interval, 10);
+	ck_assert_uint_eq(p.rules->n, 1);
+	set = p.rules;
+	unlink(path);
+}
+END_TEST
+
 START_TEST(the_example_file_has_rules_and_is_valid)
 {
 	ck_assert_int_eq(kashim_conffile_load_rules("keepalive.conf.example", "psql", "psql", &s, &set, &logger), KASHIM_CONF_APPLIED);
@@ -473,6 +573,8 @@ Suite *rules_suite(void)
 	tcase_add_test(tc, every_bad_spec_of_a_file_is_reported);
 	tcase_add_test(tc, keywords_in_comments_and_titles_do_not_shift_lines);
 	tcase_add_test(tc, too_many_rules_refuse_the_file);
+	tcase_add_test(tc, cgroup_section_rules_keep_program_rule_lines);
+	tcase_add_test(tc, cgroup_profile_is_its_section_rules_then_the_top_levels);
 	tcase_add_test(tc, the_example_file_has_rules_and_is_valid);
 	suite_add_tcase(su, tc);
 	return su;

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# rules-parity.t - the rows of tests/parity/cases.tsv whose BACKENDS has k,
+# run against both backends on real sockets: the probe under the shim
+# (ka-run, LD_PRELOAD, the section as `program "parity-app"`), and the same
+# probe without the shim in a test cgroup kashim-bpf attached the file to
+# (the section as `cgroup "CGROUP"`). Each must give the table's value, the
+# two the same; the control is the probe outside the test cgroup without
+# the shim (the table's CONTROL: the kernel's defaults). ka-run --check
+# --cgroup --to/--listen must explain the kernel's value for the rows where
+# the program makes no call of its own.
+source "$(dirname "$0")/../lib/common.sh"
+source "$(dirname "$0")/lib.sh"
+
+CASES=$KASHIM_ROOT/tests/parity/cases.tsv
+PROBE=$KASHIM_ROOT/tests/parity/probe.py
+kb_init bpf-rules-parity
+kb_mkcg CG parity && kb_mkcg CG_OTHER parity-other || { fail bpf-rules-parity-setup "cannot create the cgroups"; finish; }
+APP=$KB_TMP/parity-app
+ln -s "$PYTHON" "$APP"
+
+# K in a value: the kernel's default for that option.
+KERNEL=("" "$(cat /proc/sys/net/ipv4/tcp_keepalive_time)" "$(cat /proc/sys/net/ipv4/tcp_keepalive_intvl)"
+	"$(cat /proc/sys/net/ipv4/tcp_keepalive_probes)" "")
+kernel_values() {
+	local IFS=/ v out=() i=0
+	for v in $1; do
+		[ "$v" = K ] && v=${KERNEL[i]}
+		out+=("$v") i=$((i + 1))
+	done
+	echo "${out[*]}"
+}
+
+# write_conf FILE PORT SECTION OTHER: CONF with its placeholders replaced.
+write_conf() {
+	local text=$CONF
+	if [ "$text" = - ]; then : >"$1"; return; fi
+	text=${text//@PORT@/$2}
+	text=${text//@SECTION@/$3}
+	printf '%b' "${text//@OTHER@/$4}" >"$1"
+}
+host_port() { if [[ $1 == *:* ]]; then echo "[$1]:$2"; else echo "$1:$2"; fi; }
+free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+opts_of() { awk '$1 == "opts" { print $2 }' "$1"; }
+
+# explained FILE: ON/IDLE/INTERVAL/COUNT/USER_TIMEOUT from kashim-bpf
+# explain's output: the matching rule's "connection" line, else the
+# cgroup's own field lines.
+explained() {
+	awk '$1 == "connection" { gsub(",", ""); printf "%d/%s/%s/%s/%s\n", $3 == "on", $5, $7, $9, $11; found = 1; exit }
+	     !($1 in v) && $1 ~ /^(keepalive|idle|interval|count|user_timeout)$/ { v[$1] = $2 }
+	     END { if (!found) printf "%s/%s/%s/%s/%s\n", v["keepalive"] == "on" ? 1 : 0, v["idle"], v["interval"],
+		   v["count"], v["user_timeout"] }' "$1"
+}
+
+# run_case: the current row's fields are in ID BACKENDS ENVS OPTS ROLE
+# STEPS EXPECT CONTROL CONF.
+run_case() {
+	local host=${ROLE#*:} role=${ROLE%%:*} port opts=() steps=() want shim kern ctl target got
+	local sconf=$KB_TMP/$ID.shim.conf kconf=$KB_TMP/$ID.kernel.conf
+	port=$(free_port)
+	write_conf "$sconf" "$port" 'program "parity-app"' 'program "no-such-program"'
+	write_conf "$kconf" "$port" "cgroup \"$CG\"" "cgroup \"$CG_OTHER\""
+	[ "$OPTS" = - ] || read -r -a opts <<<"$OPTS"
+	[ "$STEPS" = - ] || read -r -a steps <<<"$STEPS"
+	want=$(kernel_values "$EXPECT")
+	env -i PATH=/usr/bin:/bin "$KA_RUN" -c "$sconf" "${opts[@]}" -- "$APP" "$PROBE" "$role" "$host" "$port" \
+		"${steps[@]}" >"$KB_TMP/$ID.shim" 2>&1
+	shim=$(opts_of "$KB_TMP/$ID.shim")
+	if "$KASHIM_BPF" attach -c "$kconf" "${opts[@]}" "$CG" >/dev/null 2>"$KB_TMP/$ID.attach"; then
+		sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$CG" env -i PATH=/usr/bin:/bin \
+			"$APP" "$PROBE" "$role" "$host" "$port" "${steps[@]}" >"$KB_TMP/$ID.kernel" 2>&1
+		kern=$(opts_of "$KB_TMP/$ID.kernel")
+	else
+		kern="attach refused: $(head -n 1 "$KB_TMP/$ID.attach")"
+	fi
+	env -i PATH=/usr/bin:/bin "$APP" "$PROBE" "$role" "$host" "$port" "${steps[@]}" >"$KB_TMP/$ID.plain" 2>&1
+	ctl=$(opts_of "$KB_TMP/$ID.plain")
+	expect_eq "$ID: kashim-bpf, a client in the cgroup" "$want" "$kern"
+	expect_eq "$ID: the shim gives the same" "$kern" "$shim"
+	expect_eq "$ID: control, outside the cgroup without the shim" "$(kernel_values "$CONTROL")" "$ctl"
+	[ "$STEPS" = - ] || return 0
+	if [ "$role" = accept ]; then target=(--listen); else target=(--to); fi
+	target+=("$(host_port "$host" "$port")")
+	env -i PATH=/usr/bin:/bin "$KA_RUN" -c "$kconf" "${opts[@]}" --check --cgroup "$CG" "${target[@]}" \
+		>"$KB_TMP/$ID.check" 2>&1
+	got=$(explained "$KB_TMP/$ID.check")
+	# A connection left alone reads the kernel's defaults; explain says off.
+	[ "${want%%/*}" = 0 ] && got=${got%%/*} want=0
+	expect_eq "$ID: ka-run --check --cgroup ${target[*]} explains it" "$want" "$got"
+}
+
+n=0
+while IFS=$'\t' read -r ID FLAG BACKENDS ENVS OPTS ROLE STEPS EXPECT CONTROL CONF; do
+	[[ -z $ID || $ID == \#* || $BACKENDS != *k* ]] && continue
+	n=$((n + 1))
+	if [ "$FLAG" != - ] || [ "$ENVS" != - ] || [ -z "$CONF" ]; then
+		fail "cases.tsv: $ID" "a k row has 10 columns, no flag and no ENV (the kernel reads no environment)"
+		continue
+	fi
+	run_case
+done <"$CASES"
+check "cases.tsv has rows for the kernel backend (k)" test "$n" -ge 10
+finish
