@@ -85,8 +85,8 @@ in_root() {
 # Suites whose cases with the shim loaded are known to fail with this
 # tree's libkashim.so, and why: reported as TAP TODO (a pass as well, so it
 # shows when the list can go). The controls without the shim never are.
-TODO_SUITES="bullseye"
-TODO_WHY="libkashim.so binds dlsym, dlopen, dladdr, dlerror, dlclose at GLIBC_2.34 (glibc 2.31 has them at GLIBC_2.2.5 only); fixed on the load branch, not yet in main"
+TODO_SUITES=""
+TODO_WHY=""
 
 # expect_ends NAME WANT ROOT PRELOAD-FILE VAR=VALUE...: both ends of the
 # connection, "curl on|off IDLE, python3 on|off IDLE", read from the host,
