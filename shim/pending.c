@@ -9,7 +9,9 @@
  * reading, not at some later connect().
  *
  * Lock-free and allocation-free: a fixed array of words, each 0 or an fd + 1
- * with the reasons above it, claimed and emptied with compare-and-swap, so
+ * with the reasons above it, claimed and emptied with compare-and-swap (an
+ * entry is emptied through the claimed state, so whoever takes it reads the
+ * cookie written with it, never one of a socket added meanwhile), so
  * it is safe from signal handlers and in a child forked at any moment (the
  * child's entries name its own copies of the same sockets). Each entry also
  * holds the socket's cookie (SO_COOKIE, unique for the life of the system),
@@ -58,11 +60,16 @@ static uint64_t cookie_of(int fd)
 	return cookie;
 }
 
-/* Empty slot @i if it still holds @entry; true for the one caller that did. */
-static bool take_slot(unsigned i, unsigned entry)
+/* Empty slot @i if it still holds @entry; true for the one caller that did,
+ * with the cookie written with that entry in *@cookie. The slot stays
+ * claimed (PENDING_WRITING, never 0) while the cookie is read: no new entry
+ * can take the slot and write its own cookie over it in between. */
+static bool take_slot(unsigned i, unsigned entry, uint64_t *cookie)
 {
-	if (!atomic_compare_exchange_strong(&pending[i], &entry, 0))
+	if (!atomic_compare_exchange_strong(&pending[i], &entry, PENDING_WRITING))
 		return false;
+	*cookie = atomic_load(&pending_cookie[i]);
+	atomic_store(&pending[i], 0);
 	atomic_fetch_sub(&kashim_pending_count, 1);
 	return true;
 }
@@ -81,12 +88,12 @@ static int find(int fd, uint64_t cookie, unsigned *entry)
 	return -1;
 }
 
-/* Settle the entry taken from slot @i, unless its fd names another socket now. */
-static void decide_taken(unsigned i, unsigned entry, const struct kashim_runtime *rt)
+/* Settle the entry taken with @cookie, unless its fd names another socket now. */
+static void decide_taken(unsigned entry, uint64_t cookie, const struct kashim_runtime *rt)
 {
 	int fd = fd_of(entry);
 
-	if (cookie_of(fd) == atomic_load(&pending_cookie[i]))
+	if (cookie_of(fd) == cookie)
 		kashim_pending_decide(fd, entry & ~PENDING_FD_MASK, rt);
 }
 
@@ -109,8 +116,8 @@ bool kashim_pending_add(int fd, unsigned why)
 		 * was published: then the settings are READY and it is ours to
 		 * do. (Sequentially consistent on both sides: one of the two
 		 * sees the other.) */
-		if (atomic_load(&kashim_state) == KASHIM_READY && take_slot(i, entry))
-			decide_taken(i, entry, &kashim_rt);
+		if (atomic_load(&kashim_state) == KASHIM_READY && take_slot(i, entry, &cookie))
+			decide_taken(entry, cookie, &kashim_rt);
 		return true;
 	}
 	return false;
@@ -118,12 +125,14 @@ bool kashim_pending_add(int fd, unsigned why)
 
 bool kashim_pending_take(int fd, unsigned *why)
 {
-	uint64_t cookie = cookie_of(fd);
+	uint64_t cookie = cookie_of(fd), taken;
 	unsigned entry;
 	int i;
 
+	/* An entry refilled for a closed socket of the same number between
+	 * find() and the take is dropped: only @fd's own socket counts. */
 	while (cookie && (i = find(fd, cookie, &entry)) >= 0) {
-		if (take_slot((unsigned)i, entry)) {
+		if (take_slot((unsigned)i, entry, &taken) && taken == cookie) {
 			*why = entry & ~PENDING_FD_MASK;
 			return true;
 		}
@@ -162,9 +171,10 @@ void kashim_pending_drain(const struct kashim_runtime *rt)
 		return;
 	for (unsigned i = 0; i < PENDING_SLOTS; i++) {
 		unsigned entry = atomic_load(&pending[i]);
+		uint64_t cookie;
 
-		if (entry && !(entry & PENDING_WRITING) && take_slot(i, entry))
-			decide_taken(i, entry, rt);
+		if (entry && !(entry & PENDING_WRITING) && take_slot(i, entry, &cookie))
+			decide_taken(entry, cookie, rt);
 	}
 	errno = saved_errno;
 }
