@@ -234,3 +234,21 @@ unsigned kashim_symbols_find(struct kashim_symreq *req, unsigned n)
 		found += req[i].found;
 	return found;
 }
+
+/* dl_iterate_phdr's callback for kashim_self_path(). */
+static int visit_self(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	if (!is_self(info))
+		return 0;
+	*(const char **)data = info->dlpi_name;
+	return 1;
+}
+
+const char *kashim_self_path(void)
+{
+	const char *name = NULL;
+
+	dl_iterate_phdr(visit_self, &name);
+	return name && *name ? name : NULL;
+}

@@ -36,6 +36,11 @@ struct kashim_symreq {
  * ld.so's lock may be taken: at load. */
 unsigned kashim_symbols_find(struct kashim_symreq *req, unsigned n);
 
+/* The path libkashim.so was loaded from, as ld.so recorded it (what
+ * dladdr() would say, without importing dladdr: glibc before 2.34 has it in
+ * libdl only), or NULL. */
+const char *kashim_self_path(void);
+
 #pragma GCC visibility pop
 
 #endif

@@ -19,7 +19,7 @@
  * thread that waited for the reader could hold that lock itself.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
+#include <dlfcn.h> /* RTLD_NOW, RTLD_LOCAL: constants only */
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -102,11 +102,10 @@ static void say_deferred(void)
 static void load_config_file(struct kashim_settings *s, const char *path, const char *exe,
 			     struct kashim_ruleset **rules, const struct kashim_logger *log)
 {
-	Dl_info self;
+	const char *self = kashim_self_path();
 	char plugin[PATH_MAX];
 	const char *slash;
 	void *handle;
-	kashim_conffile_load_fn load;
 	kashim_conffile_load_rules_fn load_rules;
 	enum kashim_conf_result r = KASHIM_CONF_INVALID;
 
@@ -114,30 +113,32 @@ static void load_config_file(struct kashim_settings *s, const char *path, const 
 		kashim_logf(log, KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment", path);
 		return;
 	}
-	if (!dladdr((void *)kashim_runtime_init, &self) || !self.dli_fname ||
-	    !(slash = strrchr(self.dli_fname, '/'))) {
+	if (!self || !(slash = strrchr(self, '/'))) {
 		kashim_logf(log, KASHIM_LOG_WARN, "cannot tell where libkashim.so is loaded from; %s ignored", path);
 		return;
 	}
-	snprintf(plugin, sizeof plugin, "%.*s/%s", (int)(slash - self.dli_fname), self.dli_fname,
-		 KASHIM_PLUGIN_NAME);
-	handle = dlopen(plugin, RTLD_NOW | RTLD_LOCAL);
-	if (!handle) {
-		kashim_logf(log, KASHIM_LOG_WARN, "cannot load the config reader (%s); %s ignored", dlerror(), path);
+	if (!kashim_libdl_find()) {
+		kashim_logf(log, KASHIM_LOG_WARN,
+			    "this C library has no dlopen() in the program (glibc before 2.34 keeps it in libdl); %s ignored: compile it with kashim-compile %s",
+			    path, path);
 		return;
 	}
-	load = (kashim_conffile_load_fn)dlsym(handle, "kashim_conffile_load");
-	load_rules = (kashim_conffile_load_rules_fn)dlsym(handle, "kashim_conffile_load_rules");
+	snprintf(plugin, sizeof plugin, "%.*s/%s", (int)(slash - self), self, KASHIM_PLUGIN_NAME);
+	handle = kashim_libdl.open(plugin, RTLD_NOW | RTLD_LOCAL);
+	if (!handle) {
+		kashim_logf(log, KASHIM_LOG_WARN, "cannot load the config reader (%s); %s ignored",
+			    kashim_libdl.error(), path);
+		return;
+	}
+	load_rules = (kashim_conffile_load_rules_fn)kashim_libdl.sym(handle, "kashim_conffile_load_rules");
 	/* The rule table is plain heap memory: it outlives dlclose(). */
 	if (load_rules)
 		r = load_rules(path, exe, kashim_invocation_name(), s, rules, log);
-	else if (load)
-		r = load(path, exe, kashim_invocation_name(), s, log);
 	else
-		kashim_logf(log, KASHIM_LOG_WARN, "%s has no kashim_conffile_load; %s ignored", plugin, path);
+		kashim_logf(log, KASHIM_LOG_WARN, "%s has no kashim_conffile_load_rules; %s ignored", plugin, path);
 	if (r == KASHIM_CONF_MISSING)
 		kashim_logf(log, KASHIM_LOG_WARN, "config file %s does not exist; using defaults and environment", path);
-	dlclose(handle);
+	kashim_libdl.close(handle);
 }
 
 /* What the constructor prepared for a KASHIM_CONFIG file: its fresh

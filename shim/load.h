@@ -16,19 +16,6 @@
 #include "../config/kashim_settings.h"
 #include "elfsym.h"
 
-/* The shim binds no glibc symbol version newer than GLIBC_2.17, so that old
- * distributions can load it. glibc 2.34 moved libdl into libc and gave its
- * functions a new default version, GLIBC_2.34, while still exporting them at
- * the base version: a file that includes this header and calls them binds
- * to the base version (assembler directives, not code). */
-#if defined(__GLIBC__) && defined(__x86_64__)
-__asm__(".symver dlsym,dlsym@GLIBC_2.2.5");
-__asm__(".symver dlopen,dlopen@GLIBC_2.2.5");
-__asm__(".symver dladdr,dladdr@GLIBC_2.2.5");
-__asm__(".symver dlerror,dlerror@GLIBC_2.2.5");
-__asm__(".symver dlclose,dlclose@GLIBC_2.2.5");
-#endif
-
 #pragma GCC visibility push(hidden)
 
 /* Secure-execution mode (AT_SECURE: set-user-ID, set-group-ID, file

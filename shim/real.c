@@ -6,7 +6,7 @@
  * hook only reads them.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
+#include <dlfcn.h> /* RTLD_NEXT, RTLD_DEFAULT: constants only */
 #include <stdatomic.h>
 
 #include "elfsym.h"
@@ -51,12 +51,34 @@ static struct kashim_symreq reals[] = {
  * searches the same tables, so it is not asked. */
 static void ask_ldso(struct kashim_symreq *r)
 {
-	void *fn = dlsym(r->next ? RTLD_NEXT : RTLD_DEFAULT, r->name);
+	void *fn;
 
+	if (!kashim_libdl_find())
+		return;
+	fn = kashim_libdl.sym(r->next ? RTLD_NEXT : RTLD_DEFAULT, r->name);
 	if (fn)
 		*r->slot = fn, r->found = true;
 	else
-		dlerror();
+		kashim_libdl.error();
+}
+
+struct kashim_libdl kashim_libdl;
+
+bool kashim_libdl_find(void)
+{
+	static bool looked;
+	struct kashim_symreq req[] = {
+		{"dlopen", (void **)&kashim_libdl.open, false, false, false},
+		{"dlsym", (void **)&kashim_libdl.sym, false, false, false},
+		{"dlclose", (void **)&kashim_libdl.close, false, false, false},
+		{"dlerror", (void **)&kashim_libdl.error, false, false, false},
+	};
+
+	if (!looked) {
+		kashim_symbols_find(req, sizeof req / sizeof req[0]);
+		looked = true;
+	}
+	return kashim_libdl.open && kashim_libdl.sym && kashim_libdl.close && kashim_libdl.error;
 }
 
 void kashim_symbols_resolve(struct kashim_symreq *extra, unsigned nextra)

@@ -5,6 +5,7 @@
 #ifndef KASHIM_SHIM_REAL_H
 #define KASHIM_SHIM_REAL_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #include "compiler.h"
@@ -45,6 +46,24 @@ void *kashim_lookup_real(void **slot, const char *symbol);
 			kashim_fn_ = (__typeof__(ptr))kashim_lookup_real((void **)&(ptr), symbol); \
 		kashim_fn_;                                                            \
 	})
+
+/* The C library's dynamic-loading functions. The shim imports none of them:
+ * glibc before 2.34 keeps them in libdl.so.2, which a program need not have
+ * loaded, and a library importing them there stops every program it is
+ * preloaded into. kashim_libdl_find() looks them up by the load-time walk
+ * (elfsym.c), only when one is needed and only at load; a member left NULL
+ * is not there (glibc 2.33 or older, a program without libdl). */
+struct kashim_libdl {
+	void *(*open)(const char *, int);
+	void *(*sym)(void *, const char *);
+	int (*close)(void *);
+	char *(*error)(void);
+};
+extern struct kashim_libdl kashim_libdl;
+
+/* Fill kashim_libdl (once); true when open, sym, close and error are all
+ * there. Load only (a constructor, or a hook before kashim's). */
+bool kashim_libdl_find(void);
 
 /* close(): libc's close, or, until it is known, a stand-in that looks it
  * up; never NULL, so close() needs no test. */
