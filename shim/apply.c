@@ -25,9 +25,12 @@ void kashim_mode_decide(const struct kashim_runtime *rt)
 {
 	unsigned char mode = rt->mode;
 
-	/* socket()'s inlined calls need libc's setsockopt at hand. */
+	/* socket()'s inlined calls need libc's setsockopt at hand; socket()
+	 * and connect() call libc's without a test in any mode but UNKNOWN. */
 	if ((mode == KASHIM_MODE_CONFIGURE || mode == KASHIM_MODE_RULES) &&
 	    !KASHIM_REAL(real_setsockopt, "setsockopt"))
+		mode = KASHIM_MODE_UNKNOWN;
+	if (!KASHIM_REAL(real_socket, "socket") || !KASHIM_REAL(real_connect, "connect"))
 		mode = KASHIM_MODE_UNKNOWN;
 	atomic_store_explicit(&kashim_mode, mode, memory_order_release);
 }

@@ -40,12 +40,12 @@ static __attribute__((noinline)) int connect_slow(int fd, const struct sockaddr 
 /* Contract: returns exactly what libc's connect() returns, with its errno. */
 KASHIM_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
-	int (*real)(int, const struct sockaddr *, socklen_t) = __atomic_load_n(&real_connect, __ATOMIC_RELAXED);
 	unsigned mode = kashim_mode_now();
 
-	/* The mode first: a program kashim leaves alone pays one byte test. */
-	if (KASHIM_LIKELY(real != NULL) &&
-	    KASHIM_LIKELY(mode == KASHIM_MODE_LEAVE || (mode == KASHIM_MODE_CONFIGURE && kashim_fd_decided(fd))))
-		return real(fd, addr, len);
+	/* A socket socket() decided, without rules: one mode test, one byte
+	 * test. Any mode but UNKNOWN guarantees libc's connect is known
+	 * (kashim_mode_decide): no test for it. */
+	if (KASHIM_LIKELY(mode == KASHIM_MODE_CONFIGURE ? kashim_fd_decided(fd) : mode == KASHIM_MODE_LEAVE))
+		return __atomic_load_n(&real_connect, __ATOMIC_RELAXED)(fd, addr, len);
 	return connect_slow(fd, addr, len);
 }

@@ -79,7 +79,9 @@ static void defer_message(void *ctx, enum kashim_level level, const char *msg)
 		deferred_lost++;
 		return;
 	}
-	memcpy(deferred + deferred_len, msg, n);
+	/* memmove, not memcpy: memcpy would bind GLIBC_2.14, checked by ld.so
+	 * in every process (make bench, spawn). */
+	memmove(deferred + deferred_len, msg, n);
 	deferred_len += (unsigned)n;
 }
 
@@ -184,11 +186,15 @@ __attribute__((constructor(102))) static void kashim_config_at_load(void)
 {
 	const char *config;
 	char exe[256];
-	int saved_errno = errno;
+	int saved_errno;
 
+	/* kashim_env() leaves errno alone; errno is saved only past the
+	 * return of a process without KASHIM_CONFIG, which so never binds
+	 * __errno_location at load (make bench, spawn). */
 	config = kashim_env("KASHIM_CONFIG");
 	if (!config || !*config)
 		return;
+	saved_errno = errno;
 	at_load.path = config;
 	if (open_fresh(config, &at_load.view) != KASHIM_COMPILED_OK) {
 		exe_basename(exe, sizeof exe);

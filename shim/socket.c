@@ -58,28 +58,36 @@ static __attribute__((noinline)) void configure_more(int fd, int protocol)
 		configure_failed(fd, KASHIM_OPT_USER_TIMEOUT, err);
 }
 
+/* Out of line: some of the 4 calls failed; each failure said in order. */
+static __attribute__((noinline, cold)) void configure_failed_any(int fd, long e0, long e1, long e2, long e3)
+{
+	const long err[4] = {e0, e1, e2, e3};
+
+	for (unsigned i = 0; i < 4; i++)
+		if (err[i] != 0)
+			configure_failed(fd, i, err[i]);
+}
+
 /*
  * kashim_decide() for a new socket, the base profile and nothing recorded
  * (the case every TCP socket takes): its state, then the calls, unrolled
- * for the 4 options every enabled profile starts with. errno untouched.
+ * for the 4 options every enabled profile starts with, their results
+ * looked at after the last: no call in between, so the fd and the option
+ * length stay in their registers from one call to the next. errno
+ * untouched.
  */
 static inline __attribute__((always_inline)) void configure(int fd, int protocol)
 {
 	const struct kashim_sockopt *o = kashim_rt.base.opts;
-	long err;
+	long e0, e1, e2, e3;
 
 	kashim_fd_set_state(fd, kashim_rt.new_state);
-#define KASHIM_CONFIGURE_ONE(i)                                   \
-	do {                                                      \
-		err = kashim_set_option(fd, &o[i]);               \
-		if (KASHIM_UNLIKELY(err != 0))                    \
-			configure_failed(fd, i, err);             \
-	} while (0)
-	KASHIM_CONFIGURE_ONE(0);
-	KASHIM_CONFIGURE_ONE(1);
-	KASHIM_CONFIGURE_ONE(2);
-	KASHIM_CONFIGURE_ONE(3);
-#undef KASHIM_CONFIGURE_ONE
+	e0 = kashim_set_option(fd, &o[0]);
+	e1 = kashim_set_option(fd, &o[1]);
+	e2 = kashim_set_option(fd, &o[2]);
+	e3 = kashim_set_option(fd, &o[3]);
+	if (KASHIM_UNLIKELY((e0 | e1 | e2 | e3) != 0))
+		configure_failed_any(fd, e0, e1, e2, e3);
 	if (KASHIM_UNLIKELY(kashim_rt.base.nopts > 4))
 		configure_more(fd, protocol);
 }
@@ -107,23 +115,27 @@ static __attribute__((noinline)) int socket_slow(int fd, int domain)
 	return fd;
 }
 
-/* socket() once libc's socket is known and the program is not left alone.
- * Out of line, so that socket() itself saves no register before it jumps
- * to libc's in a program kashim leaves alone. */
-static __attribute__((noinline)) int socket_with(int (*real)(int, int, int), unsigned mode,
-							       int domain, int type, int protocol)
+/* socket() once libc's socket is known and the program is not left alone
+ * (any mode but UNKNOWN guarantees it, kashim_mode_decide; socket_first
+ * looks it up). Out of line, so that socket() itself saves no register
+ * before it jumps to libc's in a program kashim leaves alone; its
+ * arguments in socket()'s registers, so that socket() moves none. */
+static __attribute__((noinline)) int socket_with(int domain, int type, int protocol, unsigned mode)
 {
-	bool tcp = KASHIM_LIKELY(is_tcp_request(domain, type, protocol));
-	int fd = real(domain, type, protocol);
+	/* What to do is known before the call: one register kept across it
+	 * for the TCP test and the mode. */
+	unsigned what = !is_tcp_request(domain, type, protocol) ? 0 :
+			KASHIM_LIKELY(mode == KASHIM_MODE_CONFIGURE || mode == KASHIM_MODE_RULES) ? 1 : 2;
+	int fd = __atomic_load_n(&real_socket, __ATOMIC_RELAXED)(domain, type, protocol);
 
 	if (fd < 0)
 		return fd;
-	if (!tcp) {
-		kashim_fd_decide(fd);
+	if (KASHIM_LIKELY(what == 1)) {
+		configure(fd, protocol);
 		return fd;
 	}
-	if (KASHIM_LIKELY(mode == KASHIM_MODE_CONFIGURE || mode == KASHIM_MODE_RULES)) {
-		configure(fd, protocol);
+	if (what == 0) {
+		kashim_fd_decide(fd);
 		return fd;
 	}
 	return socket_slow(fd, domain);
@@ -132,25 +144,22 @@ static __attribute__((noinline)) int socket_with(int (*real)(int, int, int), uns
 /* The first socket() of the process: look libc's up first. */
 static __attribute__((noinline, cold)) int socket_first(int domain, int type, int protocol)
 {
-	int (*real)(int, int, int) = KASHIM_REAL(real_socket, "socket");
-
-	if (KASHIM_UNLIKELY(!real)) {
+	if (KASHIM_UNLIKELY(!KASHIM_REAL(real_socket, "socket"))) {
 		errno = ENOSYS;
 		return -1;
 	}
-	return socket_with(real, kashim_mode_now(), domain, type, protocol);
+	return socket_with(domain, type, protocol, kashim_mode_now());
 }
 
 /* Contract: returns exactly what libc's socket() returns, with its errno;
  * a TCP socket additionally has the configured keepalive options. */
 KASHIM_EXPORT int socket(int domain, int type, int protocol)
 {
-	int (*real)(int, int, int) = __atomic_load_n(&real_socket, __ATOMIC_RELAXED);
 	unsigned mode = kashim_mode_now();
 
-	if (KASHIM_UNLIKELY(!real))
-		return socket_first(domain, type, protocol);
 	if (mode == KASHIM_MODE_LEAVE)
-		return real(domain, type, protocol);
-	return socket_with(real, mode, domain, type, protocol);
+		return __atomic_load_n(&real_socket, __ATOMIC_RELAXED)(domain, type, protocol);
+	if (KASHIM_UNLIKELY(mode == KASHIM_MODE_UNKNOWN))
+		return socket_first(domain, type, protocol);
+	return socket_with(domain, type, protocol, mode);
 }
