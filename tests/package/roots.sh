@@ -82,33 +82,18 @@ in_root() {
 	RUN_PID=$!
 }
 
-# Suites whose cases with the shim loaded are known to fail with this
-# tree's libkashim.so, and why: reported as TAP TODO (a pass as well, so it
-# shows when the list can go). The controls without the shim never are.
-TODO_SUITES=""
-TODO_WHY=""
-
 # expect_ends NAME WANT ROOT PRELOAD-FILE VAR=VALUE...: both ends of the
 # connection, "curl on|off IDLE, python3 on|off IDLE", read from the host,
 # are WANT; the run's output (ld.so's and kashim-preload's lines) when not.
 expect_ends() {
-	local name=$1 want=$2 got shim=; shift 2
-	[[ " $* " == *" LD_PRELOAD="* || $2 == yes ]] && shim=1
+	local name=$1 want=$2 got; shift 2
 	in_root "$@"
 	await_sockets "$RUN_PID" 2
 	got=$(sockets "$RUN_PID" 'p["command"], "on" if s["keepalive"] else "off", s["idle"]' |
 		paste -sd, | sed 's/,/, /g')
 	stop_netns "$RUN_PID"
 	RUN_PID=
-	if [[ " $TODO_SUITES " == *" $suite "* && -n $shim ]]; then
-		T_COUNT=$((T_COUNT + 1))
-		if [ "$want" = "$got" ]; then
-			echo "ok $T_COUNT - $(t_name "$name") # TODO $TODO_WHY"
-		else
-			echo "not ok $T_COUNT - $(t_name "$name") # TODO $TODO_WHY"
-			head -c 300 "$RUN_LOG" | sed 's/^/#   /'
-		fi
-	elif [ "$want" = "$got" ]; then
+	if [ "$want" = "$got" ]; then
 		pass "$name"
 	else
 		fail "$name" "expected '$want', got '$got'
