@@ -111,6 +111,9 @@ ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 # hardening) with the ASan shim preloaded: they are built first.
 check-asan: all $(CHECK_DEPS) | $(B)/.deps-test
 	@mkdir -p $(ASAN_B) && touch $(ASAN_B)/.deps-build $(ASAN_B)/.deps-test
+	@# test_shim compiles its config files with the kashim-compile beside its
+	@# build folder: the normal build's (the tool is not what is under test).
+	cp -f $(KASHIM_COMPILE) $(ASAN_B)/kashim-compile
 	$(MAKE) B=$(ASAN_B) CFLAGS='$(ASAN_CFLAGS)' LDFLAGS='-fsanitize=address,undefined' \
 		$(ASAN_B)/libkashim.so $(ASAN_B)/kashim/libkashim-conf.so \
 		$(ASAN_B)/tests/test_config $(ASAN_B)/tests/test_shim $(ASAN_B)/tests/hardening/fuzz-replay
