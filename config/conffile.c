@@ -584,7 +584,7 @@ static struct kashim_ruleset *collect_rules(cfg_t *cfg, cfg_t *matched, const st
 	struct kashim_ruleset *set = NULL;
 
 	if (want && lines->n) {
-		set = malloc(sizeof *set + lines->n * sizeof set->rule[0]);
+		set = calloc(1, sizeof *set + lines->n * sizeof set->rule[0]);
 		if (!set) {
 			kashim_logf(ctx->log, KASHIM_LOG_WARN, "%s: out of memory; file ignored", ctx->path);
 			ctx->problems++;
