@@ -35,7 +35,8 @@ dist:
 	@cat $(DIST_TAR).sha256
 
 distcheck: dist
-	@d=$$(mktemp -d "$${TMPDIR:-/tmp}/kashim-distcheck.XXXXXX") && trap 'rm -rf "$$d"' EXIT && \
+	@# 0755, not mktemp's 0700: tests run programs as nobody against the tree.
+	@d=$$(mktemp -d "$${TMPDIR:-/tmp}/kashim-distcheck.XXXXXX") && trap 'rm -rf "$$d"' EXIT && chmod 755 "$$d" && \
 	start=$$(date +%s) && tar -xzf $(DIST_TAR) -C "$$d" && \
 	echo "make distcheck: building $(DIST_NAME).tar.gz in $$d/$(DIST_NAME)" && \
 	$(MAKE) --no-print-directory -C "$$d/$(DIST_NAME)" -j2 all && \
