@@ -11,37 +11,11 @@
 # the program makes no call of its own.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/parity.sh"
 
-CASES=$KASHIM_ROOT/tests/parity/cases.tsv
-PROBE=$KASHIM_ROOT/tests/parity/probe.py
 kb_init bpf-rules-parity
 kb_mkcg CG parity && kb_mkcg CG_OTHER parity-other || { fail bpf-rules-parity-setup "cannot create the cgroups"; finish; }
-APP=$KB_TMP/parity-app
-ln -s "$PYTHON" "$APP"
-
-# K in a value: the kernel's default for that option.
-KERNEL=("" "$(cat /proc/sys/net/ipv4/tcp_keepalive_time)" "$(cat /proc/sys/net/ipv4/tcp_keepalive_intvl)"
-	"$(cat /proc/sys/net/ipv4/tcp_keepalive_probes)" "")
-kernel_values() {
-	local IFS=/ v out=() i=0
-	for v in $1; do
-		[ "$v" = K ] && v=${KERNEL[i]}
-		out+=("$v") i=$((i + 1))
-	done
-	echo "${out[*]}"
-}
-
-# write_conf FILE PORT SECTION OTHER: CONF with its placeholders replaced.
-write_conf() {
-	local text=$CONF
-	if [ "$text" = - ]; then : >"$1"; return; fi
-	text=${text//@PORT@/$2}
-	text=${text//@SECTION@/$3}
-	printf '%b' "${text//@OTHER@/$4}" >"$1"
-}
-host_port() { if [[ $1 == *:* ]]; then echo "[$1]:$2"; else echo "$1:$2"; fi; }
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-opts_of() { awk '$1 == "opts" { print $2 }' "$1"; }
+parity_app "$KB_TMP"
 
 # explained FILE: ON/IDLE/INTERVAL/COUNT/USER_TIMEOUT from kashim-bpf
 # explain's output: the matching rule's "connection" line, else the
@@ -56,7 +30,7 @@ explained() {
 # run_case: the current row's fields are in ID BACKENDS ENVS OPTS ROLE
 # STEPS EXPECT CONTROL CONF.
 run_case() {
-	local host=${ROLE#*:} role=${ROLE%%:*} port opts=() steps=() want shim kern ctl target got
+	local host=${ROLE#*:} role=${ROLE%%:*} port opts=() steps=() want shim kern ctl got
 	local sconf=$KB_TMP/$ID.shim.conf kconf=$KB_TMP/$ID.kernel.conf
 	port=$(free_port)
 	write_conf "$sconf" "$port" 'program "parity-app"' 'program "no-such-program"'
@@ -80,14 +54,13 @@ run_case() {
 	expect_eq "$ID: the shim gives the same" "$kern" "$shim"
 	expect_eq "$ID: control, outside the cgroup without the shim" "$(kernel_values "$CONTROL")" "$ctl"
 	[ "$STEPS" = - ] || return 0
-	if [ "$role" = accept ]; then target=(--listen); else target=(--to); fi
-	target+=("$(host_port "$host" "$port")")
-	env -i PATH=/usr/bin:/bin "$KA_RUN" -c "$kconf" "${opts[@]}" --check --cgroup "$CG" "${target[@]}" \
+	parity_target "$role" "$host" "$port"
+	env -i PATH=/usr/bin:/bin "$KA_RUN" -c "$kconf" "${opts[@]}" --check --cgroup "$CG" "${TARGET[@]}" \
 		>"$KB_TMP/$ID.check" 2>&1
 	got=$(explained "$KB_TMP/$ID.check")
 	# A connection left alone reads the kernel's defaults; explain says off.
 	[ "${want%%/*}" = 0 ] && got=${got%%/*} want=0
-	expect_eq "$ID: ka-run --check --cgroup ${target[*]} explains it" "$want" "$got"
+	expect_eq "$ID: ka-run --check --cgroup ${TARGET[*]} explains it" "$want" "$got"
 }
 
 n=0

@@ -8,31 +8,14 @@
 # tests/bpf/rules-parity.t.) A case flagged todo: is a known bug another change fixes: it is
 # reported as TAP "# TODO", neither a pass nor a failure.
 source "$(dirname "$0")/../lib/common.sh"
+source "$(dirname "$0")/../lib/parity.sh"
 t_clean_env
 t_tmpdir tmp parity
-CASES=$KASHIM_ROOT/tests/parity/cases.tsv
-PROBE=$KASHIM_ROOT/tests/parity/probe.py
 KB=$KASHIM_ROOT/build/kashim-bpf
 
 [ -e "$KASHIM_LIB" ] && [ -x "$KA_RUN" ] || { fail parity-setup "build/libkashim.so or build/ka-run missing: run make"; finish; }
 [ -x "$PYTHON" ] || { skip parity "$PYTHON is not installed"; finish; }
-
-# The program under a name of its own, for program sections: argv[0] is
-# parity-app, the executable python3.N.
-APP=$tmp/parity-app
-ln -s "$PYTHON" "$APP"
-
-# K in a value: the kernel's default for that option.
-KERNEL=("" "$(cat /proc/sys/net/ipv4/tcp_keepalive_time)" "$(cat /proc/sys/net/ipv4/tcp_keepalive_intvl)"
-	"$(cat /proc/sys/net/ipv4/tcp_keepalive_probes)" "")
-kernel_values() {
-	local IFS=/ v out=() i=0
-	for v in $1; do
-		[ "$v" = K ] && v=${KERNEL[i]}
-		out+=("$v") i=$((i + 1))
-	done
-	echo "${out[*]}"
-}
+parity_app "$tmp"
 
 # The cgroup kashim-bpf explains: the cgroup2 mount's root (explain only
 # reads; nothing is attached).
@@ -43,21 +26,6 @@ if [ ! -x "$KB" ]; then
 elif [ -z "$CGROUP" ]; then
 	bpf_missing="no cgroup2 mount in /proc/mounts"
 fi
-
-# write_conf FILE PORT SECTION OTHER: the case's CONF into FILE, with @PORT@,
-# @SECTION@ and @OTHER@ replaced.
-write_conf() {
-	local text=$CONF
-	if [ "$text" = - ]; then : >"$1"; return; fi
-	text=${text//@PORT@/$2}
-	text=${text//@SECTION@/$3}
-	printf '%b' "${text//@OTHER@/$4}" >"$1"
-}
-
-# host_port HOST PORT: HOST:PORT, an IPv6 HOST in brackets.
-host_port() { if [[ $1 == *:* ]]; then echo "[$1]:$2"; else echo "$1:$2"; fi; }
-
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # verdict NAME FLAG WANT GOT: expect_eq, or todo_expect for a flagged case.
 verdict() {
@@ -79,7 +47,6 @@ settings_of() {
 # STEPS EXPECT CONTROL CONF.
 run_case() {
 	local host=${ROLE#*:} role=${ROLE%%:*} port conf=$tmp/$ID.conf envs=() opts=() steps=() want got
-	local target
 	port=$(free_port)
 	write_conf "$conf" "$port" 'program "parity-app"' 'program "no-such-program"'
 	[ "$ENVS" = - ] || read -r -a envs <<<"$ENVS"
@@ -89,13 +56,13 @@ run_case() {
 	if [[ $BACKENDS == *s* ]]; then
 		env -i PATH=/usr/bin:/bin "${envs[@]}" "$KA_RUN" -c "$conf" --log "$tmp/$ID.log" "${opts[@]}" -- \
 			"$APP" "$PROBE" "$role" "$host" "$port" "${steps[@]}" >"$tmp/$ID.shim" 2>&1
-		got=$(awk '$1 == "opts" { print $2 }' "$tmp/$ID.shim")
+		got=$(opts_of "$tmp/$ID.shim")
 		verdict "$ID: shim on a real socket" "$FLAG" "$want" "$got${got:+}"
 		[ -n "$got" ] || sed 's/^/#   /' "$tmp/$ID.shim"
 		env -i PATH=/usr/bin:/bin "${envs[@]}" "$APP" "$PROBE" "$role" "$host" "$port" "${steps[@]}" \
 			>"$tmp/$ID.plain" 2>&1
 		expect_eq "$ID: control, the same program without the shim" "$(kernel_values "$CONTROL")" \
-			"$(awk '$1 == "opts" { print $2 }' "$tmp/$ID.plain")"
+			"$(opts_of "$tmp/$ID.plain")"
 		# kashim never changes what a call returns: a refused call is
 		# refused alike with and without it.
 		if grep -q '^errno' "$tmp/$ID.plain"; then
@@ -104,9 +71,8 @@ run_case() {
 		fi
 	fi
 	if [[ $BACKENDS == *c* ]]; then
-		if [ "$role" = accept ]; then target=(--listen); else target=(--to); fi
-		target+=("$(host_port "$host" "$port")")
-		env -i PATH=/usr/bin:/bin "${envs[@]}" "$KA_RUN" -c "$conf" "${opts[@]}" --check "${target[@]}" "$APP" \
+		parity_target "$role" "$host" "$port"
+		env -i PATH=/usr/bin:/bin "${envs[@]}" "$KA_RUN" -c "$conf" "${opts[@]}" --check "${TARGET[@]}" "$APP" \
 			>"$tmp/$ID.check" 2>"$tmp/$ID.check.err"
 		got=$(settings_of "$tmp/$ID.check")
 		verdict "$ID: ka-run --check" "$FLAG" "$want" "$got"
@@ -141,6 +107,6 @@ done <"$CASES"
 # caught (the shim gives 60, not 59).
 printf '' >"$tmp/control.conf"
 got=$(env -i PATH=/usr/bin:/bin "$KA_RUN" -c "$tmp/control.conf" -- "$APP" "$PROBE" connect 127.0.0.1 "$(free_port)" |
-	awk '$1 == "opts" { print $2 }')
+	opts_of -)
 check "control: a wrong table value would be caught" test -n "$got" -a "$got" != "1/59/10/5/0"
 finish
