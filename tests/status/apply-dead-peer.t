@@ -7,6 +7,7 @@
 # gets ETIMEDOUT within about 3 s, while the unfixed control still waits.
 source "$(dirname "$0")/../lib/common.sh"
 source "$KASHIM_ROOT/tests/net/netlib.sh"
+source "$KASHIM_ROOT/tests/lib/deadpeer.sh"
 
 BOUND=8        # seconds: 3 s of keepalive plus a generous margin for a busy VM
 CONTROL_AT=10  # seconds after the blackhole at which the control must still wait
@@ -18,12 +19,10 @@ if ! ksnet_topology; then fail apply-dead-peer-setup "could not build the namesp
 
 ksnet_control "$NS_SRV" srv-fixed serve 7001
 ksnet_control "$NS_SRV" srv-ctl serve 7002
-ksnet_wait srv-fixed ready 5 && ksnet_wait srv-ctl ready 5 ||
-	{ fail apply-dead-peer-setup "servers did not start"; finish; }
+dp_both apply-dead-peer "servers did not start" ready srv-fixed srv-ctl
 ksnet_control "$NS_CLI" fixed wait "$SRV_ADDR" 7001
 ksnet_control "$NS_CLI" control wait "$SRV_ADDR" 7002
-ksnet_wait fixed connected 5 && ksnet_wait control connected 5 ||
-	{ fail apply-dead-peer-setup "clients did not connect"; finish; }
+dp_both apply-dead-peer "clients did not connect" connected fixed control
 
 # Both connected without keepalive: the program printed its own reading.
 expect_eq apply-dead-peer-fixed-started-without "ka=0" "$(ksnet_opts fixed connected | cut -d' ' -f1)"
@@ -35,21 +34,10 @@ expect_eq apply-dead-peer-apply-exit 0 "$?"
 expect_eq apply-dead-peer-fixed-options "on 1 1 2 0" "$(t_socket "$PID_fixed" state=ESTABLISHED)"
 expect_eq apply-dead-peer-control-options off "$(t_socket "$PID_control" state=ESTABLISHED | cut -d' ' -f1)"
 
-# While the peer answers, probes keep the fixed connection alive.
-sleep 2.5
-check apply-dead-peer-alive-while-peer-answers ksnet_waiting fixed
-
-ksnet_blackhole "$NS_SRV" || { fail apply-dead-peer-setup "blackhole failed"; finish; }
-t0=$EPOCHREALTIME
-
-ksnet_expect_etimedout apply-dead-peer-fixed fixed "$t0" "$BOUND"
-outcome=$KSNET_OUTCOME
-
-ksnet_until "$t0" "$CONTROL_AT"
-waited=$(ksnet_since "$t0" "$EPOCHREALTIME")
-check apply-dead-peer-control-still-waiting ksnet_waiting control
+# The server vanishes: the fixed client sees it, the control waits on.
+dp_vanish apply-dead-peer fixed alive-while-peer-answers "$NS_SRV" "$BOUND"
+dp_control_waits apply-dead-peer "$NS_CLI" "$CONTROL_AT"
 ctl=$(ksnet_waiting control && echo "still waiting" || echo "NOT waiting")
-check apply-dead-peer-control-still-established ksnet_established "$NS_CLI" 7002
 
-echo "# apply-dead-peer: fixed from outside (keepalive 1/1/2) $outcome; control $ctl after $waited s"
+echo "# apply-dead-peer: fixed from outside (keepalive 1/1/2) $KSNET_OUTCOME; control $ctl after $DP_WAITED s"
 finish
