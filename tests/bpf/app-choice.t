@@ -6,6 +6,7 @@
 # socket (read from outside by ka-status), and the expected ones.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/bpf.sh"
 
 kb_init bpf-app-choice
 kb_mkcg CG choice || { fail bpf-app-choice-setup "cannot create a cgroup"; finish; }
@@ -19,10 +20,8 @@ n=0
 run() {
 	local var=$1 cg=$2 name=c$((n++)) pid_var
 	shift 2
-	local envs=()
-	while [ "$1" != -- ]; do envs+=("$1"); shift; done
-	shift
-	kb_start "$name" "$cg" env "${envs[@]}" "$KBT/kb-client" "$@" 127.0.0.1 "$PORT_srv"
+	kb_env_args "$@"
+	kb_start "$name" "$cg" env "${KB_ENVS[@]}" "$KBT/kb-client" "${KB_ARGS[@]}" 127.0.0.1 "$PORT_srv"
 	pid_var=PID_$name
 	if kb_wait "$name" connected; then
 		printf -v "$var" %s "$(kb_sockopts "${!pid_var}" "$PORT_srv")"

@@ -8,6 +8,7 @@
 # against the same program outside the cgroup and under the shim.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/bpf.sh"
 
 kb_init bpf-app-errors
 kb_mkcg CG apperr || { fail bpf-app-errors-setup "cannot create a cgroup"; finish; }
@@ -18,10 +19,8 @@ n=0
 client() {
 	local var=$1 cg=$2 name=p$((n++)) pid_var
 	shift 2
-	local envs=()
-	while [ "$1" != -- ]; do envs+=("$1"); shift; done
-	shift
-	kb_start "$name" "$cg" env "${envs[@]}" "$PYTHON" -c '
+	kb_env_args "$@"
+	kb_start "$name" "$cg" env "${KB_ENVS[@]}" "$PYTHON" -c '
 import errno, socket, sys, time
 T = socket.IPPROTO_TCP
 def call(s, level, name, value):
@@ -41,7 +40,7 @@ for c in sys.argv[2:]:
         res.append(call(r, T, socket.TCP_KEEPIDLE, 30))
 s.connect(("127.0.0.1", int(sys.argv[1])))
 print("connected", " ".join(res), flush=True)
-time.sleep(60)' "$PORT_srv" "$@"
+time.sleep(60)' "$PORT_srv" "${KB_ARGS[@]}"
 	pid_var=PID_$name
 	printf -v "$var" %s "no connection"
 	kb_wait "$name" connected &&

@@ -11,6 +11,7 @@
 # outside the test cgroups (keepalive off), and the sibling cgroup.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/bpf.sh"
 
 kb_init bpf-cgroup-rules
 kb_mkcg CG web && kb_mkcg CG2 batch || { fail bpf-cgroup-rules-setup "cannot create the cgroups"; finish; }
@@ -57,35 +58,13 @@ c=$(got - "$PORT_srv")
 expect_eq "control: outside the test cgroups, keepalive off" "ka=0" "${c%% *}"
 
 # The section's listen rule, on a connection accepted in the cgroup.
-kb_start lsrv "$CG" "$PYTHON" -c '
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen()
-print("ready", sys.argv[1], flush=True)
-c, _ = s.accept()
-print("accepted x", flush=True)
-time.sleep(60)' "$lport"
-if kb_wait lsrv ready; then
-	kb_start lc - "$KBT/kb-client" 127.0.0.1 "$lport"
-	kb_wait lsrv accepted
-	expect_eq "the section's listen rule on a connection accepted on its port" "ka=1 idle=52 intvl=6 cnt=5" \
-		"$(kb_sockopts "$PID_lsrv" "$lport" | cut -d' ' -f1-4)"
-else
-	fail "the section's listen rule" "the listener on $lport did not start"
-fi
+kb_expect_listen "the section's listen rule on a connection accepted on its port" "$CG" "$lport" \
+	"ka=1 idle=52 intvl=6 cnt=5"
 
 # explain --to names the section's rule with its line; ka-run says the same.
-"$KASHIM_BPF" explain -c "$conf" --to "127.0.0.1:$PORT_srv" "$CG" >"$KB_TMP/explain.out" 2>&1
-expect_eq "explain --to: exit 0" 0 "$?"
-check "explain --to names the section's rule and its line" \
-	grep -q "^rule  *destination \"127.0.0.1:$PORT_srv\" at line 5, the first that matches (of 4)" "$KB_TMP/explain.out"
-check "and what the connection gets" grep -q "^connection  *keepalive on, idle 51, interval 6, count 5," \
-	"$KB_TMP/explain.out"
-"$KA_RUN" -c "$conf" --check --cgroup "$CG" --to "127.0.0.1:$PORT_srv" >"$KB_TMP/karun.out" 2>&1
-expect_eq "ka-run --check --cgroup --to: exit 0" 0 "$?"
-check "ka-run --check --cgroup --to says what kashim-bpf explain --to says" cmp -s "$KB_TMP/karun.out" "$KB_TMP/explain.out"
+kb_explain_to "$conf" "$CG" "127.0.0.1:$PORT_srv" "explain --to names the section's rule and its line" \
+	"destination \"127.0.0.1:$PORT_srv\" at line 5, the first that matches (of 4)" \
+	"keepalive on, idle 51, interval 6, count 5,"
 "$KASHIM_BPF" explain -c "$conf" --to "127.0.0.1:$PORT_srv" "$CG2" >"$KB_TMP/explain2.out" 2>&1
 check "control: the sibling's explain names its own section's rule" \
 	grep -q "^rule  *destination \"\*\" at line 8, the first that matches (of 3)" "$KB_TMP/explain2.out"

@@ -10,6 +10,7 @@
 # shim given the same file, and against the same program outside.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/bpf.sh"
 
 kb_init bpf-rules
 kb_mkcg CG rules || { fail bpf-rules-setup "cannot create a cgroup"; finish; }
@@ -37,11 +38,9 @@ n=0
 conn() {
 	local var=$1 cg=$2 name=r$((n++)) pid_var port
 	shift 2
-	local envs=()
-	while [ "$1" != -- ]; do envs+=("$1"); shift; done
-	shift
-	port=${*: -1}
-	kb_start "$name" "$cg" env "${envs[@]}" "$KBT/kb-client" "$@"
+	kb_env_args "$@"
+	port=${KB_ARGS[-1]}
+	kb_start "$name" "$cg" env "${KB_ENVS[@]}" "$KBT/kb-client" "${KB_ARGS[@]}"
 	pid_var=PID_$name
 	printf -v "$var" none
 	kb_wait "$name" connected && printf -v "$var" %s "$(kb_sockopts "${!pid_var}" "$port" | cut -d' ' -f1-4)"
@@ -69,24 +68,8 @@ expect_eq "the shim agrees" "ka=0" "${sh%% *}"
 
 # listen: a server in the cgroup on the rule's port, and one on another.
 kb_start lsrv "$CG" "$PYTHON" "$KASHIM_ROOT/tests/bpf/kb-hold.py" 127.0.0.1 report
-kb_start lsrv2 "$CG" "$PYTHON" -c '
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen()
-print("ready", sys.argv[1], flush=True)
-c, _ = s.accept()
-print("accepted x", flush=True)
-time.sleep(60)' "$lport"
-if kb_wait lsrv2 ready; then
-	kb_start lc - "$KBT/kb-client" 127.0.0.1 "$lport"
-	kb_wait lsrv2 accepted
-	expect_eq "listen rule: a connection accepted on its port gets its keys" "ka=1 idle=45 intvl=7 cnt=5" \
-		"$(kb_sockopts "$PID_lsrv2" "$lport" | cut -d' ' -f1-4)"
-else
-	fail "listen rule" "the listener on $lport did not start"
-fi
+kb_expect_listen "listen rule: a connection accepted on its port gets its keys" "$CG" "$lport" \
+	"ka=1 idle=45 intvl=7 cnt=5"
 if kb_wait lsrv ready; then
 	p2=$(kb_field lsrv ready 2)
 	kb_start lc2 - "$KBT/kb-client" 127.0.0.1 "$p2"
@@ -98,14 +81,9 @@ else
 fi
 
 # explain --to / --listen, and ka-run --check --cgroup with them.
-"$KASHIM_BPF" explain -c "$conf" --to "127.0.0.1:$PORT_srv" "$CG" >"$KB_TMP/explain.out" 2>&1
-expect_eq "explain --to: exit 0" 0 "$?"
-check "explain --to names the first rule that matches, with its line" \
-	grep -q "^rule  *destination \"127.0.0.0/8:$((PORT_srv - 3)),$((PORT_srv - 1))-$((PORT_srv + 5))\" at line 5, the first that matches" "$KB_TMP/explain.out"
-check "and what the connection gets" grep -q "^connection  *keepalive on, idle 42, interval 7, count 4," "$KB_TMP/explain.out"
-"$KA_RUN" -c "$conf" --check --cgroup "$CG" --to "127.0.0.1:$PORT_srv" >"$KB_TMP/karun.out" 2>&1
-expect_eq "ka-run --check --cgroup --to: exit 0" 0 "$?"
-check "ka-run --check --cgroup --to says what kashim-bpf explain --to says" cmp -s "$KB_TMP/karun.out" "$KB_TMP/explain.out"
+kb_explain_to "$conf" "$CG" "127.0.0.1:$PORT_srv" "explain --to names the first rule that matches, with its line" \
+	"destination \"127.0.0.0/8:$((PORT_srv - 3)),$((PORT_srv - 1))-$((PORT_srv + 5))\" at line 5, the first that matches" \
+	"keepalive on, idle 42, interval 7, count 4,"
 "$KASHIM_BPF" explain -c "$conf" --listen "$lport" "$CG" >"$KB_TMP/explain.out" 2>&1
 check "explain --listen PORT: the listen rule" grep -q "^rule  *listen \"\*:$lport\" at line 12, the first that matches" "$KB_TMP/explain.out"
 "$KASHIM_BPF" explain -c "$conf" --listen "$((lport + 1))" "$CG" >"$KB_TMP/explain.out" 2>&1
