@@ -9,6 +9,7 @@
 # gets the same values, and without the shim the kernel's (keepalive off).
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/sysconf.sh"
 
 COMPILE=$KASHIM_ROOT/build/kashim-compile
 HXC=$HX/hx-chroot
@@ -21,16 +22,8 @@ run() {
 }
 
 inner() {
-	local tmp=$1 outer_ns=$2 SYSCONF
-	SYSCONF=$(strings "$HX_LIB" | grep -m1 '^/.*keepalive\.conf$')
-	if [ "$(readlink /proc/self/ns/mnt)" = "$outer_ns" ] || [ -z "$SYSCONF" ]; then
-		fail "private namespace" "still in the outer mount namespace, or no compiled-in path"; finish
-	fi
-	mkdir -p "$tmp/ovl" && mount -t tmpfs kashim-test "$tmp/ovl" && mkdir "$tmp/ovl/upper" "$tmp/ovl/work" &&
-		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$tmp/ovl/upper,workdir=$tmp/ovl/work" /etc
-	if [ "$(findmnt -n -o FSTYPE /etc)" != overlay ]; then
-		fail "private overlay over /etc" "mount failed; nothing was changed"; finish
-	fi
+	local tmp=$1 SYSCONF
+	sysconf_overlay "$HX_LIB" "$tmp" "$2"
 	printf 'idle = 41\nprogram "hx-chroot" {\n\tidle = 29\n}\n' >"$SYSCONF"
 	"$COMPILE" >/dev/null
 	expect_eq "system file: chroot into an empty directory, then the first socket: the program section" \

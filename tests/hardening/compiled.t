@@ -19,6 +19,7 @@
 # only a root-owned form writable by no one else.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/sysconf.sh"
 
 COMPILE=$KASHIM_ROOT/build/kashim-compile
 PRELOAD=$KASHIM_ROOT/scripts/kashim-preload
@@ -114,16 +115,8 @@ user_cases() {
 # ---- the system's file -------------------------------------------------------
 # inner TMP OUTER_NS: in a private mount namespace, with an overlay over /etc.
 inner() {
-	local tmp=$1 outer_ns=$2
-	SYSCONF=$(strings "$HX_LIB" | grep -m1 '^/.*keepalive\.conf$')
-	if [ "$(readlink /proc/self/ns/mnt)" = "$outer_ns" ] || [ -z "$SYSCONF" ]; then
-		fail "private namespace" "still in the outer mount namespace, or no compiled-in path"; finish
-	fi
-	mkdir -p "$tmp/ovl" && mount -t tmpfs kashim-test "$tmp/ovl" && mkdir "$tmp/ovl/upper" "$tmp/ovl/work" &&
-		mount -t overlay overlay -o "lowerdir=/etc,upperdir=$tmp/ovl/upper,workdir=$tmp/ovl/work" /etc
-	if [ "$(findmnt -n -o FSTYPE /etc)" != overlay ]; then
-		fail "private overlay over /etc" "mount failed; nothing was changed"; finish
-	fi
+	local tmp=$1
+	sysconf_overlay "$HX_LIB" "$tmp" "$2"
 	rm -f "$SYSCONF" "$SYSCONF.cache"
 	system_file_cases "$tmp"
 	setuid_cases "$tmp"
