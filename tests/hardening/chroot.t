@@ -40,10 +40,8 @@ if ! need_root; then
 	skip chroot "needs root: chroot(2), mount namespace"
 	finish
 fi
-if ! hx_need "$HXC" "$HX_LIB" "$COMPILE"; then
-	fail chroot "$HXC, $COMPILE or the shim is not built (make check builds them)"
-	finish
-fi
+t_require chroot "$HXC, $COMPILE or the shim is not built (make check builds them)" \
+	"$HXC" "$HX_LIB" "$COMPILE"
 mkdir -p "$HX_TMP/empty"
 printf 'program "hx-chroot" {\n\tidle = 31\n}\n' >"$HX_TMP/c.conf"
 "$COMPILE" "$HX_TMP/c.conf" >/dev/null

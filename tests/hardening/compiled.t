@@ -24,10 +24,8 @@ source "$(dirname "$0")/../lib/sysconf.sh"
 COMPILE=$KASHIM_ROOT/build/kashim-compile
 PRELOAD=$KASHIM_ROOT/scripts/kashim-preload
 PROBE=$HX/hx-probe
-if ! hx_need "$PROBE" "$HX_LIB" "$COMPILE"; then
-	fail compiled "$PROBE, $COMPILE or the shim is not built (make check builds them)"
-	finish
-fi
+t_require compiled "$PROBE, $COMPILE or the shim is not built (make check builds them)" \
+	"$PROBE" "$HX_LIB" "$COMPILE"
 if ! command -v strace >/dev/null; then
 	fail compiled "strace is missing (scripts/install-deps test installs it)"
 	finish

@@ -14,10 +14,7 @@ source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
 THREADS=32 SOCKETS=200 RUNS=50 IDLE=41
-if ! hx_need "$HX/hx-threads"; then
-	fail concurrency "$HX/hx-threads is not built"
-	finish
-fi
+t_require concurrency "$HX/hx-threads is not built" "$HX/hx-threads"
 
 out=$(env -u LD_PRELOAD "$HX/hx-threads" $THREADS $SOCKETS $IDLE)
 expect_eq "concurrency control: no socket configured without the shim" \

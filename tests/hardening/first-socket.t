@@ -21,10 +21,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
-if ! hx_need "$HX/hx-firstsock" "$HX/libhx-lockctor.so"; then
-	fail first-socket "helpers in $HX are not built"
-	finish
-fi
+t_require first-socket "helpers in $HX are not built" "$HX/hx-firstsock" "$HX/libhx-lockctor.so"
 KERNEL_IDLE=$(cat /proc/sys/net/ipv4/tcp_keepalive_time)
 LIB=$HX/libhx-lockctor.so
 

@@ -10,10 +10,8 @@ source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
 REPLAY=$HX/fuzz-replay-compiled
-if ! hx_need "$REPLAY" "$KASHIM_ROOT/build/kashim-compile"; then
-	fail fuzz-compiled-replay "$REPLAY or kashim-compile is not built (make check builds them)"
-	finish
-fi
+t_require fuzz-compiled-replay "$REPLAY or kashim-compile is not built (make check builds them)" \
+	"$REPLAY" "$KASHIM_ROOT/build/kashim-compile"
 shopt -s nullglob
 inputs=("$KASHIM_ROOT"/fuzz/regressions-compiled/* "$KASHIM_ROOT"/fuzz/corpus-compiled/*)
 expect_eq "fuzz-compiled-replay has regression inputs" yes \

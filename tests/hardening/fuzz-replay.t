@@ -7,10 +7,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
-if ! hx_need "$HX/fuzz-replay"; then
-	fail fuzz-replay "$HX/fuzz-replay is not built (make check builds it)"
-	finish
-fi
+t_require fuzz-replay "$HX/fuzz-replay is not built (make check builds it)" "$HX/fuzz-replay"
 shopt -s nullglob
 inputs=("$KASHIM_ROOT"/fuzz/regressions/* "$KASHIM_ROOT"/fuzz/corpus/*)
 expect_eq "fuzz-replay has regression inputs" yes "$([ -n "$(ls "$KASHIM_ROOT/fuzz/regressions")" ] && echo yes)"

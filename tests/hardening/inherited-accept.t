@@ -12,10 +12,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
-if ! hx_need "$HX/hx-host"; then
-	fail inherited-accept "$HX/hx-host is not built"
-	finish
-fi
+t_require inherited-accept "$HX/hx-host is not built" "$HX/hx-host"
 IDLE=39 RUNS=100
 printf 'interval = 9\n' >"$HX_TMP/k.conf"
 out=$(env -u LD_PRELOAD HX_IDLE=$IDLE "$HX/hx-host" accept-inherited 40 4)

@@ -12,10 +12,7 @@ source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
 N=10000 ROUNDS=2 IDLE=29 RSS_TOLERANCE_KB=256
-if ! hx_need "$HX/hx-load"; then
-	fail load "$HX/hx-load is not built"
-	finish
-fi
+t_require load "$HX/hx-load is not built" "$HX/hx-load"
 if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt $((N + 256)) ] && ! need_root; then
 	skip load "RLIMIT_NOFILE hard limit $(ulimit -Hn) is below $((N + 256)) and only root may raise it"
 	finish

@@ -13,10 +13,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
-if ! hx_need "$HX/hx-host" "$HX/libhx-slowctor.so"; then
-	fail loader-lock "helpers in $HX are not built"
-	finish
-fi
+t_require loader-lock "helpers in $HX are not built" "$HX/hx-host" "$HX/libhx-slowctor.so"
 printf 'idle = 47\n' >"$HX_TMP/k.conf"
 KERNEL_IDLE=$(cat /proc/sys/net/ipv4/tcp_keepalive_time)
 

@@ -9,10 +9,7 @@
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
-if ! hx_need "$HX/hx-probe" "$HX/libhx-next.so"; then
-	fail preload-order "helpers in $HX are not built"
-	finish
-fi
+t_require preload-order "helpers in $HX are not built" "$HX/hx-probe" "$HX/libhx-next.so"
 KERNEL_IDLE=$(cat /proc/sys/net/ipv4/tcp_keepalive_time)
 NEXT=$HX/libhx-next.so
 probe() { LD_PRELOAD="$1" KASHIM_IDLE=42 "$HX/hx-probe" 2>&1 | sed -E 's/secure=[0-9]+ (keepalive=[0-9]+ idle=[0-9]+).*/\1/' | tr '\n' ' '; }

@@ -54,6 +54,13 @@ todo_expect() {
 	fi
 }
 need_root() { [ "$(id -u)" = 0 ]; }
+# t_require NAME WHY FILE...: unless every FILE exists (what make check
+# builds for the test), fail NAME with WHY and end the file.
+t_require() {
+	local name=$1 why=$2 f
+	shift 2
+	for f in "$@"; do [ -e "$f" ] || { fail "$name" "$why"; finish; }; done
+}
 # t_plan: print the plan once (finish does; a file that ends early without
 # finish gets one from tests/lib/tap-run).
 t_plan() { [ "$T_PLANNED" = 1 ] || { T_PLANNED=1; echo "1..$T_COUNT"; }; }
