@@ -8,21 +8,12 @@
 # of some build; the target must see valid ones too).
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/fuzz.sh"
 
 REPLAY=$HX/fuzz-replay-compiled
 t_require fuzz-compiled-replay "$REPLAY or kashim-compile is not built (make check builds them)" \
 	"$REPLAY" "$KASHIM_ROOT/build/kashim-compile"
-shopt -s nullglob
-inputs=("$KASHIM_ROOT"/fuzz/regressions-compiled/* "$KASHIM_ROOT"/fuzz/corpus-compiled/*)
-expect_eq "fuzz-compiled-replay has regression inputs" yes \
-	"$([ -n "$(ls "$KASHIM_ROOT/fuzz/regressions-compiled")" ] && echo yes)"
-while IFS= read -r line; do
-	case $line in
-	"PASS "*) pass "compiled ${line#PASS }" ;;
-	"FAIL "*) line=${line#FAIL }; fail "compiled ${line%%: *}" "${line#*: }" ;;
-	*) echo "# $line" ;;
-	esac
-done < <("$REPLAY" "${inputs[@]}" 2>&1)
+fuzz_replay fuzz-compiled-replay "compiled " "$REPLAY" -compiled
 
 # The control: a fresh form of the example file passes the same checks,
 # and is accepted (kashim-compile --check reads it back as up to date).
