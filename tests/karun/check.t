@@ -5,14 +5,12 @@
 # would get with their sources; what it predicts is checked against the
 # live socket of the same program run under ka-run.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/karun.sh"
 
 t_tmpdir tmp
 unset LD_PRELOAD KASHIM_IDLE KASHIM_INTERVAL KASHIM_COUNT KASHIM_USER_TIMEOUT KASHIM_KEEPALIVE KASHIM_OVERRIDE \
 	KEEPIDLE KEEPINTVL KEEPCNT KEEPALIVE KASHIM_LOG KASHIM_DEBUG KASHIM_CONFIG
 export -n KASHIM_LIB
-sockopts='import socket; s = socket.socket(); g = s.getsockopt
-print(g(socket.SOL_SOCKET, socket.SO_KEEPALIVE) != 0, g(6, socket.TCP_KEEPIDLE), g(6, socket.TCP_KEEPINTVL),
-      g(6, socket.TCP_KEEPCNT), g(6, socket.TCP_USER_TIMEOUT))'
 
 # has_line NAME REGEX FILE: a line of FILE matches the extended REGEX.
 has_line() {
@@ -27,18 +25,7 @@ predicted() {
 }
 
 conf=$tmp/keepalive.conf
-cat >"$conf" <<'CONF'
-# a valid file
-idle = 40
-count = 6
-program "nomatch-*" {
-	idle = 42
-}
-program "python3*" {
-	idle = 41
-	user_timeout = auto
-}
-CONF
+sections_conf "$conf" auto
 
 # ---- a valid file, every kind of source ---------------------------------
 KEEPINTVL=8 "$KA_RUN" -c "$conf" --check "$PYTHON" >"$tmp/out" 2>"$tmp/err"
@@ -55,13 +42,13 @@ has_line "source: default" '^keepalive +on +default$' "$tmp/out"
 # auto = (idle 41 + interval 8 * count 6) * 1000
 has_line "user_timeout auto is derived" '^user_timeout +89000 \(auto\) +program section' "$tmp/out"
 has_line "ends with valid" '^result: +valid$' "$tmp/out"
-live=$(KEEPINTVL=8 "$KA_RUN" -c "$conf" "$PYTHON" -c "$sockopts")
+live=$(KEEPINTVL=8 "$KA_RUN" -c "$conf" "$PYTHON" -c "$SOCKOPTS")
 expect_eq "prediction matches the live socket" "$(predicted "$tmp/out")" "$live"
 
 KASHIM_COUNT=3 "$KA_RUN" -c "$conf" -i 44 --check "$PYTHON" >"$tmp/out" 2>"$tmp/err"
 has_line "source: ka-run option" '^idle +44 +ka-run option --idle \(KASHIM_IDLE\)$' "$tmp/out"
 has_line "source: KASHIM_ variable" '^count +3 +environment KASHIM_COUNT$' "$tmp/out"
-live=$(KASHIM_COUNT=3 "$KA_RUN" -c "$conf" -i 44 "$PYTHON" -c "$sockopts")
+live=$(KASHIM_COUNT=3 "$KA_RUN" -c "$conf" -i 44 "$PYTHON" -c "$SOCKOPTS")
 expect_eq "prediction with options matches the live socket" "$(predicted "$tmp/out")" "$live"
 
 # Without COMMAND, only the top level applies.
@@ -70,7 +57,7 @@ has_line "no COMMAND: top level only" "^idle +40 +file $conf\$" "$tmp/out"
 
 # A script runs its interpreter: the kernel makes the "#!" path argv[0], so
 # a section named after the script does not match, one after python3 does.
-printf '#!%s\n%s\n' "$PYTHON" "$sockopts" >"$tmp/myscript.py"
+printf '#!%s\n%s\n' "$PYTHON" "$SOCKOPTS" >"$tmp/myscript.py"
 chmod +x "$tmp/myscript.py"
 sed 's/python3\*/myscript*/' "$conf" >"$tmp/script.conf"
 "$KA_RUN" -c "$tmp/script.conf" --check "$tmp/myscript.py" >"$tmp/out" 2>&1
@@ -101,7 +88,7 @@ has_line "says the shim ignores the file" "^config: +$bad: INVALID" "$tmp/out"
 has_line "shows what the program gets instead" '^idle +60 +default$' "$tmp/out"
 has_line "counts the problems" '^result: +2 problems' "$tmp/out"
 expect_eq "prediction for an ignored file matches the live socket" "$(predicted "$tmp/out")" \
-	"$(LD_PRELOAD=$KASHIM_LIB KASHIM_CONFIG=$bad "$PYTHON" -c "$sockopts")"
+	"$(LD_PRELOAD=$KASHIM_LIB KASHIM_CONFIG=$bad "$PYTHON" -c "$SOCKOPTS")"
 printf 'idle = 40\nprogram "x" {\n\tidle = \n' >"$tmp/syntax.conf"
 "$KA_RUN" -c "$tmp/syntax.conf" --check >"$tmp/out" 2>"$tmp/err"
 rc=$?

@@ -6,6 +6,7 @@
 # sections through -c; where it finds the library (build tree, KASHIM_LIB,
 # installed layout, the path make install writes into it).
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/karun.sh"
 
 t_tmpdir tmp
 # A second real library to preload beside kashim (ld.so would complain
@@ -15,10 +16,6 @@ other=$(ldconfig -p | awk -v n="$other" '$1 == n && /x86-64|64bit/ {print $NF; e
 [ -n "$other" ] || other=$(ldconfig -p | awk '$1 ~ /^libm\.so/ {print $NF; exit}')
 
 show_preload='import os; print(os.environ.get("LD_PRELOAD", "<unset>"))'
-# keepalive idle interval count user_timeout of a fresh TCP socket.
-sockopts='import socket; s = socket.socket(); g = s.getsockopt
-print(g(socket.SOL_SOCKET, socket.SO_KEEPALIVE) != 0, g(6, socket.TCP_KEEPIDLE), g(6, socket.TCP_KEEPINTVL),
-      g(6, socket.TCP_KEEPCNT), g(6, socket.TCP_USER_TIMEOUT))'
 # Isolate from the machine's /etc/keepalive.conf.
 : >"$tmp/empty.conf"
 export KASHIM_CONFIG=$tmp/empty.conf
@@ -50,51 +47,41 @@ expect_eq "another libkashim.so is replaced by this one" "$other:$KASHIM_LIB" \
 	"$(LD_PRELOAD="$tmp/old/libkashim.so:$other" "$KA_RUN" $PYTHON -c "$show_preload")"
 
 # ---- options reach the sockets ----------------------------------------
-control=$($PYTHON -c "$sockopts")
+control=$($PYTHON -c "$SOCKOPTS")
 check "control: no keepalive without ka-run" [ "${control%% *}" = False ]
 expect_eq "options reach the socket" "True 31 7 4 12345" \
-	"$("$KA_RUN" -i 31 -n 7 -k 4 -u 12345 $PYTHON -c "$sockopts")"
-expect_eq "defaults without options" "True 60 10 5 0" "$("$KA_RUN" $PYTHON -c "$sockopts")"
-expect_eq "user timeout auto" "True 20 5 2 30000" "$("$KA_RUN" -i 20 -n 5 -k 2 -u auto $PYTHON -c "$sockopts")"
-expect_eq "--off leaves keepalive off" "$control" "$("$KA_RUN" --off -i 31 $PYTHON -c "$sockopts")"
+	"$("$KA_RUN" -i 31 -n 7 -k 4 -u 12345 $PYTHON -c "$SOCKOPTS")"
+expect_eq "defaults without options" "True 60 10 5 0" "$("$KA_RUN" $PYTHON -c "$SOCKOPTS")"
+expect_eq "user timeout auto" "True 20 5 2 30000" "$("$KA_RUN" -i 20 -n 5 -k 2 -u auto $PYTHON -c "$SOCKOPTS")"
+expect_eq "--off leaves keepalive off" "$control" "$("$KA_RUN" --off -i 31 $PYTHON -c "$SOCKOPTS")"
 expect_eq "options beat the environment" "True 32 10 5 0" \
-	"$(KASHIM_IDLE=99 "$KA_RUN" -i 32 $PYTHON -c "$sockopts")"
+	"$(KASHIM_IDLE=99 "$KA_RUN" -i 32 $PYTHON -c "$SOCKOPTS")"
 expect_eq "control: the environment applies without the option" "True 99 10 5 0" \
-	"$(KASHIM_IDLE=99 "$KA_RUN" $PYTHON -c "$sockopts")"
+	"$(KASHIM_IDLE=99 "$KA_RUN" $PYTHON -c "$SOCKOPTS")"
 # With --override the program's own setsockopt(SO_KEEPALIVE, 0) is ignored.
 turn_off='import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 0)
 print(s.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) != 0)'
 expect_eq "control: the program can turn keepalive off" False "$("$KA_RUN" $PYTHON -c "$turn_off")"
 expect_eq "--override keeps it on" True "$("$KA_RUN" --override $PYTHON -c "$turn_off")"
 # -d shows the shim's decisions on stderr; without it stderr stays clean.
-"$KA_RUN" -d -i 33 $PYTHON -c "$sockopts" >/dev/null 2>"$tmp/err"
+"$KA_RUN" -d -i 33 $PYTHON -c "$SOCKOPTS" >/dev/null 2>"$tmp/err"
 check "-d logs the shim's decisions to stderr" grep -q 'keepalive idle=33' "$tmp/err"
-"$KA_RUN" -i 33 $PYTHON -c "$sockopts" >/dev/null 2>"$tmp/err"
+"$KA_RUN" -i 33 $PYTHON -c "$SOCKOPTS" >/dev/null 2>"$tmp/err"
 check "control: nothing on stderr without -d" [ ! -s "$tmp/err" ]
-"$KA_RUN" --log "$tmp/shim.log" -d -i 34 $PYTHON -c "$sockopts" >/dev/null 2>/dev/null
+"$KA_RUN" --log "$tmp/shim.log" -d -i 34 $PYTHON -c "$SOCKOPTS" >/dev/null 2>/dev/null
 check "--log FILE gets the shim's messages" grep -q 'keepalive idle=34' "$tmp/shim.log"
 
 # ---- a config file program section through -c --------------------------
-cat >"$tmp/sections.conf" <<'CONF'
-idle = 40
-count = 6
-program "nomatch-*" {
-	idle = 42
-}
-program "python3*" {
-	idle = 41
-	user_timeout = 5000
-}
-CONF
+sections_conf "$tmp/sections.conf" 5000
 sed 's/python3\*/perl*/' "$tmp/sections.conf" >"$tmp/other-section.conf"
 expect_eq "-c: the matching program section applies" "True 41 10 6 5000" \
-	"$("$KA_RUN" -c "$tmp/sections.conf" $PYTHON -c "$sockopts")"
+	"$("$KA_RUN" -c "$tmp/sections.conf" $PYTHON -c "$SOCKOPTS")"
 expect_eq "control: top level only when no section matches" "True 40 10 6 0" \
-	"$("$KA_RUN" -c "$tmp/other-section.conf" $PYTHON -c "$sockopts")"
+	"$("$KA_RUN" -c "$tmp/other-section.conf" $PYTHON -c "$SOCKOPTS")"
 expect_eq "-c relative path works from another cwd" "True 41 10 6 5000" \
-	"$(cd "$tmp" && "$KA_RUN" -c sections.conf sh -c "cd / && exec $PYTHON -c '$sockopts'")"
+	"$(cd "$tmp" && "$KA_RUN" -c sections.conf sh -c "cd / && exec $PYTHON -c '$SOCKOPTS'")"
 expect_eq "options beat the program section" "True 43 10 6 5000" \
-	"$("$KA_RUN" -c "$tmp/sections.conf" -i 43 $PYTHON -c "$sockopts")"
+	"$("$KA_RUN" -c "$tmp/sections.conf" -i 43 $PYTHON -c "$SOCKOPTS")"
 
 # ---- finding the library ------------------------------------------------
 mkdir -p "$tmp/alt"
@@ -123,7 +110,7 @@ ln -s "$tmp/inst/bin/ka-run" "$tmp/links/ka-run"
 expect_eq "through a symlink: finds the target's ../lib" "$tmp/inst/lib/libkashim.so" \
 	"$("$tmp/links/ka-run" $PYTHON -c "$show_preload")"
 expect_eq "installed layout: -c section applies (plugin beside the library)" "True 41 10 6 5000" \
-	"$("$tmp/inst/bin/ka-run" -c "$tmp/sections.conf" $PYTHON -c "$sockopts")"
+	"$("$tmp/inst/bin/ka-run" -c "$tmp/sections.conf" $PYTHON -c "$SOCKOPTS")"
 "$tmp/inst/bin/ka-run" -i 5 --check >/dev/null 2>&1
 check "installed layout: --check works" [ $? = 0 ]
 # make install builds a ka-run with the installed library's path compiled in
