@@ -5,6 +5,7 @@
 # connection stays open and idle.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../lib/programs.sh"
 h_ready || finish
 h_need nc nc || finish
 # Debian's "nc" may be the traditional netcat, whose options differ.
@@ -13,23 +14,6 @@ if ! nc -h 2>&1 | grep -qi openbsd; then
 	finish
 fi
 
-h_listen_peer PEER || { fail nc-peer "peer did not start"; finish; }
-h_start shimmed "${SHIM[@]}" nc -d 127.0.0.1 "$PEER"
-h_start control nc -d 127.0.0.1 "$PEER"
-h_expect nc-client-shimmed shimmed "$H_ON" state=ESTABLISHED remote="$PEER"
-h_expect nc-client-control control off state=ESTABLISHED remote="$PEER"
-
-for side in shimmed control; do
-	port=$(h_free_port)
-	if [ $side = shimmed ]; then
-		h_start server_$side "${SHIM[@]}" nc -d -l 127.0.0.1 "$port"
-		expected=$H_ON
-	else
-		h_start server_$side nc -d -l 127.0.0.1 "$port"
-		expected=off
-	fi
-	h_wait_listen nc-server-$side server_$side "$port" || continue
-	h_connect_peer peer_$side "$port"
-	h_expect nc-server-$side server_$side "$expected" state=ESTABLISHED local="$port"
-done
+h_clients nc nc -d 127.0.0.1 @PORT@
+h_servers nc nc -d -l 127.0.0.1 @PORT@
 finish
