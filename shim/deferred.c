@@ -41,6 +41,6 @@ void kashim_deferred_report(void)
 	for (unsigned at = 0; at < deferred_len; at += (unsigned)strlen(deferred + at) + 1)
 		kashim_log(KASHIM_LOG_WARN, "%s", deferred + at);
 	if (deferred_lost)
-		kashim_log(KASHIM_LOG_WARN, "%u more messages about the config file",
+		kashim_log(KASHIM_LOG_WARN, "%u more messages from loading (environment, config file) not shown",
 			   deferred_lost);
 }
