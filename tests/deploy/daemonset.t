@@ -3,7 +3,8 @@
 # and has what the node agent relies on: the image make image names, a
 # privileged container, the host's bpffs, cgroup tree, keepalive.conf
 # (read-only) and textfile directory mounted where the agent reads them
-# (its own defaults, read from scripts/node-agent), arguments it accepts.
+# (its own defaults, read from scripts/node-agent), arguments it accepts;
+# the podman unit runs the same container.
 # Controls: a copy with a YAML syntax error, and one without its bpffs
 # mount, are caught. image.t runs the image with this manifest's mounts.
 source "$(dirname "$0")/../lib/common.sh"
@@ -43,6 +44,25 @@ for arg in $(field args); do
 	*) ;;
 	esac
 done
+
+# The podman unit (scripts/systemd/kashim-node-agent.service) runs the same
+# container: its podman run has the manifest's privileges, mounts, image
+# and arguments, in that order, and it verifies (with the man page it
+# names found).
+UNIT=scripts/systemd/kashim-node-agent.service
+unit_args=$(sed -n '/^ExecStart=/,/[^\\]$/p' "$UNIT" | tr -d '\\' | tr -s ' \t\n' '\n' |
+	sed -n '/^--network=none$/,$p' | sed 1d | paste -sd' ')
+expect_eq "the podman unit runs the manifest's container" "$("${DS[@]}" podman doc/deploying.md | paste -sd' ')" "$unit_args"
+if command -v systemd-analyze >/dev/null && [ -x /usr/bin/podman ]; then
+	mkdir -p "$tmp/units" "$tmp/man/man8" && cp "$UNIT" "$tmp/units/" && cp man/kashim-bpf.8 "$tmp/man/man8/"
+	err=$(cd "$tmp/units" && MANPATH=$tmp/man systemd-analyze verify kashim-node-agent.service 2>&1)
+	expect_eq "the podman unit passes systemd-analyze verify, nothing on stderr" "" "$err"
+	sed 's/^ExecStop=/ExecStopp=/' "$UNIT" >"$tmp/units/kashim-node-agent.service"
+	err=$(cd "$tmp/units" && MANPATH=$tmp/man systemd-analyze verify kashim-node-agent.service 2>&1)
+	check "control: a misspelt directive is reported" test -n "$err"
+else
+	fail "the podman unit verifies" "systemd-analyze or /usr/bin/podman missing (scripts/install-deps test installs them)"
+fi
 
 # Controls: the same reading catches a broken manifest.
 sed 's/^  selector:$/  selector: [/' doc/deploying.md >"$tmp/broken.md"
