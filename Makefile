@@ -35,9 +35,10 @@ CHECK_CFLAGS   = $(shell pkg-config --cflags check)
 CHECK_LIBS     = $(shell pkg-config --libs check)
 
 B := $(if $(MUSL),build-musl,$(if $(PORTABLE),build-portable,build))
-SHIM_SRC   := shim/load.c shim/elfsym.c shim/real.c shim/init.c shim/log.c shim/apply.c shim/pending.c \
-              shim/socket.c shim/connect.c shim/accept.c shim/setsockopt.c shim/close.c shim/dup.c \
-              shim/rules.c shim/fdstate.c shim/chroot.c config/settings.c config/compiled.c config/glob.c
+SHIM_SRC   := shim/load.c shim/deferred.c shim/elfsym.c shim/real.c shim/init.c shim/log.c \
+              shim/apply.c shim/pending.c shim/socket.c shim/connect.c shim/accept.c \
+              shim/setsockopt.c shim/close.c shim/dup.c shim/rules.c shim/fdstate.c shim/chroot.c \
+              config/settings.c config/compiled.c config/glob.c
 PLUGIN_SRC := config/conffile.c config/rules.c config/settings.c config/glob.c config/glibc-compat.c
 SHIM_OBJ   := $(SHIM_SRC:%.c=$(B)/obj/%.o)
 PLUGIN_OBJ := $(PLUGIN_SRC:%.c=$(B)/obj/%.o)

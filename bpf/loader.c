@@ -6,7 +6,7 @@
  *
  *   kashim-bpf attach [OPTIONS] CGROUP | attach --all   (also --dry-run)
  *   kashim-bpf explain [OPTIONS] CGROUP
- *   kashim-bpf detach CGROUP | detach --stale
+ *   kashim-bpf detach CGROUP | detach --stale | detach [-c FILE] --all
  *   kashim-bpf status [--json | --prometheus]
  *   kashim-bpf reload [-c FILE] [CGROUP]
  *   kashim-bpf --systemd-dropin UNIT
@@ -47,7 +47,7 @@ static void usage(FILE *out)
 		"usage: kashim-bpf attach [OPTION]... [--dry-run] CGROUP\n"
 		"       kashim-bpf attach [-c FILE] [--evict] --all\n"
 		"       kashim-bpf explain [OPTION]... [--to HOST:PORT | --listen [HOST:]PORT] CGROUP\n"
-		"       kashim-bpf detach CGROUP | --stale\n"
+		"       kashim-bpf detach CGROUP | --stale | [-c FILE] --all\n"
 		"       kashim-bpf status [--json | --prometheus]\n"
 		"       kashim-bpf reload [-c FILE] [CGROUP]\n"
 		"       kashim-bpf --systemd-dropin UNIT\n"
@@ -70,7 +70,7 @@ static void usage(FILE *out)
 		"      --dry-run            attach: show what CGROUP would get, change nothing\n"
 		"      --evict              attach even when a parent's program attached with\n"
 		"                           BPF_F_ALLOW_OVERRIDE then stops running for CGROUP\n"
-		"      --all                attach: every cgroup section of the config file\n"
+		"      --all                attach, detach: every cgroup section of the config file\n"
 		"      --to HOST:PORT       explain: for a connection made to HOST:PORT, the\n"
 		"                           destination rule that applies\n"
 		"      --listen [HOST:]PORT explain: the same for a connection accepted there\n"
@@ -421,47 +421,98 @@ static int cmd_attach(int argc, char **argv, bool explain)
 
 /* ---- detach ------------------------------------------------------------- */
 
-static int cmd_detach(int argc, char **argv)
+/* detach --stale: every attachment whose cgroup was removed. */
+static int detach_stale(void)
+{
+	struct kb_attachment *list;
+	size_t n, removed = 0;
+	int rc;
+
+	if ((rc = need_root("detach")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
+		return rc;
+	list = kb_list(&n);
+	for (size_t i = 0; i < n; i++) {
+		if (!list[i].stale)
+			continue;
+		if (kb_detach_id(list[i].cgroup_id) == KB_EXIT_OK) {
+			printf("removed the stale attachment of %s (cgroup id %llu, removed)\n",
+			       list[i].have_conf ? list[i].conf.cgroup : "?", (unsigned long long)list[i].cgroup_id);
+			removed++;
+		} else {
+			rc = KB_EXIT_REFUSED;
+		}
+	}
+	if (!removed && rc == KB_EXIT_OK)
+		printf("no stale attachment\n");
+	free(list);
+	return rc;
+}
+
+/* detach --all, section @title: its attachment detached, or the programs
+ * pinned for its unit unpinned; nothing said when it has neither. Counts
+ * what it removed in *@done; returns an exit status. */
+static int detach_section(const char *title, size_t *done)
+{
+	struct kb_cgroup cg;
+	char why[2300];
+	int rc;
+
+	if (kb_is_unit_name(title) && unit_pinned(title)) {
+		if ((rc = kb_unpin_unit(title)) != KB_EXIT_OK)
+			return rc;
+		printf("unpinned the programs for %s\n", title);
+		(*done)++;
+	}
+	if (kb_cgroup_resolve(title, &cg, why, sizeof why) != KB_EXIT_OK)
+		return KB_EXIT_OK;
+	rc = kb_detach_id(cg.id);
+	if (rc == KB_EXIT_USAGE)
+		return KB_EXIT_OK;
+	if (rc == KB_EXIT_OK) {
+		printf("detached %s\n", cg.path);
+		(*done)++;
+	}
+	return rc;
+}
+
+/* detach --all: what attach --all made for every cgroup section of the
+ * file @config (the default when NULL); other attachments stay. */
+static int detach_all(const char *config)
+{
+	const char *path = config ? config : kb_default_config();
+	struct titles t = {0};
+	int rc = kb_profile_sections(path, add_title, &t), worst = KB_EXIT_OK;
+	size_t done = 0;
+
+	if (rc == KB_EXIT_OK && (rc = need_root("detach")) == KB_EXIT_OK)
+		rc = kb_pins_prepare();
+	for (size_t i = 0; rc == KB_EXIT_OK && i < t.n; i++) {
+		int one = detach_section(t.v[i], &done);
+
+		if (one != KB_EXIT_OK && worst == KB_EXIT_OK)
+			worst = one;
+	}
+	if (rc == KB_EXIT_OK && !done && worst == KB_EXIT_OK)
+		printf("no cgroup section of %s has an attachment\n", path);
+	for (size_t i = 0; i < t.n; i++)
+		free(t.v[i]);
+	free(t.v);
+	return rc != KB_EXIT_OK ? rc : worst;
+}
+
+/* detach CGROUP: its attachment, or the programs pinned for a unit that
+ * is not running. */
+static int detach_one(const char *name)
 {
 	struct kb_cgroup cg;
 	int rc;
 
-	if (argc != 2)
-		return bad_usage("detach takes one CGROUP or --stale");
-	if (!strcmp(argv[1], "--stale")) {
-		struct kb_attachment *list;
-		size_t n, removed = 0;
-
-		if ((rc = need_root("detach")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
-			return rc;
-		list = kb_list(&n);
-		for (size_t i = 0; i < n; i++) {
-			if (!list[i].stale)
-				continue;
-			if (kb_detach_id(list[i].cgroup_id) == KB_EXIT_OK) {
-				printf("removed the stale attachment of %s (cgroup id %llu, removed)\n",
-				       list[i].have_conf ? list[i].conf.cgroup : "?",
-				       (unsigned long long)list[i].cgroup_id);
-				removed++;
-			} else {
-				rc = KB_EXIT_REFUSED;
-			}
-		}
-		if (!removed && rc == KB_EXIT_OK)
-			printf("no stale attachment\n");
-		free(list);
-		return rc;
-	}
-	if (argv[1][0] == '-' && argv[1][1])
-		return bad_usage("detach: unknown option '%s'", argv[1]);
-	/* A unit that is not running: the programs pinned for BPFProgram=. */
-	if (kb_is_unit_name(argv[1]) && geteuid() == 0 &&
-	    kb_cgroup_resolve(argv[1], &cg, (char[8]){0}, 8) != KB_EXIT_OK &&
-	    kb_unpin_unit(argv[1]) == KB_EXIT_OK) {
-		printf("unpinned the programs for %s\n", argv[1]);
+	if (kb_is_unit_name(name) && geteuid() == 0 && kb_cgroup_resolve(name, &cg, (char[8]){0}, 8) != KB_EXIT_OK &&
+	    kb_unpin_unit(name) == KB_EXIT_OK) {
+		printf("unpinned the programs for %s\n", name);
 		return KB_EXIT_OK;
 	}
-	if ((rc = resolve(argv[1], &cg)) != KB_EXIT_OK)
+	if ((rc = resolve(name, &cg)) != KB_EXIT_OK)
 		return rc;
 	if ((rc = need_root("detach")) != KB_EXIT_OK || (rc = kb_pins_prepare()) != KB_EXIT_OK)
 		return rc;
@@ -471,6 +522,36 @@ static int cmd_detach(int argc, char **argv)
 	else if (rc == KB_EXIT_OK)
 		printf("detached %s\n", cg.path);
 	return rc;
+}
+
+/* Contract: the detach command: CGROUP, --stale or [-c FILE] --all. */
+static int cmd_detach(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'}, {"all", no_argument, NULL, 'a'},
+		{"stale", no_argument, NULL, 's'},        {NULL, 0, NULL, 0},
+	};
+	const char *config = NULL;
+	bool all = false, stale = false;
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, ":c:", longopts, NULL)) != -1) {
+		if (opt == 'c')
+			config = optarg;
+		else if (opt == 'a' || opt == 's')
+			*(opt == 'a' ? &all : &stale) = true;
+		else if (opt == ':')
+			return bad_usage("option %s needs a value", argv[optind - 1]);
+		else
+			return bad_usage("detach: unknown option '%s'", argv[optind - 1]);
+	}
+	if (all + stale + (optind < argc) != 1 || argc - optind > 1)
+		return bad_usage("detach takes one CGROUP, --stale or --all");
+	if (config && !all)
+		return bad_usage("detach: -c goes with --all");
+	return all ? detach_all(config) : stale ? detach_stale() : detach_one(argv[optind]);
 }
 
 /* ---- status ------------------------------------------------------------- */

@@ -3,7 +3,9 @@
  * pinroot.c - where kashim-bpf pins, and whether it may: the bpffs (default
  * /sys/fs/bpf, KASHIM_BPF_FS to name another) must be one the system keeps
  * (mounted in the mount namespace of PID 1: a bpffs mounted only in a
- * private namespace vanishes with it, and its links with it), and the pin
+ * private namespace vanishes with it, and its links with it; and mounted
+ * by kashim-bpf only when PID 1 is the machine's init, not a container's),
+ * and the pin
  * root KB_PIN_ROOT must be root's own: a directory (not a symlink), owned
  * by root, mode 0700, checked on every use. On a bpffs mounted with mode
  * 1777 a user who made it first could otherwise move or swap root's
@@ -95,6 +97,20 @@ static bool host_mount_ns(void)
 	       a.st_dev == b.st_dev;
 }
 
+/* The inode of the initial PID namespace: a constant of the kernel's ABI
+ * (PROC_PID_INIT_INO, include/linux/proc_ns.h, since Linux 3.8). */
+#define KB_INIT_PID_NS_INO 0xEFFFFFFCu
+
+/* Contract: true when this process's PID 1 is the machine's init, not that
+ * of a container (a PID namespace of its own, where PID 1 and this
+ * process may share a mount namespace that dies with the container). */
+static bool initial_pid_ns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == KB_INIT_PID_NS_INO;
+}
+
 /* Contract: KB_EXIT_OK when a bpffs that outlives this process's mount
  * namespace is mounted at kb_bpffs() (mounted here in PID 1's namespace
  * when missing); else one line and KB_EXIT_REFUSED. */
@@ -109,6 +125,12 @@ static int bpffs_ready(void)
 			kb_err("no bpffs at %s in this mount namespace, and one mounted here would vanish with "
 			       "the namespace, taking its attachments; refused (run kashim-bpf in the host's "
 			       "mount namespace, or bind the host's bpffs here)", fs);
+			return KB_EXIT_REFUSED;
+		}
+		if (!initial_pid_ns()) {
+			kb_err("no bpffs at %s, and this is a container (a PID namespace of its own): one "
+			       "mounted here would vanish with the container, taking its attachments; refused "
+			       "(bind the host's bpffs: podman -v /sys/fs/bpf:/sys/fs/bpf, a hostPath volume)", fs);
 			return KB_EXIT_REFUSED;
 		}
 		if (mount("bpf", fs, "bpf", 0, "mode=0700") < 0) {

@@ -33,6 +33,7 @@
 
 #include "../config/compiled.h"
 #include "../config/conffile.h"
+#include "deferred.h"
 #include "kashim.h"
 #include "load.h"
 #include "rules.h"
@@ -60,40 +61,6 @@ static void exe_basename(char *exe, size_t len)
 	path[n] = '\0';
 	base = strrchr(path, '/');
 	snprintf(exe, len, "%s", base ? base + 1 : path);
-}
-
-/* What the parse at load has to say is said at the process's first TCP
- * socket, as before the file was parsed at load: a process that makes no
- * TCP socket (a shell, a wrapper started with the same KASHIM_CONFIG) says
- * nothing. NUL-separated messages; what does not fit is counted. Small:
- * see at_load. */
-static char deferred[768];
-static unsigned deferred_len, deferred_lost;
-
-static void defer_message(void *ctx, enum kashim_level level, const char *msg)
-{
-	size_t n = strlen(msg) + 1;
-
-	(void)ctx, (void)level;
-	if (n > sizeof deferred - deferred_len) {
-		deferred_lost++;
-		return;
-	}
-	/* memmove, not memcpy: memcpy would bind GLIBC_2.14, checked by ld.so
-	 * in every process (make bench, spawn). */
-	memmove(deferred + deferred_len, msg, n);
-	deferred_len += (unsigned)n;
-}
-
-static const struct kashim_logger deferred_logger = {.write = defer_message};
-
-static void say_deferred(void)
-{
-	for (unsigned at = 0; at < deferred_len; at += (unsigned)strlen(deferred + at) + 1)
-		kashim_log(KASHIM_LOG_WARN, "%s", deferred + at);
-	if (deferred_lost)
-		kashim_log(KASHIM_LOG_WARN, "%u more messages about the config file",
-			   deferred_lost);
 }
 
 /* dlopen the config plugin that sits beside this library (build/kashim/ or
@@ -199,7 +166,8 @@ __attribute__((constructor(102))) static void kashim_config_at_load(void)
 	if (open_fresh(config, &at_load.view) != KASHIM_COMPILED_OK) {
 		exe_basename(exe, sizeof exe);
 		kashim_settings_defaults(&at_load.settings);
-		load_config_file(&at_load.settings, config, exe, &at_load.rules, &deferred_logger);
+		load_config_file(&at_load.settings, config, exe, &at_load.rules,
+				 &kashim_deferred_logger);
 		at_load.parsed = true;
 	}
 	at_load.done = true;
@@ -259,7 +227,6 @@ static struct kashim_ruleset *user_config(struct kashim_runtime *rt, const char 
 	if (at_load.done && (at_load.path == config || !strcmp(at_load.path, config))) {
 		if (!at_load.parsed)
 			return from_compiled(&at_load.view, &rt->settings, exe);
-		say_deferred();
 		rt->settings = at_load.settings;
 		return at_load.rules;
 	}
@@ -301,7 +268,7 @@ static void read_settings(struct kashim_runtime *rt)
 	rt->debug = kashim_log_debug();
 	exe_basename(exe, sizeof exe);
 	snprintf(rt->program, sizeof rt->program, "%s", exe[0] ? exe : kashim_invocation_name());
-	kashim_load_report();
+	kashim_deferred_report();
 	kashim_settings_defaults(&rt->settings);
 	if (config && !*config) {
 		kashim_log(KASHIM_LOG_WARN, "environment KASHIM_CONFIG is empty; reading %s",

@@ -11,8 +11,8 @@
  *   - the KASHIM_* and libkeepalive (KEEP*) variables the process started
  *     with are copied into static storage (copies, not pointers: nginx
  *     writes its process title over the environment's strings) and parsed
- *     into an overlay, each bad one noted here and logged once, at the
- *     first reading of the settings;
+ *     into an overlay, each bad one noted (deferred.c) and logged once, at
+ *     the first reading of the settings;
  *   - KASHIM_LOG and KASHIM_DEBUG set where messages go;
  *   - the fork handler is registered.
  * Another preloaded library's constructor may call socket() before this
@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 
+#include "deferred.h"
 #include "kashim.h"
 #include "load.h"
 
@@ -48,13 +49,6 @@ static unsigned env_ndropped;
 static bool secure = true;
 KASHIM_DATA static char invocation[64];
 KASHIM_DATA static struct kashim_settings overlay; /* only the fields whose source is not DEFAULT */
-
-/* Messages about the environment, made at load, are logged at the first
- * reading of the settings (kashim_load_report): a process that never makes
- * a TCP socket says nothing, or every command of a shell script would
- * repeat them. NUL-separated. */
-KASHIM_DATA static char deferred[4096];
-static size_t deferred_len;
 
 enum { NOT_LOADED, LOADING, LOADED };
 static _Atomic int load_state;
@@ -103,25 +97,6 @@ void kashim_env_apply(struct kashim_settings *s)
 		if (overlay.source[f] != KASHIM_SRC_DEFAULT)
 			kashim_settings_copy_field(s, &overlay, (enum kashim_field)f,
 						   (enum kashim_source)overlay.source[f]);
-}
-
-static void defer(void *ctx, enum kashim_level level, const char *msg)
-{
-	size_t n = strlen(msg) + 1;
-
-	(void)ctx, (void)level;
-	if (n <= sizeof deferred - deferred_len) {
-		memmove(deferred + deferred_len, msg, n);
-		deferred_len += n;
-	}
-}
-
-static const struct kashim_logger load_logger = {.write = defer, .ctx = NULL};
-
-void kashim_load_report(void)
-{
-	for (size_t at = 0; at < deferred_len; at += strlen(deferred + at) + 1)
-		kashim_log(KASHIM_LOG_WARN, "%s", deferred + at);
 }
 
 /* Cheap on purpose: it runs for every variable of every process. */
@@ -177,7 +152,7 @@ static void report_dropped(void)
 		const char *eq = strchr(env_dropped[i], '=');
 		int len = eq ? (int)(eq - env_dropped[i]) : 64;
 
-		kashim_logf(&load_logger, KASHIM_LOG_WARN,
+		kashim_logf(&kashim_deferred_logger, KASHIM_LOG_WARN,
 			    "environment %.*s: beyond the first %d KASHIM_* and KEEP* variables or %d bytes of them; ignored",
 			    len > 64 ? 64 : len, env_dropped[i], ENV_MAX, ENV_BYTES);
 	}
@@ -192,17 +167,17 @@ static void setup_logging(void)
 	bool debug = false, bad_debug = debug_text && !kashim_parse_bool(debug_text, &debug);
 
 	if (dest && !kashim_parse_log_dest(dest, &to)) {
-		kashim_logf(&load_logger, KASHIM_LOG_WARN,
+		kashim_logf(&kashim_deferred_logger, KASHIM_LOG_WARN,
 			    "environment KASHIM_LOG=\"%.64s\" is not syslog, stderr or an absolute path; using syslog",
 			    dest);
 		to = KASHIM_TO_SYSLOG;
 	}
 	if (!kashim_log_setup(to, dest, debug))
-		kashim_logf(&load_logger, KASHIM_LOG_WARN,
+		kashim_logf(&kashim_deferred_logger, KASHIM_LOG_WARN,
 			    "environment KASHIM_LOG: a path of %zu bytes is longer than %d; using syslog",
 			    strlen(dest), KASHIM_LOG_PATH_MAX - 1);
 	if (bad_debug)
-		kashim_logf(&load_logger, KASHIM_LOG_WARN,
+		kashim_logf(&kashim_deferred_logger, KASHIM_LOG_WARN,
 			    "environment KASHIM_DEBUG=\"%.64s\" is not on or off; ignored", debug_text);
 }
 
@@ -284,7 +259,7 @@ static void load(char **argv, char **envp)
 	setup_logging();
 	report_dropped();
 	if (env_count)
-		kashim_settings_apply_env(&overlay, kashim_env, &load_logger);
+		kashim_settings_apply_env(&overlay, kashim_env, &kashim_deferred_logger);
 	watch_fork(x.fork_register);
 }
 

@@ -33,12 +33,9 @@ const char *kashim_env(const char *name);
 
 /* Apply the environment overlay parsed at load onto @s: libkeepalive's
  * variables, then KASHIM_*, each field with its source. Invalid variables
- * were found at load (kashim_load_report logs them) and are not applied. Nothing in secure mode. */
+ * were found at load (kashim_deferred_report logs them) and are not
+ * applied. Nothing in secure mode. */
 void kashim_env_apply(struct kashim_settings *s);
-
-/* Log what load found wrong with the environment, one line per variable.
- * Called once, by the first reading of the settings (init.c). */
-void kashim_load_report(void);
 
 /* libc's mmap, found at load; NULL if it has none. */
 extern void *(*kashim_mmap)(void *, size_t, int, int, int, off_t);

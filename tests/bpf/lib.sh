@@ -59,7 +59,15 @@ kb_init() {
 		: >"$KB_EMPTY_CONF"
 		trap 'kb_cleanup' EXIT
 		trap 'exit 130' INT TERM
-		kb_mkcg probe probe || why="cannot create a cgroup under $KB_MOUNT"
+		# The machine's bpffs, mounted as systemd mounts it at boot
+		# when nothing has (a machine whose PID 1 is not systemd).
+		# kashim-bpf mounts it only where it can tell this is PID 1's
+		# mount namespace; here it may not be allowed to look.
+		if ! awk '$2 == "/sys/fs/bpf" && $3 == "bpf" { found = 1 } END { exit !found }' /proc/mounts; then
+			mount -t bpf -o mode=0700 bpf /sys/fs/bpf ||
+				why="no bpffs at /sys/fs/bpf, and mount -t bpf failed"
+		fi
+		[ -n "$why" ] || kb_mkcg probe probe || why="cannot create a cgroup under $KB_MOUNT"
 		if [ -z "$why" ] && ! "$KASHIM_BPF" attach -c "$KB_EMPTY_CONF" -i 30 "$probe" >/dev/null 2>"$KB_TMP/probe.err"; then
 			why="the kernel refuses: $(cat "$KB_TMP/probe.err")"
 		fi

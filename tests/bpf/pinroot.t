@@ -5,8 +5,9 @@
 # made first (a directory of theirs, or a symlink to one) is refused, while
 # on a fresh one kashim-bpf makes it root's, mode 0700; from a mount
 # namespace without bpffs, attach refuses rather than pin in a bpffs that
-# vanishes with the namespace, and from one that shares the host's bpffs
-# it attaches for good. Each against its control.
+# vanishes with the namespace, as from a container (PID and mount
+# namespaces of its own) without the host's bpffs; from one that shares
+# the host's bpffs it attaches for good. Each against its control.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
 
@@ -50,6 +51,15 @@ expect_eq "attach from a mount namespace without bpffs: refused, exit 1" 1 "$?"
 check "saying the pins would vanish with the namespace" grep -q "vanish with the namespace" "$KB_TMP/ns.err"
 conn_in "$CG" 1
 expect_eq "and nothing was left attached" "ka=0" "$got"
+# A container: PID and mount namespaces of its own, no bpffs. PID 1 there
+# shares the mount namespace, which dies with the container.
+unshare -m -p -f --mount-proc sh -c 'umount /sys/fs/bpf && exec "$@"' sh "$KASHIM_BPF" attach \
+	-c "$KB_EMPTY_CONF" -i 30 "$CG" >"$KB_TMP/pidns.out" 2>"$KB_TMP/pidns.err"
+expect_eq "attach from a container (own PID and mount namespaces) without bpffs: refused, exit 1" 1 "$?"
+check "saying it is a container and to bind the host's bpffs" grep -q "this is a container.*bind the host's bpffs" "$KB_TMP/pidns.err"
+expect_eq "never saying attached" "" "$(grep -i attached "$KB_TMP/pidns.out")"
+conn_in "$CG" 1
+expect_eq "and nothing is in force once the container is gone" "ka=0" "$got"
 unshare -m "$KASHIM_BPF" attach -c "$KB_EMPTY_CONF" -i 30 "$CG" >/dev/null 2>"$KB_TMP/ns2.err"
 expect_eq "control: from a namespace that shares the host's bpffs: exit 0" 0 "$?"
 conn_in "$CG" 2

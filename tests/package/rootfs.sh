@@ -4,39 +4,9 @@
 # and cached, and the sockets of the processes in a network namespace as
 # the host's ka-status reads them.
 
-CACHE=${KASHIM_TEST_CACHE:-/var/cache/kashim-test}
-MIRROR=${KASHIM_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-
-# debian_root SUITE PACKAGES LOG: sets ROOTFS to a minbase root filesystem
-# of SUITE with PACKAGES (comma-separated) in it, made by debootstrap once
-# and cached in $CACHE (SUITE-minbase-PACKAGES with '-' for ','); made in
-# a folder of this process's own (ROOTFS.tmp.PID: two tests making the same
-# root never remove each other's) and renamed, so a half-made tree is never
-# taken; when another test renamed first, its tree is taken. Returns 1 and
-# sets ROOTFS_WHY when it cannot be made; prints how it got it.
-debian_root() {
-	local suite=$1 pkgs=$2 log=$3 t0
-	ROOTFS=$CACHE/$suite-minbase-${pkgs//,/-} ROOTFS_WHY=
-	if [ -x "$ROOTFS/usr/bin/env" ]; then
-		echo "# $suite rootfs: cached in $ROOTFS"
-		return 0
-	fi
-	if ! command -v debootstrap >/dev/null; then
-		ROOTFS_WHY="debootstrap is not installed (scripts/install-deps test installs it)"
-		return 1
-	fi
-	t0=$(date +%s)
-	local made=$ROOTFS.tmp.$$
-	mkdir -p "$CACHE" && rm -rf "$made"
-	if debootstrap --variant=minbase --include="$pkgs" "$suite" "$made" "$MIRROR" >"$log" 2>&1; then
-		mv -T "$made" "$ROOTFS" 2>/dev/null || rm -rf "$made"
-		echo "# $suite rootfs: debootstrap --variant=minbase --include=$pkgs $suite: $(( $(date +%s) - t0 )) s"
-		[ -x "$ROOTFS/usr/bin/env" ] && return 0
-	fi
-	ROOTFS_WHY="debootstrap $suite from $MIRROR failed: $(tail -1 "$log")"
-	rm -rf "$made"
-	return 1
-}
+DEBIAN_ROOT_CACHE=${KASHIM_TEST_CACHE:-/var/cache/kashim-test}
+# shellcheck source=../../scripts/debian-root.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/debian-root.sh"
 
 # netns_pids PID: every process in PID's network namespace; nothing when
 # PID is gone or in this test's own namespace (never the host's).
