@@ -6,7 +6,6 @@
 # socket (read from outside by ka-status), and the expected ones.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/../lib/bpf.sh"
 
 kb_init bpf-app-choice
 kb_mkcg CG choice || { fail bpf-app-choice-setup "cannot create a cgroup"; finish; }

@@ -8,7 +8,6 @@
 # against the same program outside the cgroup and under the shim.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/../lib/bpf.sh"
 
 kb_init bpf-app-errors
 kb_mkcg CG apperr || { fail bpf-app-errors-setup "cannot create a cgroup"; finish; }

@@ -11,7 +11,6 @@
 # outside the test cgroups (keepalive off), and the sibling cgroup.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/../lib/bpf.sh"
 
 kb_init bpf-cgroup-rules
 kb_mkcg CG web && kb_mkcg CG2 batch || { fail bpf-cgroup-rules-setup "cannot create the cgroups"; finish; }

@@ -10,7 +10,6 @@
 # shim given the same file, and against the same program outside.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/../lib/bpf.sh"
 
 kb_init bpf-rules
 kb_mkcg CG rules || { fail bpf-rules-setup "cannot create a cgroup"; finish; }

@@ -5,7 +5,6 @@
 # connection stays open and idle.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/../lib/programs.sh"
 h_ready || finish
 h_need nc nc || finish
 # Debian's "nc" may be the traditional netcat, whose options differ.

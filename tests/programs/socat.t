@@ -4,7 +4,6 @@
 # unshimmed peer, so each reading is the program's own socket.
 source "$(dirname "$0")/../lib/common.sh"
 source "$(dirname "$0")/lib.sh"
-source "$(dirname "$0")/../lib/programs.sh"
 h_ready || finish
 h_need socat socat || finish
 
