@@ -16,7 +16,7 @@ kb_init bpf-cgroup-rules
 kb_mkcg CG web && kb_mkcg CG2 batch || { fail bpf-cgroup-rules-setup "cannot create the cgroups"; finish; }
 kb_hold srv 127.0.0.1 && kb_hold other 127.0.0.1 ||
 	{ fail bpf-cgroup-rules-setup "servers did not start"; finish; }
-kb_free_port lport
+lport=$(t_free_port)
 conf=$KB_TMP/keepalive.conf
 # write_conf IDLE: the file, CG's first section rule giving IDLE.
 write_conf() {

@@ -182,27 +182,6 @@ kb_env_args() {
 	KB_ARGS=("$@")
 }
 
-# kb_free_port VAR: a TCP port free on 127.0.0.1 now and below the
-# ephemeral range (net.ipv4.ip_local_port_range), so no connection made
-# meanwhile (by this suite's other files, say) is given it before the test
-# listens on it, as one near a port just handed out could be.
-kb_free_port() {
-	printf -v "$1" %s "$("$PYTHON" -c '
-import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-for _ in range(1000):
-    port = random.randrange(max(1024, low - 8000), low)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(port)
-    break')"
-}
-
 # kb_expect_listen CHECK CGROUP PORT WANT: a python3 server in CGROUP
 # listening on 127.0.0.1:PORT accepts one connection from a client outside
 # the test cgroups; CHECK expects WANT, the first four of the accepted

@@ -32,7 +32,7 @@ explained() {
 run_case() {
 	local host=${ROLE#*:} role=${ROLE%%:*} port opts=() steps=() want shim kern ctl got
 	local sconf=$KB_TMP/$ID.shim.conf kconf=$KB_TMP/$ID.kernel.conf
-	port=$(free_port)
+	port=$(t_free_port)
 	write_conf "$sconf" "$port" 'program "parity-app"' 'program "no-such-program"'
 	write_conf "$kconf" "$port" "cgroup \"$CG\"" "cgroup \"$CG_OTHER\""
 	[ "$OPTS" = - ] || read -r -a opts <<<"$OPTS"

@@ -15,7 +15,7 @@ kb_init bpf-rules
 kb_mkcg CG rules || { fail bpf-rules-setup "cannot create a cgroup"; finish; }
 kb_hold srv 127.0.0.1 && kb_hold srv6 ::1 && kb_hold off 127.0.0.1 ||
 	{ fail bpf-rules-setup "servers did not start"; finish; }
-kb_free_port lport
+lport=$(t_free_port)
 conf=$KB_TMP/keepalive.conf
 cat >"$conf" <<EOF
 idle = 30

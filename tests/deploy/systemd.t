@@ -38,11 +38,6 @@ else
 fi
 
 # --- socket activation -------------------------------------------------------
-# free_port: an ephemeral port nobody listens on right now.
-free_port() {
-	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # first_line PORT: connect and print the server's first line (its report on
 # the accepted socket). The client itself never runs under the shim.
 first_line() {
@@ -119,11 +114,11 @@ drop_in_env() {
 if ! command -v systemd-socket-activate >/dev/null; then
 	skip "socket-activated service under kashim" "systemd-socket-activate not installed"
 else
-	port=$(free_port)
+	port=$(t_free_port)
 	expect_eq "control: accepted connection of an activated service without kashim" \
 		"keepalive=0" "$(activated "$port" | cut -d' ' -f1)"
 
-	port=$(free_port)
+	port=$(t_free_port)
 	expect_eq "accepted connection of an activated service under kashim" \
 		"keepalive=1 idle=41 interval=7 count=3 user_timeout=12000" \
 		"$(activated "$port" -E LD_PRELOAD="$KASHIM_LIB" -E KASHIM_IDLE=41 -E KASHIM_INTERVAL=7 \
@@ -131,12 +126,12 @@ else
 
 	# A socket unit with KeepAlive=yes, KeepAliveTimeSec=77 (systemd sets
 	# them on the listener): with override = false kashim keeps them.
-	port=$(free_port)
+	port=$(t_free_port)
 	expect_eq "a listener that already has keepalive keeps its own values (override off)" \
 		"keepalive=1 idle=77 interval=10 count=5 user_timeout=0" \
 		"$(ACTIVATOR=keepalive_unit activated "$port" -E LD_PRELOAD="$KASHIM_LIB" -E KASHIM_IDLE=41)"
 
-	port=$(free_port)
+	port=$(t_free_port)
 	expect_eq "with override on, kashim's values replace the listener's" \
 		"keepalive=1 idle=41 interval=10 count=5 user_timeout=0" \
 		"$(ACTIVATOR=keepalive_unit activated "$port" -E LD_PRELOAD="$KASHIM_LIB" -E KASHIM_IDLE=41 \
@@ -144,7 +139,7 @@ else
 
 	# The example drop-in's own environment, as systemd would apply it.
 	mapfile -t opts < <(drop_in_env "$EXAMPLES/kashim.conf")
-	port=$(free_port)
+	port=$(t_free_port)
 	expect_eq "the example drop-in's environment configures accepted connections" \
 		"keepalive=1 idle=60 interval=10 count=5 user_timeout=0" "$(activated "$port" "${opts[@]}")"
 fi

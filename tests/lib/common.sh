@@ -127,6 +127,27 @@ t_clean_env() {
 	done
 }
 
+# t_free_port: print a TCP port free on 127.0.0.1 now, picked at random
+# below the ephemeral range (net.ipv4.ip_local_port_range), so no connection
+# made meanwhile (by the suite's other files, say) is given it before the
+# server under test binds it, as a port just handed out by bind(0) could be.
+t_free_port() {
+	"$PYTHON" -c '
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(1000):
+    port = random.randrange(max(1024, low - 12000), low)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break'
+}
+
 # ---- bounded waits ---------------------------------------------------------
 # t_wait_until SECONDS COMMAND...: poll COMMAND every 0.05 s until it
 # succeeds; false after SECONDS.

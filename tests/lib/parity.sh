@@ -51,8 +51,6 @@ parity_target() {
 	TARGET+=("$(host_port "$2" "$3")")
 }
 
-free_port() { "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
 # opts_of FILE: the options the probe printed in FILE (- : stdin), its
 # "opts" line.
 opts_of() { awk '$1 == "opts" { print $2 }' "$1"; }

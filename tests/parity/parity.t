@@ -47,7 +47,7 @@ settings_of() {
 # STEPS EXPECT CONTROL CONF.
 run_case() {
 	local host=${ROLE#*:} role=${ROLE%%:*} port conf=$tmp/$ID.conf envs=() opts=() steps=() want got
-	port=$(free_port)
+	port=$(t_free_port)
 	write_conf "$conf" "$port" 'program "parity-app"' 'program "no-such-program"'
 	[ "$ENVS" = - ] || read -r -a envs <<<"$ENVS"
 	[ "$OPTS" = - ] || read -r -a opts <<<"$OPTS"
@@ -106,7 +106,7 @@ done <"$CASES"
 # Control for the comparison itself: a case whose table value is wrong is
 # caught (the shim gives 60, not 59).
 printf '' >"$tmp/control.conf"
-got=$(env -i PATH=/usr/bin:/bin "$KA_RUN" -c "$tmp/control.conf" -- "$APP" "$PROBE" connect 127.0.0.1 "$(free_port)" |
+got=$(env -i PATH=/usr/bin:/bin "$KA_RUN" -c "$tmp/control.conf" -- "$APP" "$PROBE" connect 127.0.0.1 "$(t_free_port)" |
 	opts_of -)
 check "control: a wrong table value would be caught" test -n "$got" -a "$got" != "1/59/10/5/0"
 finish

@@ -22,7 +22,7 @@ h_expect karun-socat-client client "on 19 6 5 12000" state=ESTABLISHED remote="$
 h_expect karun-socat-client-auto client_auto "on 19 6 5 49000" state=ESTABLISHED remote="$PEER"
 h_expect karun-socat-client-control client_control off state=ESTABLISHED remote="$PEER"
 
-port=$(h_free_port)
+port=$(t_free_port)
 h_start server "${KR[@]}" -i 21 -n 3 -k 2 -- socat TCP-LISTEN:"$port",bind=127.0.0.1,reuseaddr EXEC:cat
 if h_wait_listen karun-socat-server server "$port"; then
 	h_connect_peer server_peer "$port"

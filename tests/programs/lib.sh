@@ -77,26 +77,6 @@ h_start() {
 	H_PIDS+=("$!")
 }
 
-# h_free_port: print a TCP port free on 127.0.0.1, picked at random below
-# the ephemeral range (32768+) so no outgoing connection can take it
-# before the server under test binds it.
-h_free_port() {
-	"$PYTHON" - <<'EOF'
-import random, socket
-for _ in range(200):
-    port = random.randrange(20000, 32000)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(port)
-    break
-EOF
-}
-
 # h_query PID FILTER...: one reading of PID's sockets through ka-status;
 # prints the settings of the first socket matching FILTER (t_socket).
 h_query() { T_KA_STATUS_ERR=$H_TMP/ka-status.err t_socket "$@"; }
@@ -188,7 +168,7 @@ h_servers() {
 	local test=$1 side port pre expected
 	shift
 	for side in shimmed control; do
-		port=$(h_free_port)
+		port=$(t_free_port)
 		if [ $side = shimmed ]; then pre=("${SHIM[@]}") expected=$H_ON; else pre=() expected=off; fi
 		h_start "server_$side" "${pre[@]}" "${@//@PORT@/$port}"
 		h_wait_listen "$test-server-$side" "server_$side" "$port" || continue

@@ -22,7 +22,7 @@ h_expect python-client-control control off state=ESTABLISHED remote="$PEER"
 # http.server: the peer connects and never sends a request, so the handler
 # thread holds the accepted socket open.
 for side in shimmed control; do
-	port=$(h_free_port)
+	port=$(t_free_port)
 	if [ $side = shimmed ]; then
 		h_start server_$side "${SHIM[@]}" "$PYTHON" -m http.server --bind 127.0.0.1 "$port"
 		expected=$H_ON
@@ -37,7 +37,7 @@ done
 
 # The premise of calling this the accept4() server: strace shows it.
 if command -v strace >/dev/null; then
-	port=$(h_free_port)
+	port=$(t_free_port)
 	h_start traced strace -f -qq -e trace=accept,accept4 -o "$H_TMP/accept.strace" \
 		"$PYTHON" -m http.server --bind 127.0.0.1 "$port"
 	# The traced server is strace's child, not ours: remember it so the
@@ -66,7 +66,7 @@ listener = socket.socket(fileno=3)
 conn, _ = listener.accept()
 time.sleep(60)'
 	for side in shimmed control; do
-		port=$(h_free_port)
+		port=$(t_free_port)
 		if [ $side = shimmed ]; then
 			h_start activated_$side systemd-socket-activate -l 127.0.0.1:"$port" \
 				"${SHIM[@]}" "$PYTHON" -c "$SERVER"

@@ -21,7 +21,7 @@ start_redis() {
 	shift
 	while [ "$1" != -- ]; do prefix+=("$1"); shift; done
 	shift
-	port=$(h_free_port)
+	port=$(t_free_port)
 	mkdir -p "$H_TMP/$var"
 	h_start "$var" "${prefix[@]}" redis-server --port "$port" --bind 127.0.0.1 --save '' \
 		--appendonly no --daemonize no --dir "$H_TMP/$var" "$@"

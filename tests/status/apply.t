@@ -17,9 +17,6 @@ t_tmpdir tmp apply
 PIDS=()
 t_on_exit 'for p in "${PIDS[@]}"; do kill "$p"; done; wait'
 
-free_port() {
-	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 # start NAME PEERS-ARGS...: run peers.py in the background; its pid in $NAME.
 start() {
 	local name=$1
@@ -32,7 +29,7 @@ start() {
 # ${NAME}_PORT.
 server() {
 	local port
-	port=$(free_port)
+	port=$(t_free_port)
 	start "$1" echo-server "$port" "$tmp/$1.ready" ${2:+"$2"}
 	t_wait_file "$tmp/$1.ready" || { fail "apply setup" "server $1 did not start"; finish; }
 	printf -v "${1}_PORT" %s "$port"
@@ -229,7 +226,7 @@ summary 0 2 0" "$(jq_apply "$js")"
 # a link to redis-check-rdb: its program section must still apply, as in
 # the shim, which read argv[0] before the rewrite.
 if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
-	rport=$(free_port)
+	rport=$(t_free_port)
 	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --tcp-keepalive 0 \
 		>"$tmp/redis.log" 2>&1 &
 	redis=$!
@@ -339,7 +336,7 @@ check "--all dry run: lists the control server's connection" \
 	grep -Eq "^ *$control +python3 .* 127\.0\.0\.1:$idle1_LPORT +off +would set" <<<"$out"
 expect_eq "--all dry run: changes nothing" "$KDEF" "$(opts "$control" remote="$idle1_LPORT")"
 if need_root && unshare --pid --fork --mount-proc true 2>/dev/null; then
-	p=$(free_port)
+	p=$(t_free_port)
 	unshare --pid --fork --mount-proc bash -c '
 		"$1" "$2" echo-server "$3" "$4/ns.ready" & s=$!
 		for i in $(seq 100); do [ -s "$4/ns.ready" ] && break; sleep 0.05; done

@@ -24,13 +24,9 @@ t_on_exit 'for p in "${PIDS[@]}"; do kill "$p"; done; wait'
 text=$tmp/textfile
 mkdir -p "$text"
 
-free_port() {
-	"$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # Names of at most 15 bytes (comm), unique to this run.
 SHIMMED=ks$$ PLAIN=kp$$ OWN=ko$$ ODD=$'k"\\\n'$$
-port=$(free_port)
+port=$(t_free_port)
 "$PYTHON" "$PEERS" echo-server "$port" "$tmp/srv.ready" &
 PIDS+=($!)
 t_wait_file "$tmp/srv.ready" || { fail "prometheus setup" "echo server did not start"; finish; }
@@ -71,7 +67,7 @@ check "control: the plain name is written verbatim" grep -qF "program=\"$PLAIN\"
 check "no series is per pid (no pid label)" bash -c '! grep -q "pid=" "$1"' _ "$text/kashim.prom"
 
 # --- node_exporter's scrape ----------------------------------------------------
-nport=$(free_port)
+nport=$(t_free_port)
 "$NODE_EXPORTER" --web.listen-address="127.0.0.1:$nport" --collector.disable-defaults \
 	--collector.textfile --collector.textfile.directory="$text" >"$tmp/ne.log" 2>&1 &
 PIDS+=($!)
